@@ -1,0 +1,40 @@
+"""What crossing between versions costs: each conversion returns its result and a list of losses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Loss:
+    """One field that was dropped, invented or changed by a conversion, as a JSON pointer and a reason."""
+
+    pointer: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.pointer}: {self.reason}"
+
+
+@dataclass(slots=True)
+class Converted(Generic[T]):
+    value: T
+    losses: list[Loss] = field(default_factory=list)
+
+
+class LossLog:
+    """Collects losses while a converter walks an object; `at()` gives a child log for a nested pointer."""
+
+    def __init__(self, prefix: str = "", sink: list[Loss] | None = None):
+        self.prefix = prefix
+        self.losses: list[Loss] = [] if sink is None else sink
+
+    def at(self, *parts: str | int) -> LossLog:
+        suffix = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+        return LossLog(self.prefix + suffix, self.losses)
+
+    def add(self, name: str | int, reason: str) -> None:
+        self.losses.append(Loss(self.at(name).prefix, reason))

@@ -1,0 +1,91 @@
+"""Enumerations used across modules: versions, roles, module ids, interface roles."""
+
+from enum import StrEnum
+
+
+class VersionNumber(StrEnum):
+    V_2_0 = "2.0"
+    V_2_1 = "2.1"
+    V_2_1_1 = "2.1.1"
+    V_2_2 = "2.2"
+    V_2_2_1 = "2.2.1"
+    V_2_3_0 = "2.3.0"
+
+
+SUPPORTED_VERSIONS: tuple[VersionNumber, ...] = (
+    VersionNumber.V_2_1_1,
+    VersionNumber.V_2_2_1,
+    VersionNumber.V_2_3_0,
+)
+CANONICAL_VERSION = VersionNumber.V_2_3_0
+
+
+class RoleEnum(StrEnum):
+    """Party roles. 2.1.1 has no Role enum (CPO/eMSP follow from the endpoint side); HUB is 2.2.1 only;
+    PTP is used by 2.3.0 Payments although missing from the 2.3.0 Role table."""
+
+    CPO = "CPO"
+    EMSP = "EMSP"
+    HUB = "HUB"
+    NAP = "NAP"
+    NSP = "NSP"
+    OTHER = "OTHER"
+    SCSP = "SCSP"
+    PTP = "PTP"
+
+
+class ModuleID(StrEnum):
+    CDRS = "cdrs"
+    CHARGING_PROFILES = "chargingprofiles"
+    COMMANDS = "commands"
+    CREDENTIALS = "credentials"
+    HUB_CLIENT_INFO = "hubclientinfo"
+    LOCATIONS = "locations"
+    SESSIONS = "sessions"
+    TARIFFS = "tariffs"
+    TOKENS = "tokens"
+    PAYMENTS = "payments"
+    BOOKINGS = "bookings"
+    VERSIONS = "versions"
+
+
+MODULES_BY_VERSION: dict[VersionNumber, tuple[ModuleID, ...]] = {
+    VersionNumber.V_2_1_1: (
+        ModuleID.CDRS,
+        ModuleID.COMMANDS,
+        ModuleID.CREDENTIALS,
+        ModuleID.LOCATIONS,
+        ModuleID.SESSIONS,
+        ModuleID.TARIFFS,
+        ModuleID.TOKENS,
+    ),
+    VersionNumber.V_2_2_1: (
+        ModuleID.CDRS,
+        ModuleID.CHARGING_PROFILES,
+        ModuleID.COMMANDS,
+        ModuleID.CREDENTIALS,
+        ModuleID.HUB_CLIENT_INFO,
+        ModuleID.LOCATIONS,
+        ModuleID.SESSIONS,
+        ModuleID.TARIFFS,
+        ModuleID.TOKENS,
+    ),
+    VersionNumber.V_2_3_0: (
+        ModuleID.CDRS,
+        ModuleID.CHARGING_PROFILES,
+        ModuleID.COMMANDS,
+        ModuleID.CREDENTIALS,
+        ModuleID.HUB_CLIENT_INFO,
+        ModuleID.LOCATIONS,
+        ModuleID.SESSIONS,
+        ModuleID.TARIFFS,
+        ModuleID.TOKENS,
+        ModuleID.PAYMENTS,
+        ModuleID.BOOKINGS,
+    ),
+}
+
+
+class InterfaceRole(StrEnum):
+    SENDER = "SENDER"
+    RECEIVER = "RECEIVER"
