@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -17,6 +17,21 @@ class Loss:
 
     def __str__(self) -> str:
         return f"{self.pointer}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionContext:
+    """What a conversion may need that the object itself does not carry.
+
+    - `country_code`/`party_id`: the owner, for 2.1.1 objects, which have no owner fields (taken from the
+      URL or the partner's credentials);
+    - `location`: the canonical Location a 2.2.1/2.3.0 Session refers to, to rebuild the full Location a
+      2.1.1 Session embeds.
+    """
+
+    country_code: str | None = None
+    party_id: str | None = None
+    location: Any = None
 
 
 @dataclass(slots=True)

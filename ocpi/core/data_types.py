@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from functools import cache
 from typing import Annotated, Any
 
@@ -54,6 +55,12 @@ def String(max_length: int) -> Any:  # noqa: N802 - the spec's type name, a fixe
 
 
 URL = Annotated[str, StringConstraints(max_length=255)]
+
+
+@cache
+def OpenEnum(enum: type[StrEnum]) -> Any:  # noqa: N802 - the spec's type name
+    """2.3.0 OpenEnum: the enum's values, and any other string a partner may send (kept as `str`)."""
+    return Annotated[enum | str, Field(union_mode="left_to_right")]
 
 
 def format_datetime(value: datetime) -> str:
@@ -139,6 +146,7 @@ __all__ = [
     "DateTime",
     "DisplayText",
     "Number",
+    "OpenEnum",
     "Price",
     "PriceV211",
     "PriceV221",
