@@ -1,0 +1,6 @@
+"""Where OCPI objects, partners and credentials live: the `Store` protocol and the built-in SQL store."""
+
+from ocpi.storage.base import ObjectKey, Page, PutOutcome, Store, StoredObject
+from ocpi.storage.sql import SqlStore
+
+__all__ = ["ObjectKey", "Page", "PutOutcome", "SqlStore", "Store", "StoredObject"]

@@ -1,0 +1,127 @@
+"""The `Store` protocol: what a user implements to keep OCPI data in their own database.
+
+Objects are kept in canonical (2.3.0) JSON, plus the JSON already rendered for each version, so a read is
+a copy of bytes: nothing is validated or encoded again on the way out.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectKey:
+    """Identity of a stored object. `country_code`/`party_id` are its owner's; `variant` separates objects
+    that share an id (Token `type`). Comparison is case-insensitive (CiString), so keys are normalised."""
+
+    module: str
+    country_code: str
+    party_id: str
+    object_id: str
+    variant: str = ""
+
+    @classmethod
+    def of(cls, module: str, country_code: str, party_id: str, object_id: str, variant: str = "") -> ObjectKey:
+        return cls(module, country_code.upper(), party_id.upper(), object_id, variant.upper())
+
+    @property
+    def lookup_id(self) -> str:
+        return self.object_id.casefold()
+
+
+@dataclass(slots=True)
+class StoredObject:
+    key: ObjectKey
+    last_updated: datetime
+    canonical: bytes
+    rendered: dict[str, bytes | None] = field(default_factory=dict)
+    """Version -> the object's JSON in that version (None when it cannot be expressed there)."""
+
+
+class PutOutcome(enum.Enum):
+    CREATED = "created"
+    UPDATED = "updated"
+    STALE = "stale"
+    """Not written: the stored object has a newer `last_updated`."""
+
+
+@dataclass(slots=True)
+class Page:
+    items: list[bytes]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    module: str
+    version: str
+    owners: Sequence[tuple[str, str]] | None = None
+    """Only objects of these (country_code, party_id) owners; None for all."""
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    offset: int = 0
+    limit: int = 50
+
+
+class Store(Protocol):
+    async def get(self, key: ObjectKey) -> StoredObject | None: ...
+
+    async def put(
+        self, key: ObjectKey, last_updated: datetime, canonical: bytes, rendered: Mapping[str, bytes | None]
+    ) -> PutOutcome:
+        """Create or replace, unless the stored object is newer (then STALE and nothing changes)."""
+        ...
+
+    async def delete(self, key: ObjectKey) -> bool: ...
+
+    async def page(self, query: ListQuery) -> Page:
+        """Objects in creation order; `date_from` inclusive, `date_to` exclusive, on `last_updated`."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class TokenKind(enum.StrEnum):
+    A = "A"
+    """Issued out of band for registration: versions and credentials only, single use, expires."""
+    C = "C"
+    """Issued to a registered partner in the handshake (or by hand): every module."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartyRole:
+    role: str
+    country_code: str
+    party_id: str
+
+
+@dataclass(slots=True)
+class Party:
+    """A partner platform. `roles` say under which (country_code, party_id) it may write."""
+
+    pk: int
+    name: str
+    roles: list[PartyRole]
+    state: str = "invited"
+    version: str | None = None
+    versions_url: str | None = None
+    endpoints: list[dict[str, str]] = field(default_factory=list)
+    outbound_token: str | None = None
+    """The token we send when calling the partner (its token B or C); needed in clear to send it."""
+
+    def owns(self, country_code: str, party_id: str) -> bool:
+        cc, pid = country_code.upper(), party_id.upper()
+        return any(r.country_code.upper() == cc and r.party_id.upper() == pid for r in self.roles)
+
+
+@dataclass(slots=True)
+class Credential:
+    """A token a partner may call us with, found by the hash of the token (the token itself is not kept)."""
+
+    kind: TokenKind
+    party: Party | None
+    expires_at: datetime | None = None

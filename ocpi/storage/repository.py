@@ -1,0 +1,378 @@
+"""Objects in any version, over any `Store`: parse, convert to the canonical form, render every version,
+keep it; read back the bytes of the version asked for.
+
+Every writer goes through here: the receiver endpoints, the application's own writes, `ocpi load`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+
+from ocpi.core.convert import ConversionContext, Loss
+from ocpi.core.data_types import format_datetime
+from ocpi.core.errors import InvalidParameters, NotFound
+from ocpi.core.interfaces import ALL_VERSIONS, PATCH_NEEDS_LAST_UPDATED, Child, ObjectType
+from ocpi.core.validation import parse
+from ocpi.storage.base import ListQuery, ObjectKey, Page, PutOutcome, Store, StoredObject
+
+CANONICAL = "2.3.0"
+
+
+@dataclass(slots=True)
+class WriteResult:
+    outcome: PutOutcome
+    losses: list[Loss] = field(default_factory=list)
+
+    @property
+    def message(self) -> str | None:
+        if self.outcome is PutOutcome.STALE:
+            return "ignored: the stored object has a newer last_updated"
+        return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _parse_datetime(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def merge_changes(old: Any, before: Any, after: Any) -> Any:
+    """Apply to `old` (canonical) only what changed from `before` to `after` (both converted up from an older
+    version), so canonical-only data the older version cannot express survives a write made in it."""
+    if before == after:
+        return old
+    if isinstance(old, dict) and isinstance(before, dict) and isinstance(after, dict):
+        merged = {k: v for k, v in old.items() if k in after or k not in before}
+        for key, value in after.items():
+            merged[key] = merge_changes(old.get(key), before.get(key), value) if key in old else value
+        return merged
+    if (
+        isinstance(old, list)
+        and isinstance(before, list)
+        and isinstance(after, list)
+        and len(old) == len(before) == len(after)
+    ):
+        return [merge_changes(o, b, a) for o, b, a in zip(old, before, after, strict=True)]
+    return after
+
+
+def _find_child(container: dict[str, Any], child: Child, child_id: str) -> dict[str, Any] | None:
+    wanted = child_id.casefold()
+    for item in container.get(child.field) or ():
+        if isinstance(item, dict) and str(item.get(child.id_field, "")).casefold() == wanted:
+            return item
+    return None
+
+
+class Repository:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # --- reading -------------------------------------------------------------------------------------
+
+    async def get(
+        self, object_type: ObjectType, version: str, key: ObjectKey, path: Sequence[str] = ()
+    ) -> bytes | None:
+        """The object (or the child at `path`) as JSON of `version`, None when absent."""
+        stored = await self.store.get(key)
+        if stored is None:
+            return None
+        rendered = stored.rendered.get(version)
+        if rendered is None:
+            return None
+        if not path:
+            return rendered
+        node = self._navigate(object_type, orjson.loads(rendered), path)
+        return None if node is None else orjson.dumps(node)
+
+    async def page(self, query: ListQuery) -> Page:
+        return await self.store.page(query)
+
+    @staticmethod
+    def _navigate(object_type: ObjectType, document: dict[str, Any], path: Sequence[str]) -> dict[str, Any] | None:
+        node: dict[str, Any] | None = document
+        children = object_type.children
+        for child_id in path:
+            if node is None or not children:
+                return None
+            child = children[0]
+            node = _find_child(node, child, child_id)
+            children = child.children
+        return node
+
+    # --- writing -------------------------------------------------------------------------------------
+
+    def key_of(self, object_type: ObjectType, owner: tuple[str, str], object_id: str, variant: str = "") -> ObjectKey:
+        return ObjectKey.of(object_type.module, owner[0], owner[1], object_id, variant or object_type.variant_default)
+
+    async def put(
+        self,
+        object_type: ObjectType,
+        version: str,
+        payload: Any,
+        *,
+        owner: tuple[str, str],
+        object_id: str | None = None,
+        variant: str = "",
+        path: Sequence[str] = (),
+    ) -> WriteResult:
+        """Create or replace the object (or, with `path`, one child of it) from a `version` payload.
+
+        `owner` is the (country_code, party_id) the object is filed under: from the URL for a receiver, our
+        own party for our objects. The payload's own owner and id, where the version has them, must agree.
+        """
+        if not isinstance(payload, dict):
+            raise InvalidParameters(f"expected a JSON object for {object_type.name}")
+        if path:
+            return await self._write_child(object_type, version, payload, owner, object_id, variant, path, "PUT")
+        model = parse(object_type.models[version], payload)
+        object_id = self._check_identity(object_type, version, model, owner, object_id, variant)
+        variant = self._variant(object_type, model, variant)
+        key = self.key_of(object_type, owner, object_id, variant)
+        canonical = self._to_canonical(object_type, version, model, owner)
+        return await self._store(object_type, key, canonical.value, canonical.losses)
+
+    async def patch(
+        self,
+        object_type: ObjectType,
+        version: str,
+        payload: Any,
+        *,
+        owner: tuple[str, str],
+        object_id: str,
+        variant: str = "",
+        path: Sequence[str] = (),
+    ) -> WriteResult:
+        """Change the fields the payload names; lists in `appended_on_patch` grow instead."""
+        if not isinstance(payload, dict):
+            raise InvalidParameters(f"expected a JSON object for a {object_type.name} PATCH")
+        if version in PATCH_NEEDS_LAST_UPDATED and "last_updated" not in payload:
+            raise InvalidParameters("invalid PATCH: last_updated: Field required")
+        if path:
+            return await self._write_child(object_type, version, payload, owner, object_id, variant, path, "PATCH")
+        key = self.key_of(object_type, owner, object_id, variant)
+        stored = await self.store.get(key)
+        if stored is None:
+            raise NotFound(f"{object_type.name} {object_id} not found")
+        current = self._version_document(object_type, version, stored)
+        self._check_patch_identity(object_type, version, payload, current)
+        incoming = _parse_datetime(payload.get("last_updated"))
+        if incoming is not None and incoming < stored.last_updated:
+            return WriteResult(PutOutcome.STALE)
+        merged = {**current, **payload}
+        for name in object_type.appended_on_patch:
+            if isinstance(payload.get(name), list):
+                merged[name] = list(current.get(name) or []) + payload[name]
+        if "last_updated" not in payload:
+            merged["last_updated"] = format_datetime(_now())
+        merged = {k: v for k, v in merged.items() if v is not None}
+        return await self._replace(object_type, version, key, stored, current, merged)
+
+    async def _write_child(
+        self,
+        object_type: ObjectType,
+        version: str,
+        payload: dict[str, Any],
+        owner: tuple[str, str],
+        object_id: str | None,
+        variant: str,
+        path: Sequence[str],
+        method: str,
+    ) -> WriteResult:
+        if object_id is None:
+            raise InvalidParameters("a child object needs its parent's id")
+        key = self.key_of(object_type, owner, object_id, variant)
+        stored = await self.store.get(key)
+        if stored is None:
+            raise NotFound(f"{object_type.name} {object_id} not found")
+        current = self._version_document(object_type, version, stored)
+        document = orjson.loads(orjson.dumps(current))
+        incoming = _parse_datetime(payload.get("last_updated")) if method == "PATCH" else None
+        node: dict[str, Any] = document
+        parents: list[dict[str, Any]] = [document]
+        children = object_type.children
+        child: Child | None = None
+        for depth, child_id in enumerate(path):
+            if not children:
+                raise NotFound("no such object")
+            child = children[0]
+            found = _find_child(node, child, child_id)
+            last = depth == len(path) - 1
+            if found is None:
+                if not (last and method == "PUT"):
+                    raise NotFound(f"{child.name} {child_id} not found")
+                found = {}
+                node.setdefault(child.field, [])
+                if node[child.field] is None:
+                    node[child.field] = []
+                node[child.field].append(found)
+            node = found
+            if not last:
+                parents.append(node)
+            children = child.children
+        assert child is not None
+        if method == "PUT":
+            model = parse(child.models[version], payload)
+            body_id = str(getattr(model, child.id_field))
+            if body_id.casefold() != path[-1].casefold():
+                raise InvalidParameters(
+                    f"{child.id_field} '{body_id}' in the body differs from '{path[-1]}' in the URL"
+                )
+            replacement = model.model_dump(mode="json", exclude_none=True, by_alias=True)
+            incoming = _parse_datetime(replacement.get("last_updated"))
+        else:
+            replacement = {**node, **payload}
+            replacement = {k: v for k, v in replacement.items() if v is not None}
+            parse(child.models[version], replacement)
+        stamp = incoming or _now()
+        previous = _parse_datetime(node.get("last_updated"))
+        if previous is not None and method == "PATCH" and stamp < previous:
+            return WriteResult(PutOutcome.STALE)
+        if "last_updated" not in replacement:
+            replacement["last_updated"] = format_datetime(stamp)
+        node.clear()
+        node.update(replacement)
+        # A child's change is its parents' change too (spec, mod_locations: last_updated of parents).
+        for parent in parents:
+            parent_stamp = _parse_datetime(parent.get("last_updated"))
+            if parent_stamp is None or parent_stamp < stamp:
+                parent["last_updated"] = format_datetime(stamp)
+        result = await self._replace(object_type, version, key, stored, current, document)
+        if result.outcome is PutOutcome.UPDATED and method == "PUT" and previous is None:
+            result.outcome = PutOutcome.CREATED
+        return result
+
+    async def _replace(
+        self,
+        object_type: ObjectType,
+        version: str,
+        key: ObjectKey,
+        stored: StoredObject,
+        current: dict[str, Any],
+        document: dict[str, Any],
+    ) -> WriteResult:
+        owner = (key.country_code, key.party_id)
+        model = parse(object_type.models[version], document)
+        after = self._to_canonical(object_type, version, model, owner)
+        if version == CANONICAL:
+            return await self._store(object_type, key, after.value, after.losses)
+        before = self._to_canonical(object_type, version, parse(object_type.models[version], current), owner)
+        old = orjson.loads(stored.canonical)
+        merged = merge_changes(old, before.value.to_dict(), after.value.to_dict())
+        canonical = parse(object_type.models[CANONICAL], merged)
+        return await self._store(object_type, key, canonical, after.losses)
+
+    def _version_document(self, object_type: ObjectType, version: str, stored: StoredObject) -> dict[str, Any]:
+        rendered = stored.rendered.get(version)
+        if rendered is None:
+            raise InvalidParameters(f"this {object_type.name} cannot be expressed in OCPI {version}")
+        document = orjson.loads(rendered)
+        assert isinstance(document, dict)
+        return document
+
+    async def _store(
+        self, object_type: ObjectType, key: ObjectKey, canonical: BaseModel, losses: list[Loss]
+    ) -> WriteResult:
+        stamp = getattr(canonical, "last_updated", None) or _now()
+        rendered = await self.render(object_type, canonical, key)
+        canonical_json = rendered[CANONICAL] or canonical.model_dump_json().encode()
+        outcome = await self.store.put(key, stamp, canonical_json, rendered)
+        return WriteResult(outcome, losses)
+
+    async def render(self, object_type: ObjectType, canonical: BaseModel, key: ObjectKey) -> dict[str, bytes | None]:
+        """The object's JSON in every version of its module; None where it cannot be expressed."""
+        context = await self._context(canonical, key)
+        rendered: dict[str, bytes | None] = {}
+        for version in ALL_VERSIONS:
+            if version not in object_type.models:
+                rendered[version] = None
+                continue
+            if version == CANONICAL:
+                rendered[version] = canonical.to_json()  # type: ignore[attr-defined]
+                continue
+            try:
+                converted = object_type.converter.from_canonical(canonical, version, context)
+                rendered[version] = converted.value.to_json()  # type: ignore[attr-defined]
+            except (ValueError, TypeError):
+                rendered[version] = None
+        return rendered
+
+    async def _context(self, canonical: BaseModel, key: ObjectKey) -> ConversionContext:
+        location = None
+        location_id = getattr(canonical, "location_id", None)
+        if isinstance(location_id, str):
+            stored = await self.store.get(ObjectKey.of("locations", key.country_code, key.party_id, location_id))
+            if stored is not None:
+                from ocpi.modules.locations.v_2_3_0.schemas import Location
+
+                location = Location.model_validate_json(stored.canonical)
+        return ConversionContext(country_code=key.country_code, party_id=key.party_id, location=location)
+
+    def _to_canonical(self, object_type: ObjectType, version: str, model: BaseModel, owner: tuple[str, str]) -> Any:
+        context = ConversionContext(country_code=owner[0], party_id=owner[1])
+        try:
+            return object_type.converter.to_canonical(model, version, context)
+        except ValueError as error:
+            raise InvalidParameters(f"cannot store this {object_type.name}: {error}") from error
+
+    # --- identity checks -----------------------------------------------------------------------------
+
+    def _check_identity(
+        self,
+        object_type: ObjectType,
+        version: str,
+        model: BaseModel,
+        owner: tuple[str, str],
+        object_id: str | None,
+        variant: str,
+    ) -> str:
+        body_id = getattr(model, object_type.id_field, None)
+        if object_id is None:
+            if body_id is None:
+                raise InvalidParameters(f"{object_type.id_field}: Field required")
+            object_id = str(body_id)
+        elif body_id is not None and str(body_id).casefold() != object_id.casefold():
+            raise InvalidParameters(
+                f"{object_type.id_field} '{body_id}' in the body differs from '{object_id}' in the URL"
+            )
+        if object_type.owned and version != "2.1.1":
+            for name, expected in zip(("country_code", "party_id"), owner, strict=True):
+                value = getattr(model, name, None)
+                if value is not None and str(value).upper() != expected.upper():
+                    raise InvalidParameters(f"{name} '{value}' in the body differs from '{expected}' in the URL")
+        if variant and object_type.variant_field:
+            body_variant = getattr(model, object_type.variant_field, None)
+            if body_variant is not None and str(body_variant).upper() != variant.upper():
+                raise InvalidParameters(
+                    f"{object_type.variant_field} '{body_variant}' in the body differs from '{variant}' in the URL"
+                )
+        return object_id
+
+    def _check_patch_identity(
+        self, object_type: ObjectType, version: str, payload: dict[str, Any], current: dict[str, Any]
+    ) -> None:
+        names = [object_type.id_field] + (["country_code", "party_id"] if object_type.owned else [])
+        for name in names:
+            if name in payload and str(payload[name]).casefold() != str(current.get(name, "")).casefold():
+                raise InvalidParameters(f"{name} cannot be changed by PATCH")
+
+    @staticmethod
+    def _variant(object_type: ObjectType, model: BaseModel, variant: str) -> str:
+        if variant or object_type.variant_field is None:
+            return variant
+        value = getattr(model, object_type.variant_field, None)
+        return str(value) if value is not None else object_type.variant_default

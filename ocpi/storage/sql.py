@@ -1,0 +1,401 @@
+"""The built-in store on SQLAlchemy 2 (async): SQLite through aiosqlite by default, PostgreSQL through asyncpg.
+
+Objects are rows of canonical JSON plus indexed key columns and the JSON rendered per version. Creation
+order is the primary key, which is also the pagination order the spec asks for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from ocpi.storage.base import (
+    Credential,
+    ListQuery,
+    ObjectKey,
+    Page,
+    Party,
+    PartyRole,
+    PutOutcome,
+    StoredObject,
+    TokenKind,
+)
+
+VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
+_RENDER_COLUMNS = {v: "json_" + v.replace(".", "_") for v in VERSIONS}
+
+metadata = sa.MetaData()
+
+objects = sa.Table(
+    "ocpi_objects",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("module", sa.String(32), nullable=False),
+    sa.Column("country_code", sa.String(2), nullable=False),
+    sa.Column("party_id", sa.String(3), nullable=False),
+    sa.Column("object_id", sa.String(64), nullable=False),
+    sa.Column("object_key", sa.String(64), nullable=False),
+    sa.Column("variant", sa.String(32), nullable=False, server_default=""),
+    sa.Column("last_updated", sa.DateTime(), nullable=False),
+    sa.Column("canonical", sa.LargeBinary, nullable=False),
+    *(sa.Column(column, sa.LargeBinary, nullable=True) for column in _RENDER_COLUMNS.values()),
+    sa.UniqueConstraint("module", "country_code", "party_id", "object_key", "variant", name="uq_ocpi_objects_key"),
+    sa.Index("ix_ocpi_objects_module_owner", "module", "country_code", "party_id", "pk"),
+    sa.Index("ix_ocpi_objects_module_updated", "module", "last_updated"),
+)
+
+changes = sa.Table(
+    "ocpi_changes",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("object_pk", sa.Integer, nullable=False),
+    sa.Column("module", sa.String(32), nullable=False),
+    sa.Column("changed_at", sa.DateTime(), nullable=False),
+)
+
+parties = sa.Table(
+    "ocpi_parties",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("roles", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("version", sa.String(8), nullable=True),
+    sa.Column("versions_url", sa.String(255), nullable=True),
+    sa.Column("endpoints", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("outbound_token", sa.String(255), nullable=True),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+)
+
+party_states = sa.Table(
+    "ocpi_party_states",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("party_pk", sa.Integer, sa.ForeignKey("ocpi_parties.pk"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("at", sa.DateTime(), nullable=False),
+)
+
+credential_tokens = sa.Table(
+    "ocpi_credential_tokens",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("kind", sa.String(1), nullable=False),
+    sa.Column("party_pk", sa.Integer, sa.ForeignKey("ocpi_parties.pk"), nullable=True),
+    sa.Column("expires_at", sa.DateTime(), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(), nullable=True),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+)
+
+
+def hash_token(token: str) -> str:
+    """Tokens are kept only as SHA-256: they are random, so a fast unsalted hash is enough."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _naive_utc(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def async_url(url: str) -> str:
+    """Accept the plain URLs users write (`sqlite:///x.db`, `postgresql://...`) and pick the async driver."""
+    if url.startswith("sqlite:///") or url == "sqlite://":
+        return "sqlite+aiosqlite" + url.removeprefix("sqlite")
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+class SqlStore:
+    """`Store` on SQLAlchemy Core. Use `await SqlStore.open(url)`."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+
+    @classmethod
+    async def open(cls, url: str = "sqlite:///./ocpi.db", *, create: bool = True, **engine_options: Any) -> SqlStore:
+        url = async_url(url)
+        if url.startswith("sqlite"):
+            engine_options.setdefault("connect_args", {"timeout": 30})
+        engine = create_async_engine(url, **engine_options)
+        if url.startswith("sqlite"):
+            _tune_sqlite(engine)
+        store = cls(engine)
+        if create:
+            await store.migrate()
+        return store
+
+    async def migrate(self) -> None:
+        from ocpi.storage.migrations import upgrade
+
+        await upgrade(self.engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # --- objects -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _where_key(key: ObjectKey) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            objects.c.module == key.module,
+            objects.c.country_code == key.country_code,
+            objects.c.party_id == key.party_id,
+            objects.c.object_key == key.lookup_id,
+            objects.c.variant == key.variant,
+        )
+
+    async def get(self, key: ObjectKey) -> StoredObject | None:
+        query = sa.select(objects).where(self._where_key(key))
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else self._stored(key, row)
+
+    @staticmethod
+    def _stored(key: ObjectKey, row: Any) -> StoredObject:
+        return StoredObject(
+            key=ObjectKey(key.module, row.country_code, row.party_id, row.object_id, row.variant),
+            last_updated=_aware(row.last_updated),
+            canonical=row.canonical,
+            rendered={v: getattr(row, c) for v, c in _RENDER_COLUMNS.items()},
+        )
+
+    async def put(
+        self, key: ObjectKey, last_updated: datetime, canonical: bytes, rendered: Mapping[str, bytes | None]
+    ) -> PutOutcome:
+        stamp = _naive_utc(last_updated)
+        values: dict[str, Any] = {
+            "object_id": key.object_id,
+            "last_updated": stamp,
+            "canonical": canonical,
+            **{c: rendered.get(v) for v, c in _RENDER_COLUMNS.items()},
+        }
+        async with self.engine.begin() as conn:
+            updated = await conn.execute(
+                sa.update(objects)
+                .where(self._where_key(key), objects.c.last_updated <= stamp)
+                .values(**values)
+                .returning(objects.c.pk)
+            )
+            pk = updated.scalar()
+            if pk is not None:
+                outcome = PutOutcome.UPDATED
+            else:
+                exists = await conn.execute(sa.select(objects.c.pk).where(self._where_key(key)))
+                if exists.first() is not None:
+                    return PutOutcome.STALE
+                inserted = await conn.execute(
+                    sa.insert(objects)
+                    .values(
+                        module=key.module,
+                        country_code=key.country_code,
+                        party_id=key.party_id,
+                        object_key=key.lookup_id,
+                        variant=key.variant,
+                        **values,
+                    )
+                    .returning(objects.c.pk)
+                )
+                pk = inserted.scalar_one()
+                outcome = PutOutcome.CREATED
+            await conn.execute(sa.insert(changes).values(object_pk=pk, module=key.module, changed_at=utcnow()))
+        return outcome
+
+    async def delete(self, key: ObjectKey) -> bool:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(sa.delete(objects).where(self._where_key(key)).returning(objects.c.pk))
+            return result.first() is not None
+
+    async def page(self, query: ListQuery) -> Page:
+        column = objects.c[_RENDER_COLUMNS[query.version]]
+        conditions: list[sa.ColumnElement[bool]] = [objects.c.module == query.module, column.is_not(None)]
+        if query.owners is not None:
+            conditions.append(
+                sa.or_(
+                    *(
+                        sa.and_(objects.c.country_code == cc.upper(), objects.c.party_id == pid.upper())
+                        for cc, pid in query.owners
+                    )
+                )
+                if query.owners
+                else sa.false()
+            )
+        if query.date_from is not None:
+            conditions.append(objects.c.last_updated >= _naive_utc(query.date_from))
+        if query.date_to is not None:
+            conditions.append(objects.c.last_updated < _naive_utc(query.date_to))
+        where = sa.and_(*conditions)
+        page = sa.select(column).where(where).order_by(objects.c.pk).offset(query.offset).limit(query.limit)
+        count = sa.select(sa.func.count()).select_from(objects).where(where)
+        async with self.engine.connect() as conn:
+            items = list((await conn.execute(page)).scalars())
+            total = (await conn.execute(count)).scalar_one()
+        return Page(items=items, total=total)
+
+    # --- parties and credentials --------------------------------------------------------------------
+
+    async def create_party(
+        self, name: str, roles: Sequence[PartyRole], *, state: str = "invited", **fields: Any
+    ) -> Party:
+        now = utcnow()
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                sa.insert(parties)
+                .values(
+                    name=name,
+                    roles=_dump_roles(roles),
+                    state=state,
+                    created_at=now,
+                    updated_at=now,
+                    **_party_fields(fields),
+                )
+                .returning(parties.c.pk)
+            )
+            pk = result.scalar_one()
+            await conn.execute(sa.insert(party_states).values(party_pk=pk, state=state, at=now))
+        party = await self.get_party(pk)
+        assert party is not None
+        return party
+
+    async def update_party(self, pk: int, **fields: Any) -> Party:
+        now = utcnow()
+        values = _party_fields(fields)
+        if "roles" in fields:
+            values["roles"] = _dump_roles(fields["roles"])
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.update(parties).where(parties.c.pk == pk).values(updated_at=now, **values))
+            if "state" in fields:
+                await conn.execute(sa.insert(party_states).values(party_pk=pk, state=fields["state"], at=now))
+        party = await self.get_party(pk)
+        assert party is not None
+        return party
+
+    async def get_party(self, pk: int) -> Party | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(parties).where(parties.c.pk == pk))).first()
+        return None if row is None else _party(row)
+
+    async def list_parties(self) -> list[Party]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(parties).order_by(parties.c.pk))).all()
+        return [_party(row) for row in rows]
+
+    async def issue_token(
+        self,
+        kind: TokenKind,
+        party_pk: int | None = None,
+        *,
+        expires_at: datetime | None = None,
+        token: str | None = None,
+    ) -> str:
+        """Create a credentials token and keep only its hash. Returns the token, to be handed out once."""
+        token = token or secrets.token_urlsafe(32)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.insert(credential_tokens).values(
+                    token_hash=hash_token(token),
+                    kind=kind.value,
+                    party_pk=party_pk,
+                    expires_at=None if expires_at is None else _naive_utc(expires_at),
+                    created_at=utcnow(),
+                )
+            )
+        return token
+
+    async def find_credential(self, token: str) -> Credential | None:
+        """The live credential behind `token`: not revoked, not expired."""
+        query = (
+            sa.select(
+                credential_tokens.c.kind,
+                credential_tokens.c.party_pk,
+                credential_tokens.c.expires_at.label("token_expires_at"),
+                *parties.c,
+            )
+            .select_from(credential_tokens.outerjoin(parties, credential_tokens.c.party_pk == parties.c.pk))
+            .where(credential_tokens.c.token_hash == hash_token(token), credential_tokens.c.revoked_at.is_(None))
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return None
+        expires_at = row.token_expires_at
+        if expires_at is not None and expires_at <= utcnow():
+            return None
+        party = _party(row) if row.party_pk is not None else None
+        if party is not None and party.state == "unregistered":
+            return None
+        return Credential(TokenKind(row.kind), party, None if expires_at is None else _aware(expires_at))
+
+    async def revoke_tokens(self, *, party_pk: int | None = None, token: str | None = None) -> int:
+        """Revoke every token of a party, or one token. Returns how many were revoked."""
+        condition: sa.ColumnElement[bool] = credential_tokens.c.revoked_at.is_(None)
+        if token is not None:
+            condition = sa.and_(condition, credential_tokens.c.token_hash == hash_token(token))
+        elif party_pk is not None:
+            condition = sa.and_(condition, credential_tokens.c.party_pk == party_pk)
+        else:
+            raise ValueError("name a party or a token")
+        async with self.engine.begin() as conn:
+            result = await conn.execute(sa.update(credential_tokens).where(condition).values(revoked_at=utcnow()))
+        return result.rowcount
+
+
+def _dump_roles(roles: Sequence[PartyRole]) -> str:
+    data = [{"role": r.role, "country_code": r.country_code, "party_id": r.party_id} for r in roles]
+    return orjson.dumps(data).decode()
+
+
+_PARTY_FIELDS = ("name", "state", "version", "versions_url", "outbound_token")
+
+
+def _party_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(_PARTY_FIELDS) - {"endpoints", "roles"}
+    if unknown:
+        raise TypeError(f"unknown party fields: {sorted(unknown)}")
+    values = {k: v for k, v in fields.items() if k in _PARTY_FIELDS}
+    if "endpoints" in fields:
+        values["endpoints"] = orjson.dumps(fields["endpoints"]).decode()
+    return values
+
+
+def _party(row: Any) -> Party:
+    return Party(
+        pk=row.pk,
+        name=row.name,
+        roles=[PartyRole(**r) for r in orjson.loads(row.roles)],
+        state=row.state,
+        version=row.version,
+        versions_url=row.versions_url,
+        endpoints=orjson.loads(row.endpoints),
+        outbound_token=row.outbound_token,
+    )
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
