@@ -70,6 +70,17 @@ def format_datetime(value: datetime) -> str:
     return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds") + "Z"
 
 
+def parse_datetime(text: Any) -> datetime | None:
+    """Lenient DateTime reading for headers and query strings: aware UTC, or None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _only_text_or_datetime(value: Any) -> Any:
     if isinstance(value, str | datetime):
         return value
@@ -104,6 +115,7 @@ Number = Annotated[
     PlainSerializer(decimal_to_json, return_type=int | float, when_used="json"),
 ]
 """OCPI `number`: exact decimal in Python, a JSON number on the wire (never a float in between)."""
+
 
 class DisplayText(OcpiModel):
     language: String(2)
@@ -154,4 +166,5 @@ __all__ = [
     "String",
     "TaxAmount",
     "format_datetime",
+    "parse_datetime",
 ]

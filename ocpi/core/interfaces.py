@@ -139,10 +139,10 @@ class TokenAuthorization:
 
 @dataclass(frozen=True)
 class ChargingPreferencesReceiver:
-    """PUT `{url}/{session_id}/charging_preferences` (CPO, 2.2.1+)."""
+    """PUT `{url}/{session_id}/charging_preferences` (CPO, 2.2.1+), answered with a
+    ChargingPreferencesResponse value."""
 
     models: Mapping[str, type[BaseModel]]
-    response_models: Mapping[str, type[BaseModel]]
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def authorization_header(token: str, version: str, *, base64_token: bool | None 
 
 
 def _credential(authorization: str | None) -> str | None:
-    if not authorization or authorization[:len(_PREFIX)].lower() != _PREFIX:
+    if not authorization or authorization[: len(_PREFIX)].lower() != _PREFIX:
         return None
     credential = authorization[len(_PREFIX) :].strip()
     return credential or None

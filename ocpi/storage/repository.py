@@ -15,7 +15,7 @@ import orjson
 from pydantic import BaseModel
 
 from ocpi.core.convert import ConversionContext, Loss
-from ocpi.core.data_types import format_datetime
+from ocpi.core.data_types import format_datetime, parse_datetime
 from ocpi.core.errors import InvalidParameters, NotFound
 from ocpi.core.interfaces import ALL_VERSIONS, PATCH_NEEDS_LAST_UPDATED, Child, ObjectType
 from ocpi.core.validation import parse
@@ -38,16 +38,6 @@ class WriteResult:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _parse_datetime(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def merge_changes(old: Any, before: Any, after: Any) -> Any:
@@ -170,7 +160,7 @@ class Repository:
             raise NotFound(f"{object_type.name} {object_id} not found")
         current = self._version_document(object_type, version, stored)
         self._check_patch_identity(object_type, version, payload, current)
-        incoming = _parse_datetime(payload.get("last_updated"))
+        incoming = parse_datetime(payload.get("last_updated"))
         if incoming is not None and incoming < stored.last_updated:
             return WriteResult(PutOutcome.STALE)
         merged = {**current, **payload}
@@ -201,7 +191,7 @@ class Repository:
             raise NotFound(f"{object_type.name} {object_id} not found")
         current = self._version_document(object_type, version, stored)
         document = orjson.loads(orjson.dumps(current))
-        incoming = _parse_datetime(payload.get("last_updated")) if method == "PATCH" else None
+        incoming = parse_datetime(payload.get("last_updated")) if method == "PATCH" else None
         node: dict[str, Any] = document
         parents: list[dict[str, Any]] = [document]
         children = object_type.children
@@ -233,13 +223,13 @@ class Repository:
                     f"{child.id_field} '{body_id}' in the body differs from '{path[-1]}' in the URL"
                 )
             replacement = model.model_dump(mode="json", exclude_none=True, by_alias=True)
-            incoming = _parse_datetime(replacement.get("last_updated"))
+            incoming = parse_datetime(replacement.get("last_updated"))
         else:
             replacement = {**node, **payload}
             replacement = {k: v for k, v in replacement.items() if v is not None}
             parse(child.models[version], replacement)
         stamp = incoming or _now()
-        previous = _parse_datetime(node.get("last_updated"))
+        previous = parse_datetime(node.get("last_updated"))
         if previous is not None and method == "PATCH" and stamp < previous:
             return WriteResult(PutOutcome.STALE)
         if "last_updated" not in replacement:
@@ -248,7 +238,7 @@ class Repository:
         node.update(replacement)
         # A child's change is its parents' change too (spec, mod_locations: last_updated of parents).
         for parent in parents:
-            parent_stamp = _parse_datetime(parent.get("last_updated"))
+            parent_stamp = parse_datetime(parent.get("last_updated"))
             if parent_stamp is None or parent_stamp < stamp:
                 parent["last_updated"] = format_datetime(stamp)
         result = await self._replace(object_type, version, key, stored, current, document)

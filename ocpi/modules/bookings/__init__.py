@@ -1,0 +1,2 @@
+"""Bookings module: the optional OCPI 2.3.0 Bookings extension (`2.3.0-bookings/mod_bookings.asciidoc`;
+data owner: CPO)."""

@@ -1,0 +1,184 @@
+"""`get_application(...)`: the FastAPI app of an OCPI node."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ocpi import __version__
+from ocpi.core.enums import MODULES_BY_VERSION, InterfaceRole, RoleEnum
+from ocpi.core.errors import OcpiError
+from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
+from ocpi.server import credentials
+from ocpi.server.config import NodeConfig, OwnParty
+from ocpi.server.hooks import Hooks
+from ocpi.server.http import (
+    CorrelationHeaders,
+    absolute_url,
+    http_error_handler,
+    ocpi_data,
+    ocpi_error_handler,
+    request_validation_handler,
+    unexpected_error_handler,
+)
+from ocpi.server.node import Node
+from ocpi.server.openapi import install_openapi
+from ocpi.server.patterns import mount
+from ocpi.server.routing import Binding, RouteTable
+from ocpi.storage.sql import SqlStore
+
+
+def get_application(
+    *,
+    parties: Sequence[OwnParty] | None = None,
+    store: SqlStore | str = "sqlite:///./ocpi.db",
+    versions: Sequence[str] = ("2.1.1", "2.2.1", "2.3.0"),
+    modules: Sequence[str] | None = None,
+    hooks: Hooks | None = None,
+    base_url: str | None = None,
+    bookings: bool = False,
+    config: NodeConfig | None = None,
+    **options: Any,
+) -> FastAPI:
+    """An OCPI node for `parties` (one per role it plays: CPO, EMSP, PTP, ...) on `store` (a `SqlStore`, or a
+    database URL opened at startup), serving `versions` and, per role, every module that role implements
+    (or only `modules`). URLs are `/ocpi/{role}/{version}/{module}/...`; `/ocpi/versions` lists them all."""
+    if config is None:
+        if not parties:
+            raise ValueError("a node needs at least one party (OwnParty(role, country_code, party_id))")
+        config = NodeConfig(
+            parties=list(parties),
+            versions=tuple(versions),
+            modules=modules,
+            base_url=base_url,
+            bookings=bookings,
+            **options,
+        )
+    node = Node(config, store if isinstance(store, SqlStore) else None, hooks)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        opened = None
+        if isinstance(store, str):
+            opened = await SqlStore.open(store)
+            node.attach(opened)
+        try:
+            yield
+        finally:
+            await node.close()
+            if opened is not None:
+                await opened.close()
+
+    app = FastAPI(title="OCPI node (ocpi-python)", version=__version__, lifespan=lifespan)
+    app.state.node = node
+    app.add_middleware(CorrelationHeaders)
+    app.add_exception_handler(OcpiError, ocpi_error_handler)
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(Exception, unexpected_error_handler)
+
+    table = RouteTable(app)
+    endpoints = _mount_modules(table, node)
+    _mount_discovery(table, node, endpoints)
+    install_openapi(app, table)
+    return app
+
+
+def _modules_for(config: NodeConfig, role: RoleEnum, version: str) -> list[str]:
+    available = {str(m) for m in MODULES_BY_VERSION[version]}  # type: ignore[index]
+    chosen = []
+    for module in FUNCTIONAL_MODULES:
+        if module not in available or (config.modules is not None and module not in config.modules):
+            continue
+        if module == "bookings" and not config.bookings:
+            continue
+        chosen.append(module)
+    return chosen
+
+
+Endpoints = dict[tuple[RoleEnum, str], list[tuple[str, InterfaceRole, str]]]
+
+
+def _mount_modules(table: RouteTable, node: Node) -> Endpoints:
+    """Bind every pattern of every module each role implements; returns the endpoints per (role, version)
+    as (module, side, path) for the version details."""
+    config = node.config
+    endpoints: Endpoints = {}
+    for role in config.roles:
+        for version in config.versions:
+            listed: list[tuple[str, InterfaceRole, str]] = []
+            base = f"{config.prefix}/{role.value.lower()}/{version}"
+            for module in _modules_for(config, role, version):
+                interface = module_interfaces(module).for_role(role)
+                if interface is None or version not in interface.versions:
+                    continue
+                binding = Binding(node, role, version, module, f"{base}/{module}")
+                for pattern in interface.patterns:
+                    mount(table, pattern, binding)
+                listed.append((module, interface.side, binding.path))
+            credentials_path = f"{base}/credentials"
+            credentials.mount(table, Binding(node, role, version, "credentials", credentials_path))
+            listed.insert(0, ("credentials", InterfaceRole.SENDER, credentials_path))
+            endpoints[(role, version)] = listed
+    return endpoints
+
+
+def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> None:
+    """`/ocpi/versions` for the whole platform (2.2.1+ style) and `/ocpi/{role}/versions` per role (2.1.1
+    has one versions endpoint per role); each with its version details."""
+    config = node.config
+    prefix = config.prefix
+
+    def details(version: str, roles: Sequence[RoleEnum]) -> Any:
+        async def handler(*, request: Request, partner: Any) -> Response:
+            seen_credentials = False
+            listed = []
+            for role in roles:
+                for module, side, path in endpoints[(role, version)]:
+                    if module == "credentials":
+                        if seen_credentials:
+                            continue
+                        seen_credentials = True
+                    entry = {"identifier": module, "url": absolute_url(request, config.base_url, path)}
+                    if version != "2.1.1":
+                        entry["role"] = side.value
+                    listed.append(entry)
+            return ocpi_data({"version": version, "endpoints": listed})
+
+        return handler
+
+    def versions(path_of: Any) -> Any:
+        async def handler(*, request: Request, partner: Any) -> Response:
+            return ocpi_data(
+                [{"version": v, "url": absolute_url(request, config.base_url, path_of(v))} for v in config.versions]
+            )
+
+        return handler
+
+    platform_roles = config.roles
+    table.add(
+        f"{prefix}/versions", "GET", versions(lambda v: f"{prefix}/{v}"), dependency=node.caller, tags=["versions"]
+    )
+    for version in config.versions:
+        # 2.1.1 details have no role per endpoint: the platform-wide 2.1.1 details show the first role's.
+        roles = platform_roles[:1] if version == "2.1.1" else platform_roles
+        table.add(f"{prefix}/{version}", "GET", details(version, roles), dependency=node.caller, tags=["versions"])
+    for role in platform_roles:
+        role_prefix = f"{prefix}/{role.value.lower()}"
+        table.add(
+            f"{role_prefix}/versions",
+            "GET",
+            versions(lambda v, rp=role_prefix: f"{rp}/{v}"),
+            dependency=node.caller,
+            tags=["versions"],
+        )
+        for version in config.versions:
+            table.add(
+                f"{role_prefix}/{version}", "GET", details(version, [role]), dependency=node.caller, tags=["versions"]
+            )

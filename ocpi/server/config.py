@@ -1,0 +1,63 @@
+"""What a node is: its own parties (one per role it plays), where it is reachable, and its limits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ocpi.core.enums import RoleEnum
+from ocpi.storage.base import PartyRole
+
+
+@dataclass(frozen=True)
+class OwnParty:
+    """One role this platform plays, under its own country_code/party_id, with its business details."""
+
+    role: RoleEnum
+    country_code: str
+    party_id: str
+    name: str = "ocpi-python node"
+    website: str | None = None
+
+    def business_details(self) -> dict[str, Any]:
+        details: dict[str, Any] = {"name": self.name}
+        if self.website:
+            details["website"] = self.website
+        return details
+
+    def as_party_role(self) -> PartyRole:
+        return PartyRole(self.role.value, self.country_code, self.party_id)
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    parties: Sequence[OwnParty]
+    versions: Sequence[str] = ("2.1.1", "2.2.1", "2.3.0")
+    modules: Sequence[str] | None = None
+    """None: every module the roles implement (Bookings only with `bookings=True`)."""
+    base_url: str | None = None
+    """Public URL of the node (`https://ocpi.example.com`); None: taken from each request."""
+    prefix: str = "/ocpi"
+    bookings: bool = False
+    max_page_size: int = 1000
+    default_page_size: int = 100
+    max_body_bytes: int = 1024 * 1024
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def roles(self) -> list[RoleEnum]:
+        seen: list[RoleEnum] = []
+        for party in self.parties:
+            if party.role not in seen:
+                seen.append(party.role)
+        return seen
+
+    def owners(self, role: RoleEnum) -> list[tuple[str, str]]:
+        return [(p.country_code.upper(), p.party_id.upper()) for p in self.parties if p.role == role]
+
+    def party_for(self, role: RoleEnum) -> OwnParty:
+        for party in self.parties:
+            if party.role == role:
+                return party
+        raise LookupError(f"this node has no {role} party")

@@ -1,0 +1,150 @@
+"""Request and response plumbing shared by every route: the envelope, body limits, JSON, pagination
+headers, correlation and routing headers, and the errors that must never leave the envelope."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ocpi.core.data_types import parse_datetime
+from ocpi.core.envelope import envelope, envelope_bytes
+from ocpi.core.errors import InvalidParameters, MalformedRequest, OcpiError, PayloadTooLarge
+from ocpi.core.status import StatusCode
+
+JSON = "application/json"
+
+
+def ocpi_response(
+    data_json: bytes | None = None,
+    *,
+    http_status: int = 200,
+    status_code: int = StatusCode.SUCCESS,
+    message: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body = envelope_bytes(data_json, status_code, message)
+    return Response(body, status_code=http_status, media_type=JSON, headers=dict(headers or {}))
+
+
+def ocpi_data(data: Any, **kwargs: Any) -> Response:
+    """Respond with a JSON-ready value (or a model, dumped the OCPI way) as `data`."""
+    if hasattr(data, "to_json"):
+        return ocpi_response(data.to_json(), **kwargs)
+    return ocpi_response(None if data is None else orjson.dumps(data), **kwargs)
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The body as JSON. Too large: 413; not UTF-8, not JSON or nested beyond reason: 400."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body over {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body over {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if not body.strip():
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise MalformedRequest(f"request body is not valid JSON: {error}") from error
+
+
+def parse_query_datetime(name: str, value: str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    parsed = parse_datetime(value.replace(" ", "+"))
+    if parsed is None:
+        raise InvalidParameters(f"{name}: not an RFC 3339 DateTime: {value!r}")
+    return parsed
+
+
+def link_header(request: Request, base_url: str | None, offset: int, limit: int) -> str:
+    """`<url>; rel="next"` keeping every original query parameter, with the next offset."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
+    params += [("offset", str(offset)), ("limit", str(limit))]
+    url = absolute_url(request, base_url, request.url.path)
+    return f'<{url}?{urlencode(params)}>; rel="next"'
+
+
+def absolute_url(request: Request, base_url: str | None, path: str) -> str:
+    root = base_url.rstrip("/") if base_url else str(request.base_url).rstrip("/")
+    return root + path
+
+
+def error_response(error: OcpiError) -> Response:
+    return Response(envelope(None, error.status_code, error.message), status_code=error.http_status, media_type=JSON)
+
+
+async def ocpi_error_handler(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, OcpiError)
+    return error_response(error)
+
+
+async def request_validation_handler(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    parts = []
+    for item in error.errors():
+        loc = [str(p) for p in item.get("loc", ()) if p not in ("query", "path", "header", "body")]
+        parts.append(f"{'.'.join(loc) or 'request'}: {item.get('msg', 'invalid')}")
+    return error_response(InvalidParameters("invalid parameters: " + "; ".join(parts)))
+
+
+async def http_error_handler(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    message = {404: "no such endpoint", 405: "method not allowed"}.get(error.status_code, str(error.detail))
+    headers = dict(error.headers or {})
+    return Response(
+        envelope(None, StatusCode.CLIENT_ERROR, message),
+        status_code=error.status_code,
+        media_type=JSON,
+        headers=headers,
+    )
+
+
+async def unexpected_error_handler(_request: Request, _error: Exception) -> Response:
+    return Response(envelope(None, StatusCode.SERVER_ERROR, "internal error"), status_code=500, media_type=JSON)
+
+
+class CorrelationHeaders:
+    """Echo `X-Request-ID` and `X-Correlation-ID` (2.2.1+), generating them when the request has none."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = correlation_id = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                request_id = value
+            elif name == b"x-correlation-id":
+                correlation_id = value
+        request_id = request_id or str(uuid.uuid4()).encode()
+        correlation_id = correlation_id or str(uuid.uuid4()).encode()
+
+        async def send_with_ids(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id))
+                headers.append((b"x-correlation-id", correlation_id))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_ids)

@@ -1,0 +1,137 @@
+"""How a pattern becomes routes: a binding (module x version x role on a node) and endpoints whose
+signatures are built from data, so one implementation serves every module and version."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from ocpi.core.enums import RoleEnum
+from ocpi.core.errors import InvalidParameters, NotFound
+from ocpi.server.config import OwnParty
+from ocpi.server.node import Node
+from ocpi.storage.base import Party
+
+
+@dataclass(frozen=True)
+class Binding:
+    node: Node
+    role: RoleEnum
+    version: str
+    module: str
+    path: str
+    """The module endpoint's URL path, e.g. `/ocpi/cpo/2.2.1/locations`."""
+
+    @property
+    def owners(self) -> list[tuple[str, str]]:
+        return self.node.config.owners(self.role)
+
+    @property
+    def own_party(self) -> OwnParty:
+        return self.node.config.party_for(self.role)
+
+    @property
+    def functional(self) -> bool:
+        return self.module not in ("credentials", "versions", "hubclientinfo")
+
+    def url(self, request: Request, suffix: str = "") -> str:
+        from ocpi.server.http import absolute_url
+
+        return absolute_url(request, self.node.config.base_url, self.path + suffix)
+
+    def response_headers(self, request: Request) -> dict[str, str]:
+        """Routing headers of a functional module's answer (2.2.1+): from us, to whoever asked."""
+        if self.version == "2.1.1" or not self.functional:
+            return {}
+        party = self.own_party
+        headers = {"OCPI-from-country-code": party.country_code, "OCPI-from-party-id": party.party_id}
+        to_cc = request.headers.get("ocpi-from-country-code")
+        to_pid = request.headers.get("ocpi-from-party-id")
+        if to_cc and to_pid:
+            headers["OCPI-to-country-code"] = to_cc
+            headers["OCPI-to-party-id"] = to_pid
+        return headers
+
+    def check_routing(self, request: Request, partner: Party, owner: tuple[str, str] | None = None) -> None:
+        """The routing headers, when present, must name the caller as sender and us as receiver; for a write,
+        the sender must also be the owner named in the URL."""
+        if self.version == "2.1.1" or not self.functional:
+            return
+        from_cc = request.headers.get("ocpi-from-country-code")
+        from_pid = request.headers.get("ocpi-from-party-id")
+        if from_cc and from_pid:
+            if not partner.owns(from_cc, from_pid):
+                raise InvalidParameters(f"OCPI-from {from_cc}/{from_pid} is not one of your parties")
+            if owner is not None and (from_cc.upper(), from_pid.upper()) != (owner[0].upper(), owner[1].upper()):
+                raise InvalidParameters(
+                    f"OCPI-from {from_cc}/{from_pid} differs from the owner {owner[0]}/{owner[1]} in the URL"
+                )
+        to_cc = request.headers.get("ocpi-to-country-code")
+        to_pid = request.headers.get("ocpi-to-party-id")
+        if to_cc and to_pid and (to_cc.upper(), to_pid.upper()) not in self.owners:
+            raise InvalidParameters(f"OCPI-to {to_cc}/{to_pid} is not a party of this node")
+
+
+def check_owner(partner: Party, country_code: str, party_id: str) -> tuple[str, str]:
+    """A partner writes only under its own country_code/party_id (spec: 404 for someone else's URL)."""
+    if not partner.owns(country_code, party_id):
+        raise NotFound(f"{country_code}/{party_id} is not one of your parties", status_code=2001)
+    return country_code.upper(), party_id.upper()
+
+
+Handler = Callable[..., Awaitable[Response]]
+
+
+@dataclass
+class RouteTable:
+    """Routes added to the app, with the request body model of each, for the OpenAPI document."""
+
+    app: FastAPI
+    bodies: dict[tuple[str, str], type[BaseModel]] = field(default_factory=dict)
+
+    def add(
+        self,
+        path: str,
+        method: str,
+        handler: Handler,
+        *,
+        path_params: Sequence[str] = (),
+        query: Mapping[str, tuple[Any, Any]] | None = None,
+        dependency: Callable[..., Awaitable[Any]] | None = None,
+        body: type[BaseModel] | None = None,
+        summary: str = "",
+        tags: Sequence[str] = (),
+    ) -> None:
+        """`handler(request=..., partner=..., <path params>=..., <query params>=...)`; its signature for
+        FastAPI is built here, so path and query parameters show in the OpenAPI document."""
+        parameters = [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)]
+        if dependency is not None:
+            parameters.append(inspect.Parameter("partner", inspect.Parameter.KEYWORD_ONLY, default=Depends(dependency)))
+        parameters += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str) for n in path_params]
+        for name, (annotation, default) in (query or {}).items():
+            parameters.append(
+                inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+            )
+
+        async def endpoint(**kwargs: Any) -> Response:
+            return await handler(**kwargs)
+
+        endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        endpoint.__name__ = f"{method.lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}"
+        self.app.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            response_class=Response,
+            summary=summary or None,
+            tags=list(tags),
+            operation_id=endpoint.__name__,
+        )
+        if body is not None:
+            self.bodies[(path, method.lower())] = body
