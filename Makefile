@@ -20,7 +20,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy ocpi
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 demo: $(STAMP)
 	$(BIN)/ocpi info

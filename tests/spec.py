@@ -50,13 +50,16 @@ class Example:
 
     `model` is "package.module:Class". `wrapper` names the key the object sits under when the file wraps it
     (e.g. `{"opening_times": {...}}`). For an official example that is itself wrong, `erratum` says why and
-    `errors` lists exactly the validation errors the model raises, each as "loc.path: error_type".
+    `errors` lists exactly the validation errors the model raises, each as "loc.path: error_type". An
+    erratum the model reads leniently instead (a number written as a string) names those paths in `coerced`:
+    there the output must be the exact JSON type the spec asks for, holding the same value.
     """
 
     model: str
     wrapper: str | None = None
     erratum: str | None = None
     errors: tuple[str, ...] = ()
+    coerced: tuple[str, ...] = ()
 
     def model_class(self) -> type[BaseModel]:
         module, _, name = self.model.partition(":")
@@ -67,3 +70,12 @@ class Example:
 
 def validation_errors(error: ValidationError) -> set[str]:
     return {".".join(str(p) for p in e["loc"]) + ": " + e["type"] for e in error.errors()}
+
+
+def pop_path(document: Any, dotted: str) -> Any:
+    """Remove and return the value at `a.0.b` from nested dicts and lists."""
+    *parents, last = dotted.split(".")
+    node = document
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node.pop(int(last)) if isinstance(node, list) else node.pop(last)

@@ -1,0 +1,1 @@
+"""CDRs module (`cdrs`): Charge Detail Records, owned by the CPO."""

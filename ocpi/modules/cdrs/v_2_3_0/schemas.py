@@ -1,0 +1,115 @@
+"""OCPI 2.3.0 CDRs module objects (2.3.0/mod_cdrs.asciidoc).
+
+The tables are those of 2.2.1; what differs is the Price shape (`before_taxes` + `taxes`), the embedded Tariff, and
+the OpenEnums TokenType and ConnectorType.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ocpi.core.data_types import CiString, DateTime, Number, OpenEnum, PriceV230, String
+from ocpi.core.model import OcpiModel
+from ocpi.modules.cdrs.v_2_2_1.schemas import AuthMethod, CdrDimensionType
+from ocpi.modules.locations.v_2_3_0.schemas import ConnectorFormat, ConnectorType, GeoLocation, PowerType
+from ocpi.modules.tariffs.v_2_3_0.schemas import Tariff
+from ocpi.modules.tokens.v_2_3_0.schemas import TokenType
+
+__all__ = [
+    "CDR",
+    "AuthMethod",
+    "CdrDimension",
+    "CdrDimensionType",
+    "CdrLocation",
+    "CdrToken",
+    "ChargingPeriod",
+    "SignedData",
+    "SignedValue",
+]
+
+
+class CdrDimension(OcpiModel):
+    type: CdrDimensionType
+    volume: Number
+
+
+class CdrLocation(OcpiModel):
+    id: CiString(36)
+    name: String(255) | None = None
+    address: String(45)
+    city: String(45)
+    postal_code: String(10) | None = None
+    state: String(20) | None = None
+    country: String(3)
+    coordinates: GeoLocation
+    evse_uid: CiString(36)
+    evse_id: CiString(48)
+    connector_id: CiString(36)
+    connector_standard: OpenEnum(ConnectorType)
+    connector_format: ConnectorFormat
+    connector_power_type: PowerType
+
+
+class CdrToken(OcpiModel):
+    country_code: CiString(2)
+    party_id: CiString(3)
+    uid: CiString(36)
+    type: OpenEnum(TokenType)
+    contract_id: CiString(36)
+
+
+class ChargingPeriod(OcpiModel):
+    start_date_time: DateTime
+    dimensions: Annotated[list[CdrDimension], Field(min_length=1)]
+    tariff_id: CiString(36) | None = None
+
+
+class SignedValue(OcpiModel):
+    nature: CiString(32)
+    plain_data: String(5000)
+    signed_data: String(5000)
+
+
+class SignedData(OcpiModel):
+    encoding_method: CiString(36)
+    encoding_method_version: int | None = None
+    public_key: String(512) | None = None
+    signed_values: Annotated[list[SignedValue], Field(min_length=1)]
+    # The table shows `string(512)` (its link points at CiString): mod_cdrs.asciidoc, SignedData class.
+    url: String(512) | None = None
+
+
+class CDR(OcpiModel):
+    country_code: CiString(2)
+    party_id: CiString(3)
+    # 39 leaves room for a Credit CDR suffix; normal CDR ids SHALL be at most 36 (mod_cdrs.asciidoc, CDR object).
+    id: CiString(39)
+    start_date_time: DateTime
+    end_date_time: DateTime
+    session_id: CiString(36) | None = None
+    cdr_token: CdrToken
+    auth_method: AuthMethod
+    authorization_reference: CiString(36) | None = None
+    cdr_location: CdrLocation
+    meter_id: String(255) | None = None
+    currency: String(3)
+    tariffs: list[Tariff] | None = None
+    charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1)]
+    signed_data: SignedData | None = None
+    total_cost: PriceV230
+    total_fixed_cost: PriceV230 | None = None
+    total_energy: Number
+    total_energy_cost: PriceV230 | None = None
+    total_time: Number
+    total_time_cost: PriceV230 | None = None
+    total_parking_time: Number | None = None
+    total_parking_cost: PriceV230 | None = None
+    total_reservation_cost: PriceV230 | None = None
+    remark: String(255) | None = None
+    invoice_reference_id: CiString(39) | None = None
+    credit: bool | None = None
+    credit_reference_id: CiString(39) | None = None
+    home_charging_compensation: bool | None = None
+    last_updated: DateTime

@@ -1,0 +1,1 @@
+"""Credentials module (configuration): the Credentials object exchanged in the registration handshake."""

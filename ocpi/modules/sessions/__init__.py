@@ -1,0 +1,1 @@
+"""Sessions module (`sessions`): charging sessions, owned by the CPO."""

@@ -1,0 +1,57 @@
+"""OCPI 2.3.0 Sessions module objects (2.3.0/mod_sessions.asciidoc).
+
+The tables are those of 2.2.1 (the enums are identical and imported); the Price shape and the CDRs module's
+CdrToken differ. CdrToken, AuthMethod and ChargingPeriod are defined by the CDRs module of the same version.
+"""
+
+from __future__ import annotations
+
+from ocpi.core.data_types import CiString, DateTime, Number, PriceV230, String
+from ocpi.core.model import OcpiModel, partial_model
+from ocpi.modules.cdrs.v_2_3_0.schemas import AuthMethod, CdrToken, ChargingPeriod
+from ocpi.modules.sessions.v_2_2_1.schemas import ChargingPreferencesResponse, ProfileType, SessionStatus
+
+__all__ = [
+    "AuthMethod",
+    "CdrToken",
+    "ChargingPeriod",
+    "ChargingPreferences",
+    "ChargingPreferencesResponse",
+    "ProfileType",
+    "Session",
+    "SessionPatch",
+    "SessionStatus",
+]
+
+
+class ChargingPreferences(OcpiModel):
+    profile_type: ProfileType
+    departure_time: DateTime | None = None
+    energy_need: Number | None = None
+    discharge_allowed: bool | None = None
+
+
+class Session(OcpiModel):
+    country_code: CiString(2)
+    party_id: CiString(3)
+    id: CiString(36)
+    start_date_time: DateTime
+    end_date_time: DateTime | None = None
+    kwh: Number
+    cdr_token: CdrToken
+    auth_method: AuthMethod
+    authorization_reference: CiString(36) | None = None
+    location_id: CiString(36)
+    # `#NA` while a reservation has no EVSE/connector assigned yet.
+    evse_uid: CiString(36)
+    connector_id: CiString(36)
+    meter_id: String(255) | None = None
+    currency: String(3)
+    charging_periods: list[ChargingPeriod] | None = None
+    total_cost: PriceV230 | None = None
+    status: SessionStatus
+    last_updated: DateTime
+
+
+# "Any request to the PATCH method SHALL contain the `last_updated` field." (mod_sessions.asciidoc, PATCH Method)
+SessionPatch = partial_model(Session, ("last_updated",))

@@ -1,0 +1,78 @@
+"""OCPI 2.2.1 Tariffs objects (`2.2.1/mod_tariffs.asciidoc`). Receiver PATCH is n/a from 2.2 on (PUT replaces)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from ocpi.core.data_types import URL, CiString, DateTime, DisplayText, Number, PriceV221, String
+from ocpi.core.model import OcpiModel
+from ocpi.modules.locations.v_2_2_1.schemas import EnergyMix
+from ocpi.modules.tariffs.v_2_1_1.schemas import DayOfWeek, TariffDimensionType  # same values in 2.2.1
+
+# The regexes quoted in the TariffRestrictions table (mod_tariffs.asciidoc, TariffRestrictions class).
+TimeOfDay = Annotated[String(5), StringConstraints(pattern=r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")]
+Date = Annotated[
+    String(10), StringConstraints(pattern=r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+]
+
+
+class ReservationRestrictionType(StrEnum):
+    RESERVATION = "RESERVATION"
+    RESERVATION_EXPIRES = "RESERVATION_EXPIRES"
+
+
+class TariffType(StrEnum):
+    AD_HOC_PAYMENT = "AD_HOC_PAYMENT"
+    PROFILE_CHEAP = "PROFILE_CHEAP"
+    PROFILE_FAST = "PROFILE_FAST"
+    PROFILE_GREEN = "PROFILE_GREEN"
+    REGULAR = "REGULAR"
+
+
+class PriceComponent(OcpiModel):
+    type: TariffDimensionType
+    price: Number
+    vat: Number | None = None
+    step_size: int
+
+
+class TariffRestrictions(OcpiModel):
+    start_time: TimeOfDay | None = None
+    end_time: TimeOfDay | None = None
+    start_date: Date | None = None
+    end_date: Date | None = None
+    min_kwh: Number | None = None
+    max_kwh: Number | None = None
+    min_current: Number | None = None
+    max_current: Number | None = None
+    min_power: Number | None = None
+    max_power: Number | None = None
+    min_duration: int | None = None
+    max_duration: int | None = None
+    day_of_week: list[DayOfWeek] | None = None
+    reservation: ReservationRestrictionType | None = None
+
+
+class TariffElement(OcpiModel):
+    price_components: Annotated[list[PriceComponent], Field(min_length=1)]
+    restrictions: TariffRestrictions | None = None
+
+
+class Tariff(OcpiModel):
+    country_code: CiString(2)
+    party_id: CiString(3)
+    id: CiString(36)
+    currency: String(3)
+    type: TariffType | None = None
+    tariff_alt_text: list[DisplayText] | None = None
+    tariff_alt_url: URL | None = None
+    min_price: PriceV221 | None = None
+    max_price: PriceV221 | None = None
+    elements: Annotated[list[TariffElement], Field(min_length=1)]
+    start_date_time: DateTime | None = None
+    end_date_time: DateTime | None = None
+    energy_mix: EnergyMix | None = None
+    last_updated: DateTime

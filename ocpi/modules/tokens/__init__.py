@@ -1,0 +1,1 @@
+"""Tokens module (`tokens`): per-version schemas and conversion to the canonical (2.3.0) form."""

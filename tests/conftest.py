@@ -1,0 +1,98 @@
+"""Shared fixtures: a real store (SQLite always; PostgreSQL when OCPI_TEST_POSTGRES_URL is set), a node's
+ASGI app on it, and registered partners with their tokens."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from ocpi.core.enums import RoleEnum
+from ocpi.core.utils import authorization_header
+from ocpi.server.app import get_application
+from ocpi.server.config import OwnParty
+from ocpi.storage.base import Party, PartyRole, TokenKind
+from ocpi.storage.sql import SqlStore, metadata
+
+POSTGRES_URL = os.environ.get("OCPI_TEST_POSTGRES_URL")
+
+# The node under test plays CPO NL/CPO, eMSP NL/EMS and PTP NL/PTP.
+NODE_PARTIES = (
+    OwnParty(RoleEnum.CPO, "NL", "CPO", name="Test CPO"),
+    OwnParty(RoleEnum.EMSP, "NL", "EMS", name="Test eMSP"),
+    OwnParty(RoleEnum.PTP, "NL", "PTP", name="Test PTP"),
+)
+
+
+async def open_clean_store(url: str) -> SqlStore:
+    """A store on an empty database: every table dropped, then migrated from scratch."""
+    store = await SqlStore.open(url, create=False)
+    async with store.engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
+        await conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    await store.migrate()
+    return store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
+    """The store on every backend: SQLite always, PostgreSQL when OCPI_TEST_POSTGRES_URL is set."""
+    if request.param == "postgres":
+        if not POSTGRES_URL:
+            pytest.skip("OCPI_TEST_POSTGRES_URL is not set")
+        opened = await open_clean_store(POSTGRES_URL)
+    else:
+        opened = await SqlStore.open(f"sqlite:///{tmp_path / 'ocpi.db'}")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqlStore]:
+    opened = await SqlStore.open(f"sqlite:///{tmp_path / 'ocpi.db'}")
+    yield opened
+    await opened.close()
+
+
+@dataclass
+class Partner:
+    party: Party
+    token: str
+
+    def headers(self, version: str = "2.2.1", **extra: str) -> dict[str, str]:
+        return {"Authorization": authorization_header(self.token, version), **extra}
+
+
+PartnerFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def make_partner(store: SqlStore) -> PartnerFactory:
+    """`await make_partner("CPO", "BE", "BEC")`: a registered partner and its token (kind C)."""
+
+    async def make(role: str, country_code: str, party_id: str, *more: tuple[str, str, str]) -> Partner:
+        roles = [PartyRole(role, country_code, party_id), *(PartyRole(*r) for r in more)]
+        party = await store.create_party(f"{country_code}/{party_id}", roles, state="registered")
+        token = await store.issue_token(TokenKind.C, party.pk)
+        return Partner(party, token)
+
+    return make
+
+
+def node_app(store: SqlStore, parties: Sequence[OwnParty] = NODE_PARTIES, **options: Any) -> Any:
+    return get_application(parties=parties, store=store, base_url="http://testserver", **options)
+
+
+@pytest.fixture
+async def client(store: SqlStore) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the node's real ASGI app (CPO + eMSP + PTP) over the `store` fixture."""
+    app = node_app(store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        http.app = app  # type: ignore[attr-defined]
+        yield http
