@@ -43,6 +43,8 @@ class NodeConfig:
     max_page_size: int = 1000
     default_page_size: int = 100
     max_body_bytes: int = 1024 * 1024
+    allow_private_urls: bool = False
+    """Call partners on plain HTTP and private or loopback addresses (development, tests, `--demo`)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -1,25 +1,54 @@
-"""The credentials module (configuration module, every version): our credentials for the caller."""
+"""The credentials module and the registration handshake, in both directions (spec: credentials chapter).
+
+As responder: a partner holding token A reads our versions, POSTs its credentials with its token B; we
+fetch its versions and details with B, keep its endpoints, issue token C and answer with our credentials.
+PUT refreshes endpoints and rotates C; DELETE unregisters (every token of the partner stops at once).
+As initiator, `register(node, versions_url, token_a)` plays the other side.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
+from ocpi.client import OcpiClient
+from ocpi.core.enums import RoleEnum
+from ocpi.core.errors import MethodNotAllowed, NoMatchingEndpoints, OcpiError, UnableToUseClientApi
+from ocpi.core.validation import parse
 from ocpi.server.auth import Caller
-from ocpi.server.http import absolute_url, ocpi_data
+from ocpi.server.config import NodeConfig
+from ocpi.server.http import absolute_url, ocpi_data, ocpi_response, read_json
+from ocpi.server.node import Node
 from ocpi.server.routing import Binding, RouteTable
+from ocpi.storage.base import Party, PartyRole, TokenKind
+
+COUNTERPART = {RoleEnum.CPO: RoleEnum.EMSP, RoleEnum.EMSP: RoleEnum.CPO}
 
 
-def our_credentials(b: Binding, request: Request, token: str) -> dict[str, Any]:
-    """This node's Credentials object in `b.version`: 2.1.1 carries the one party of this role's connection,
+def credentials_model(version: str) -> type[BaseModel]:
+    module = importlib.import_module(f"ocpi.modules.credentials.v_{version.replace('.', '_')}.schemas")
+    model = module.Credentials
+    assert isinstance(model, type) and issubclass(model, BaseModel)
+    return model
+
+
+def versions_url(config: NodeConfig, version: str, role: RoleEnum, root: str) -> str:
+    """2.1.1 has one versions endpoint per role; 2.2.1+ one per platform."""
+    if version == "2.1.1":
+        return f"{root}{config.prefix}/{role.value.lower()}/versions"
+    return f"{root}{config.prefix}/versions"
+
+
+def our_credentials(config: NodeConfig, version: str, role: RoleEnum, token: str, root: str) -> dict[str, Any]:
+    """This node's Credentials object in `version`: 2.1.1 carries the one party of this role's connection,
     2.2.1+ every party of the platform."""
-    config = b.node.config
-    url = absolute_url(request, config.base_url, f"{config.prefix}/versions")
-    if b.version == "2.1.1":
-        party = b.own_party
-        url = absolute_url(request, config.base_url, f"{config.prefix}/{b.role.value.lower()}/versions")
+    url = versions_url(config, version, role, root)
+    if version == "2.1.1":
+        party = config.party_for(role)
         return {
             "token": token,
             "url": url,
@@ -42,8 +71,160 @@ def our_credentials(b: Binding, request: Request, token: str) -> dict[str, Any]:
     }
 
 
-def mount(table: RouteTable, b: Binding) -> None:
-    async def get(*, request: Request, partner: Caller) -> Response:
-        return ocpi_data(our_credentials(b, request, partner.token))
+def partner_roles(credentials: BaseModel, version: str, our_role: RoleEnum) -> list[PartyRole]:
+    """The (role, country_code, party_id) the partner acts as. 2.1.1 carries one party without a role: it
+    is the counterpart of the role whose endpoint it called (a CPO talks to an eMSP and back)."""
+    data = credentials.model_dump(mode="json")
+    if version == "2.1.1":
+        role = COUNTERPART.get(our_role, RoleEnum.OTHER)
+        return [PartyRole(role.value, str(data["country_code"]).upper(), str(data["party_id"]).upper())]
+    return [
+        PartyRole(str(r["role"]), str(r["country_code"]).upper(), str(r["party_id"]).upper()) for r in data["roles"]
+    ]
 
-    table.add(b.path, "GET", get, dependency=b.node.caller, tags=[f"{b.version} {b.role.value} credentials"])
+
+def partner_name(credentials: BaseModel, version: str) -> str:
+    data = credentials.model_dump(mode="json")
+    details = (
+        data.get("business_details") if version == "2.1.1" else (data.get("roles") or [{}])[0].get("business_details")
+    )
+    return str((details or {}).get("name") or "partner")[:100]
+
+
+async def fetch_partner(node: Node, url: str, token: str, version: str) -> OcpiClient:
+    """Step 4 of the handshake: read the partner's versions and the details of `version` with its token."""
+    client = node.client(token=token, version=version)
+    try:
+        await client.discover(url, prefer=(version,))
+    except OcpiError as error:
+        await client.aclose()
+        raise UnableToUseClientApi(f"cannot use your API at {url}: {error.message}") from error
+    if not [e for e in client.endpoints if e.identifier != "credentials"]:
+        await client.aclose()
+        raise NoMatchingEndpoints(f"your version {version} details list no module endpoints")
+    return client
+
+
+def _endpoints(client: OcpiClient) -> list[dict[str, str]]:
+    return [
+        {"identifier": e.identifier, "url": e.url, **({"role": e.role} if e.role else {})} for e in client.endpoints
+    ]
+
+
+def mount(table: RouteTable, b: Binding) -> None:
+    node = b.node
+    tags = [f"{b.version} {b.role.value} credentials"]
+    model = credentials_model(b.version)
+
+    def root(request: Request) -> str:
+        return absolute_url(request, node.config.base_url, "")
+
+    async def get(*, request: Request, partner: Caller) -> Response:
+        return ocpi_data(our_credentials(node.config, b.version, b.role, partner.token, root(request)))
+
+    async def receive(request: Request) -> BaseModel:
+        return parse(model, await read_json(request, node.config.max_body_bytes), what="Credentials")
+
+    async def post(*, request: Request, partner: Caller) -> Response:
+        if partner.party is not None and partner.party.state == "registered":
+            raise MethodNotAllowed("already registered: use PUT to update, DELETE to unregister")
+        credentials = await receive(request)
+        data = credentials.model_dump(mode="json")
+        client = await fetch_partner(node, data["url"], data["token"], b.version)
+        await client.aclose()
+        roles = partner_roles(credentials, b.version, b.role)
+        fields = dict(
+            roles=roles,
+            version=b.version,
+            versions_url=data["url"],
+            endpoints=_endpoints(client),
+            outbound_token=data["token"],
+        )
+        if partner.party is None:
+            party = await node.store.create_party(partner_name(credentials, b.version), state="registered", **fields)
+        else:
+            party = await node.store.update_party(partner.party.pk, state="registered", **fields)
+        if partner.is_registration_token:
+            await node.store.revoke_tokens(token=partner.token)
+        token_c = await node.store.issue_token(TokenKind.C, party.pk)
+        return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
+
+    async def put(*, request: Request, partner: Caller) -> Response:
+        party = _registered(partner)
+        credentials = await receive(request)
+        data = credentials.model_dump(mode="json")
+        await node.store.update_party(party.pk, state="updating")
+        try:
+            client = await fetch_partner(node, data["url"], data["token"], b.version)
+        except OcpiError:
+            await node.store.update_party(party.pk, state="registered")
+            raise
+        await client.aclose()
+        await node.store.revoke_tokens(party_pk=party.pk)
+        await node.store.update_party(
+            party.pk,
+            state="registered",
+            roles=partner_roles(credentials, b.version, b.role),
+            version=b.version,
+            versions_url=data["url"],
+            endpoints=_endpoints(client),
+            outbound_token=data["token"],
+        )
+        token_c = await node.store.issue_token(TokenKind.C, party.pk)
+        return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
+
+    async def delete(*, request: Request, partner: Caller) -> Response:
+        party = _registered(partner)
+        await node.store.revoke_tokens(party_pk=party.pk)
+        await node.store.update_party(party.pk, state="unregistered")
+        return ocpi_response()
+
+    table.add(b.path, "GET", get, dependency=node.caller, tags=tags)
+    table.add(b.path, "POST", post, dependency=node.caller, tags=tags, body=model)
+    table.add(b.path, "PUT", put, dependency=node.caller, tags=tags, body=model)
+    table.add(b.path, "DELETE", delete, dependency=node.caller, tags=tags)
+
+
+def _registered(caller: Caller) -> Party:
+    if caller.is_registration_token or caller.party is None or caller.party.state != "registered":
+        raise MethodNotAllowed("not registered: POST your credentials first")
+    return caller.party
+
+
+async def register(node: Node, versions_url_of_partner: str, token_a: str, *, role: RoleEnum | None = None) -> Party:
+    """This node initiates the handshake with a partner that gave us `token_a` and its versions URL out of
+    band. Returns the stored, registered partner."""
+    config = node.config
+    if not config.base_url:
+        raise UnableToUseClientApi("set the node's base_url: the partner must be able to reach our versions URL")
+    role = role or config.roles[0]
+    client = node.client(token=token_a, version="2.2.1")
+    try:
+        await client.discover(
+            versions_url_of_partner, prefer=tuple(v for v in ("2.3.0", "2.2.1", "2.1.1") if v in config.versions)
+        )
+        version = client.version
+        credentials_url = client.endpoint("credentials")
+        party = await node.store.create_party(versions_url_of_partner[:100], [], state="invited")
+        token_b = await node.store.issue_token(TokenKind.C, party.pk)
+        body = our_credentials(config, version, role, token_b, config.base_url.rstrip("/"))
+        try:
+            answer = await client.post(credentials_url, body, configuration=True)
+            credentials = parse(credentials_model(version), answer, what="Credentials")
+        except OcpiError:
+            await node.store.revoke_tokens(party_pk=party.pk)
+            await node.store.update_party(party.pk, state="unregistered")
+            raise
+        data = credentials.model_dump(mode="json")
+        return await node.store.update_party(
+            party.pk,
+            name=partner_name(credentials, version),
+            state="registered",
+            roles=partner_roles(credentials, version, role),
+            version=version,
+            versions_url=versions_url_of_partner,
+            endpoints=_endpoints(client),
+            outbound_token=data["token"],
+        )
+    finally:
+        await client.aclose()

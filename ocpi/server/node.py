@@ -9,6 +9,9 @@ import httpx
 import orjson
 from fastapi import Request
 
+from ocpi.client import OcpiClient, UrlPolicy
+from ocpi.client.client import Endpoint
+from ocpi.core.errors import UnableToUseClientApi
 from ocpi.core.utils import authorization_header
 from ocpi.server.auth import Caller, identify, require_registered
 from ocpi.server.config import NodeConfig
@@ -46,6 +49,18 @@ class Node:
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
         return self._http
+
+    def client(self, *, token: str, version: str, party: Party | None = None) -> OcpiClient:
+        """A client for a partner (or, before registration, for its versions URL), under our URL policy."""
+        client = OcpiClient(token=token, version=version, policy=UrlPolicy(self.config.allow_private_urls))
+        if party is not None:
+            client.endpoints = [Endpoint(e["identifier"], e["url"], e.get("role")) for e in party.endpoints]
+        return client
+
+    def partner_client(self, party: Party) -> OcpiClient:
+        if not party.outbound_token or not party.version:
+            raise UnableToUseClientApi(f"partner {party.name} is not registered")
+        return self.client(token=party.outbound_token, version=party.version, party=party)
 
     async def close(self) -> None:
         if self._http is not None:
