@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -68,9 +69,14 @@ def get_application(
         if isinstance(store, str):
             opened = await SqlStore.open(store)
             node.attach(opened)
+        stop = asyncio.Event()
+        worker = asyncio.create_task(node.push.run_forever(stop)) if config.push else None
         try:
             yield
         finally:
+            stop.set()
+            if worker is not None:
+                await worker
             await node.close()
             if opened is not None:
                 await opened.close()

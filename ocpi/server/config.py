@@ -43,6 +43,9 @@ class NodeConfig:
     max_page_size: int = 1000
     default_page_size: int = 100
     max_body_bytes: int = 1024 * 1024
+    push: bool = True
+    """Run a push worker inside the app (besides any dedicated worker processes)."""
+    push_interval: float = 1.0
     allow_private_urls: bool = False
     """Call partners on plain HTTP and private or loopback addresses (development, tests, `--demo`)."""
     extra: dict[str, Any] = field(default_factory=dict)

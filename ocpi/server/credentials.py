@@ -25,6 +25,7 @@ from ocpi.server.http import absolute_url, ocpi_data, ocpi_response, read_json
 from ocpi.server.node import Node
 from ocpi.server.routing import Binding, RouteTable
 from ocpi.storage.base import Party, PartyRole, TokenKind
+from ocpi.storage.push import PushLedger
 
 COUNTERPART = {RoleEnum.CPO: RoleEnum.EMSP, RoleEnum.EMSP: RoleEnum.CPO}
 
@@ -146,6 +147,7 @@ def mount(table: RouteTable, b: Binding) -> None:
             party = await node.store.update_party(partner.party.pk, state="registered", **fields)
         if partner.is_registration_token:
             await node.store.revoke_tokens(token=partner.token)
+        await PushLedger(node.store).cursor(party.pk)  # push starts with what changes from now on
         token_c = await node.store.issue_token(TokenKind.C, party.pk)
         return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
 

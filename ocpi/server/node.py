@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -12,13 +13,17 @@ from fastapi import Request
 from ocpi.client import OcpiClient, UrlPolicy
 from ocpi.client.client import Endpoint
 from ocpi.core.errors import UnableToUseClientApi
+from ocpi.core.interfaces import SenderList
 from ocpi.core.utils import authorization_header
 from ocpi.server.auth import Caller, identify, require_registered
 from ocpi.server.config import NodeConfig
 from ocpi.server.hooks import Hooks
 from ocpi.storage.base import Party
-from ocpi.storage.repository import Repository
+from ocpi.storage.repository import Repository, WriteResult
 from ocpi.storage.sql import SqlStore
+
+if TYPE_CHECKING:
+    from ocpi.push import PushWorker
 
 log = logging.getLogger("ocpi.server")
 
@@ -28,8 +33,44 @@ class Node:
         self.config = config
         self.hooks = hooks or Hooks()
         self._http: httpx.AsyncClient | None = None
+        self._push: PushWorker | None = None
         if store is not None:
             self.attach(store)
+
+    @property
+    def push(self) -> PushWorker:
+        if self._push is None:
+            from ocpi.push import PushWorker
+
+            self._push = PushWorker(self, interval=self.config.push_interval)
+        return self._push
+
+    def nudge_push(self) -> None:
+        if self._push is not None:
+            self._push.nudge()
+
+    def own(self, module: str) -> OwnObjects:
+        return OwnObjects(self, module)
+
+    @property
+    def locations(self) -> OwnObjects:
+        return self.own("locations")
+
+    @property
+    def sessions(self) -> OwnObjects:
+        return self.own("sessions")
+
+    @property
+    def cdrs(self) -> OwnObjects:
+        return self.own("cdrs")
+
+    @property
+    def tariffs(self) -> OwnObjects:
+        return self.own("tariffs")
+
+    @property
+    def tokens(self) -> OwnObjects:
+        return self.own("tokens")
 
     def attach(self, store: SqlStore) -> None:
         """Use `store` (opened at startup when the app was given a database URL)."""
@@ -79,3 +120,77 @@ class Node:
                 log.warning("result POST to %s answered HTTP %s", url, response.status_code)
         except httpx.HTTPError as error:
             log.warning("result POST to %s failed: %s", url, type(error).__name__)
+
+
+class OwnObjects:
+    """The application's own objects of one module (a CPO's locations, an eMSP's tokens): written through
+    the library so that every partner is brought up to date (`node.locations.put(...)`)."""
+
+    def __init__(self, node: Node, module: str):
+        from ocpi.core.enums import InterfaceRole
+        from ocpi.modules.registry import module_interfaces
+
+        interfaces = module_interfaces(module)
+        if interfaces.sender is None:
+            raise LookupError(f"{module} has no sender side")
+        self.object_type = next(p.object_type for p in interfaces.sender.patterns if isinstance(p, SenderList))
+        roles = [r for r, side in interfaces.sides.items() if side is InterfaceRole.SENDER]
+        self.owners = [p for p in node.config.parties if p.role in roles]
+        if not self.owners:
+            raise LookupError(f"this node plays no role that owns {module}")
+        self.node = node
+
+    def _owner(self, owner: tuple[str, str] | None) -> tuple[str, str]:
+        if owner is not None:
+            return owner[0].upper(), owner[1].upper()
+        return self.owners[0].country_code.upper(), self.owners[0].party_id.upper()
+
+    async def put(self, payload: Any, *, version: str = "2.3.0", owner: tuple[str, str] | None = None) -> WriteResult:
+        """Create or replace an object, given in any version."""
+        result = await self.node.repository.put(self.object_type, version, payload, owner=self._owner(owner))
+        self.node.nudge_push()
+        return result
+
+    async def put_child(
+        self,
+        object_id: str,
+        path: Sequence[str],
+        payload: Any,
+        *,
+        version: str = "2.3.0",
+        owner: tuple[str, str] | None = None,
+    ) -> WriteResult:
+        result = await self.node.repository.put(
+            self.object_type, version, payload, owner=self._owner(owner), object_id=object_id, path=path
+        )
+        self.node.nudge_push()
+        return result
+
+    async def patch(
+        self,
+        object_id: str,
+        payload: Any,
+        *,
+        version: str = "2.3.0",
+        path: Sequence[str] = (),
+        owner: tuple[str, str] | None = None,
+        variant: str = "",
+    ) -> WriteResult:
+        result = await self.node.repository.patch(
+            self.object_type,
+            version,
+            payload,
+            owner=self._owner(owner),
+            object_id=object_id,
+            path=path,
+            variant=variant,
+        )
+        self.node.nudge_push()
+        return result
+
+    async def get(
+        self, object_id: str, *, version: str = "2.3.0", owner: tuple[str, str] | None = None, variant: str = ""
+    ) -> Any:
+        key = self.node.repository.key_of(self.object_type, self._owner(owner), object_id, variant)
+        found = await self.node.repository.get(self.object_type, version, key)
+        return None if found is None else orjson.loads(found)

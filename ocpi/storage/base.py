@@ -40,6 +40,8 @@ class StoredObject:
     canonical: bytes
     rendered: dict[str, bytes | None] = field(default_factory=dict)
     """Version -> the object's JSON in that version (None when it cannot be expressed there)."""
+    pk: int | None = None
+    """The store's own row id, where it has one (change records refer to it)."""
 
 
 class PutOutcome(enum.Enum):

@@ -178,6 +178,7 @@ class SqlStore:
             last_updated=_aware(row.last_updated),
             canonical=row.canonical,
             rendered={v: getattr(row, c) for v, c in _RENDER_COLUMNS.items()},
+            pk=row.pk,
         )
 
     async def put(

@@ -1,0 +1,156 @@
+"""The push worker: claims a partner, reads the changes after its cursor (latest per object), sends each
+object's current state in the partner's version, advances the cursor; failures go to the partner's retry
+set with backoff. Several workers may run against one PostgreSQL: a partner is claimed with an advisory
+lock, so no two workers send to the same partner at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from ocpi.client import OcpiClient
+from ocpi.core.errors import OcpiError
+from ocpi.storage.base import Party, StoredObject
+from ocpi.storage.push import PushLedger
+
+if TYPE_CHECKING:
+    from ocpi.server.node import Node
+
+log = logging.getLogger("ocpi.push")
+
+# How each module's objects reach a partner's receiver: PUT to the owner-keyed URL, or POST (CDRs).
+DELIVERY = {"locations": "PUT", "sessions": "PUT", "tariffs": "PUT", "tokens": "PUT", "cdrs": "POST"}
+_ADVISORY_NAMESPACE = 0x0C91
+
+
+class PushWorker:
+    def __init__(self, node: Node, *, batch: int = 500, interval: float = 1.0, concurrency: int = 16):
+        self.node = node
+        self.ledger = PushLedger(node.store)
+        self.batch = batch
+        self.interval = interval
+        self._parallel = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._local_claims: dict[int, asyncio.Lock] = {}
+
+    def nudge(self) -> None:
+        """Something changed: run now instead of at the next interval."""
+        self._wake.set()
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # a worker never dies of one bad round
+                log.exception("push round failed")
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def run_once(self) -> int:
+        """One round over every registered partner; returns how many objects were delivered."""
+        partners = [p for p in await self.node.store.list_parties() if p.state == "registered" and p.endpoints]
+        results = await asyncio.gather(*(self._bounded(p) for p in partners))
+        return sum(results)
+
+    async def _bounded(self, party: Party) -> int:
+        async with self._parallel:
+            return await self.sync(party)
+
+    async def sync(self, party: Party) -> int:
+        async with self._claim(party.pk) as claimed:
+            if not claimed:
+                return 0
+            client = self.node.partner_client(party)
+            try:
+                return await self._sync(party, client)
+            finally:
+                await client.aclose()
+
+    async def _sync(self, party: Party, client: OcpiClient) -> int:
+        delivered = 0
+        cursor = await self.ledger.cursor(party.pk)
+        while True:
+            changes, last_seq = await self.ledger.changes_after(cursor, self.batch)
+            if last_seq == cursor:
+                break
+            for change in changes:
+                delivered += await self._deliver(party, client, change.obj)
+            await self.ledger.advance(party.pk, last_seq)
+            cursor = last_seq
+        for failure in await self.ledger.due(party.pk):
+            found = await self.ledger.objects([failure.object_pk])
+            if failure.object_pk not in found:
+                await self.ledger.succeeded(party.pk, failure.object_pk)
+                continue
+            delivered += await self._deliver(party, client, found[failure.object_pk])
+        return delivered
+
+    async def _deliver(self, party: Party, client: OcpiClient, obj: StoredObject) -> int:
+        assert obj.pk is not None
+        method = DELIVERY.get(obj.key.module)
+        if method is None or not self._ours(obj) or party.version is None:
+            return 0
+        body = obj.rendered.get(party.version)
+        role = None if party.version == "2.1.1" else "RECEIVER"
+        if body is None or not client.has_endpoint(obj.key.module, role):
+            return 0
+        url = client.endpoint(obj.key.module, role).rstrip("/")
+        params = {}
+        if method == "PUT":
+            key = obj.key
+            url = f"{url}/{key.country_code}/{key.party_id}/{key.object_id}"
+            if key.module == "tokens" and party.version != "2.1.1":
+                params["type"] = key.variant
+        try:
+            await client.call(method, url, body=_Raw(body), params=params or None)
+        except OcpiError as error:
+            await self.ledger.fail(party.pk, obj.pk, error.message)
+            log.info("push of %s to %s failed: %s", obj.key, party.name, error.message)
+            return 0
+        await self.ledger.succeeded(party.pk, obj.pk)
+        return 1
+
+    def _ours(self, obj: StoredObject) -> bool:
+        owner = (obj.key.country_code, obj.key.party_id)
+        return any(owner == (p.country_code.upper(), p.party_id.upper()) for p in self.node.config.parties)
+
+    @asynccontextmanager
+    async def _claim(self, party_pk: int) -> AsyncIterator[bool]:
+        engine = self.node.store.engine
+        if engine.dialect.name != "postgresql":
+            # SQLite: one process; a lock per partner keeps overlapping rounds apart.
+            lock = self._local_claims.setdefault(party_pk, asyncio.Lock())
+            if lock.locked():
+                yield False
+                return
+            async with lock:
+                yield True
+            return
+        async with engine.connect() as conn:
+            locked = (
+                await conn.execute(sa.select(sa.func.pg_try_advisory_lock(_ADVISORY_NAMESPACE, party_pk)))
+            ).scalar()
+            try:
+                yield bool(locked)
+            finally:
+                if locked:
+                    await conn.execute(sa.select(sa.func.pg_advisory_unlock(_ADVISORY_NAMESPACE, party_pk)))
+                    await conn.commit()
+
+
+class _Raw:
+    """Already-rendered JSON, sent as is."""
+
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def to_json(self) -> bytes:
+        return self.body

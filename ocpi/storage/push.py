@@ -1,0 +1,265 @@
+"""Delivery bookkeeping for push: each partner's cursor over the change log, and the objects that failed for
+it. One write appends one change record whatever the number of partners; a partner's state is two small
+tables, so a slow partner holds back no one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ocpi.storage.base import ObjectKey, StoredObject
+from ocpi.storage.sql import SqlStore, _aware, _naive_utc, changes, metadata, objects, parties, utcnow
+
+push_cursors = sa.Table(
+    "ocpi_push_cursors",
+    metadata,
+    sa.Column("party_pk", sa.Integer, sa.ForeignKey("ocpi_parties.pk"), primary_key=True),
+    sa.Column("last_seq", sa.Integer, nullable=False),
+    sa.Column("last_success_at", sa.DateTime(), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("last_error_at", sa.DateTime(), nullable=True),
+)
+
+push_failures = sa.Table(
+    "ocpi_push_failures",
+    metadata,
+    sa.Column("party_pk", sa.Integer, sa.ForeignKey("ocpi_parties.pk"), primary_key=True),
+    sa.Column("object_pk", sa.Integer, primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
+    sa.Column("last_error", sa.Text, nullable=False),
+)
+
+pull_state = sa.Table(
+    "ocpi_pull_state",
+    metadata,
+    sa.Column("party_pk", sa.Integer, sa.ForeignKey("ocpi_parties.pk"), primary_key=True),
+    sa.Column("module", sa.String(32), primary_key=True),
+    sa.Column("last_sync_at", sa.DateTime(), nullable=False),
+)
+
+
+@dataclass(slots=True)
+class Change:
+    seq: int
+    obj: StoredObject
+
+
+@dataclass(slots=True)
+class Failure:
+    object_pk: int
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+
+
+@dataclass(slots=True)
+class DeliveryState:
+    """What an operator asks about a partner: how far behind, what fails, when it last worked."""
+
+    party_pk: int
+    cursor: int
+    head: int
+    last_success_at: datetime | None
+    last_error: str | None
+    failing: list[Failure]
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.cursor)
+
+
+def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
+    return timedelta(seconds=min(cap, base ** min(attempts, 12)))
+
+
+class PushLedger:
+    def __init__(self, store: SqlStore):
+        self.store = store
+        self.engine = store.engine
+
+    async def head(self, conn: AsyncConnection | None = None) -> int:
+        query = sa.select(sa.func.coalesce(sa.func.max(changes.c.seq), 0))
+        if conn is not None:
+            return int((await conn.execute(query)).scalar_one())
+        async with self.engine.connect() as connection:
+            return int((await connection.execute(query)).scalar_one())
+
+    async def cursor(self, party_pk: int) -> int:
+        """The partner's cursor; a partner seen for the first time starts at the head of the change log
+        (it pulls the state before its registration with GET, as the spec intends)."""
+        async with self.engine.begin() as conn:
+            found = (
+                await conn.execute(sa.select(push_cursors.c.last_seq).where(push_cursors.c.party_pk == party_pk))
+            ).scalar()
+            if found is not None:
+                return int(found)
+            head = await self.head(conn)
+            await conn.execute(sa.insert(push_cursors).values(party_pk=party_pk, last_seq=head))
+            return head
+
+    async def changes_after(self, seq: int, limit: int = 500) -> tuple[list[Change], int]:
+        """The latest change per object after `seq` (superseded ones collapsed), with the current state of
+        each object, and the highest sequence number read."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(changes.c.seq, changes.c.object_pk)
+                    .where(changes.c.seq > seq)
+                    .order_by(changes.c.seq)
+                    .limit(limit)
+                )
+            ).all()
+            if not rows:
+                return [], seq
+            latest: dict[int, int] = {}
+            for row in rows:
+                latest[row.object_pk] = row.seq
+            found = await self._objects(conn, list(latest))
+        ordered = sorted(((latest[pk], obj) for pk, obj in found.items()), key=lambda pair: pair[0])
+        return [Change(s, o) for s, o in ordered], rows[-1].seq
+
+    async def objects(self, pks: list[int]) -> dict[int, StoredObject]:
+        async with self.engine.connect() as conn:
+            return await self._objects(conn, pks)
+
+    async def _objects(self, conn: AsyncConnection, pks: list[int]) -> dict[int, StoredObject]:
+        if not pks:
+            return {}
+        rows = (await conn.execute(sa.select(objects).where(objects.c.pk.in_(pks)))).all()
+        return {row.pk: _stored(row) for row in rows}
+
+    async def advance(self, party_pk: int, seq: int, *, error: str | None = None) -> None:
+        values: dict[str, Any] = {"last_seq": seq}
+        if error is None:
+            values["last_success_at"] = utcnow()
+        else:
+            values.update(last_error=error[:2000], last_error_at=utcnow())
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(push_cursors)
+                .where(push_cursors.c.party_pk == party_pk, push_cursors.c.last_seq <= seq)
+                .values(**values)
+            )
+
+    async def fail(self, party_pk: int, object_pk: int, error: str) -> None:
+        """Remember that `object_pk` failed for the partner; one row per (partner, object), however often."""
+        now = utcnow()
+        async with self.engine.begin() as conn:
+            current = (
+                await conn.execute(
+                    sa.select(push_failures.c.attempts).where(
+                        push_failures.c.party_pk == party_pk, push_failures.c.object_pk == object_pk
+                    )
+                )
+            ).scalar()
+            attempts = 1 if current is None else int(current) + 1
+            values = {"attempts": attempts, "next_attempt_at": now + backoff(attempts), "last_error": error[:2000]}
+            if current is None:
+                await conn.execute(sa.insert(push_failures).values(party_pk=party_pk, object_pk=object_pk, **values))
+            else:
+                await conn.execute(
+                    sa.update(push_failures)
+                    .where(push_failures.c.party_pk == party_pk, push_failures.c.object_pk == object_pk)
+                    .values(**values)
+                )
+            await conn.execute(
+                sa.update(push_cursors)
+                .where(push_cursors.c.party_pk == party_pk)
+                .values(last_error=error[:2000], last_error_at=now)
+            )
+
+    async def succeeded(self, party_pk: int, object_pk: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.delete(push_failures).where(
+                    push_failures.c.party_pk == party_pk, push_failures.c.object_pk == object_pk
+                )
+            )
+            await conn.execute(
+                sa.update(push_cursors).where(push_cursors.c.party_pk == party_pk).values(last_success_at=utcnow())
+            )
+
+    async def due(self, party_pk: int, *, now: datetime | None = None, limit: int = 100) -> list[Failure]:
+        query = (
+            sa.select(push_failures)
+            .where(push_failures.c.party_pk == party_pk, push_failures.c.next_attempt_at <= (now or utcnow()))
+            .order_by(push_failures.c.next_attempt_at)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Failure(r.object_pk, r.attempts, _aware(r.next_attempt_at), r.last_error) for r in rows]
+
+    async def retry_now(self, party_pk: int) -> None:
+        """Make every failed object of the partner due at once (it is back, or an operator asks)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(push_failures)
+                .where(push_failures.c.party_pk == party_pk)
+                .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+            )
+
+    async def state(self, party_pk: int) -> DeliveryState:
+        cursor = await self.cursor(party_pk)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(push_cursors).where(push_cursors.c.party_pk == party_pk))).one()
+            failures = (
+                await conn.execute(sa.select(push_failures).where(push_failures.c.party_pk == party_pk))
+            ).all()
+            head = await self.head(conn)
+        return DeliveryState(
+            party_pk=party_pk,
+            cursor=cursor,
+            head=head,
+            last_success_at=None if row.last_success_at is None else _aware(row.last_success_at),
+            last_error=row.last_error,
+            failing=[Failure(f.object_pk, f.attempts, _aware(f.next_attempt_at), f.last_error) for f in failures],
+        )
+
+    async def prune(self) -> int:
+        """Drop change records every registered partner's cursor has passed."""
+        async with self.engine.begin() as conn:
+            floor = (
+                await conn.execute(
+                    sa.select(sa.func.min(push_cursors.c.last_seq)).select_from(
+                        push_cursors.join(parties, parties.c.pk == push_cursors.c.party_pk)
+                    ).where(parties.c.state == "registered")
+                )
+            ).scalar()
+            if floor is None:
+                floor = await self.head(conn)
+            result = await conn.execute(sa.delete(changes).where(changes.c.seq <= floor))
+        return int(result.rowcount or 0)
+
+    # --- pull -------------------------------------------------------------------------------------------
+
+    async def last_pull(self, party_pk: int, module: str) -> datetime | None:
+        async with self.engine.connect() as conn:
+            value = (
+                await conn.execute(
+                    sa.select(pull_state.c.last_sync_at).where(
+                        pull_state.c.party_pk == party_pk, pull_state.c.module == module
+                    )
+                )
+            ).scalar()
+        return None if value is None else _aware(value)
+
+    async def pulled(self, party_pk: int, module: str, at: datetime) -> None:
+        stamp = _naive_utc(at)
+        async with self.engine.begin() as conn:
+            updated = await conn.execute(
+                sa.update(pull_state)
+                .where(pull_state.c.party_pk == party_pk, pull_state.c.module == module)
+                .values(last_sync_at=stamp)
+            )
+            if not updated.rowcount:
+                await conn.execute(sa.insert(pull_state).values(party_pk=party_pk, module=module, last_sync_at=stamp))
+
+
+def _stored(row: Any) -> StoredObject:
+    return SqlStore._stored(ObjectKey(row.module, row.country_code, row.party_id, row.object_id, row.variant), row)
