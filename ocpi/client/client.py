@@ -222,7 +222,9 @@ class OcpiClient:
         if not isinstance(code, int) or code >= 2000 or response.status_code >= 400:
             status = code if isinstance(code, int) else StatusCode.SERVER_ERROR
             error_class = ClientError if 2000 <= status < 3000 else ServerError
-            raise error_class(message, status_code=status, http_status=response.status_code)
+            error = error_class(message, status_code=status, http_status=response.status_code)
+            error.data = envelope.get("data")
+            raise error
         return envelope.get("data"), envelope
 
     async def get(self, url: str, **kwargs: Any) -> Any:

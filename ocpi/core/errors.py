@@ -15,6 +15,8 @@ class OcpiError(Exception):
     def __init__(self, message: str = "", *, http_status: int | None = None, status_code: int | None = None):
         super().__init__(message)
         self.message = message
+        self.data: object = None
+        """A partner's error answer may still carry `data` (a REJECTED CommandResponse with 2003)."""
         if http_status is not None:
             self.http_status = http_status
         if status_code is not None:

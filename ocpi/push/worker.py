@@ -35,6 +35,7 @@ class PushWorker:
         self.batch = batch
         self.interval = interval
         self._parallel = asyncio.Semaphore(concurrency)
+        self._in_flight = asyncio.Semaphore(concurrency * 4)
         self._wake = asyncio.Event()
         self._local_claims: dict[int, asyncio.Lock] = {}
 
@@ -76,24 +77,27 @@ class PushWorker:
 
     async def _sync(self, party: Party, client: OcpiClient) -> int:
         delivered = 0
+        failing = await self.ledger.failing(party.pk)
         cursor = await self.ledger.cursor(party.pk)
         while True:
             changes, last_seq = await self.ledger.changes_after(cursor, self.batch)
             if last_seq == cursor:
                 break
-            for change in changes:
-                delivered += await self._deliver(party, client, change.obj)
+            # Each object appears once per batch, so the batch's objects may travel side by side.
+            sent = await asyncio.gather(*(self._deliver(party, client, c.obj, failing) for c in changes))
+            delivered += sum(sent)
             await self.ledger.advance(party.pk, last_seq)
             cursor = last_seq
-        for failure in await self.ledger.due(party.pk):
-            found = await self.ledger.objects([failure.object_pk])
-            if failure.object_pk not in found:
+        due = await self.ledger.due(party.pk)
+        found = await self.ledger.objects([f.object_pk for f in due])
+        for failure in due:
+            if failure.object_pk not in found:  # deleted since: nothing left to send
                 await self.ledger.succeeded(party.pk, failure.object_pk)
                 continue
-            delivered += await self._deliver(party, client, found[failure.object_pk])
+            delivered += await self._deliver(party, client, found[failure.object_pk], failing)
         return delivered
 
-    async def _deliver(self, party: Party, client: OcpiClient, obj: StoredObject) -> int:
+    async def _deliver(self, party: Party, client: OcpiClient, obj: StoredObject, failing: set[int]) -> int:
         assert obj.pk is not None
         method = DELIVERY.get(obj.key.module)
         if method is None or not self._ours(obj) or party.version is None:
@@ -110,12 +114,16 @@ class PushWorker:
             if key.module == "tokens" and party.version != "2.1.1":
                 params["type"] = key.variant
         try:
-            await client.call(method, url, body=_Raw(body), params=params or None)
+            async with self._in_flight:
+                await client.call(method, url, body=_Raw(body), params=params or None)
         except OcpiError as error:
             await self.ledger.fail(party.pk, obj.pk, error.message)
+            failing.add(obj.pk)
             log.info("push of %s to %s failed: %s", obj.key, party.name, error.message)
             return 0
-        await self.ledger.succeeded(party.pk, obj.pk)
+        if obj.pk in failing:
+            await self.ledger.succeeded(party.pk, obj.pk)
+            failing.discard(obj.pk)
         return 1
 
     def _ours(self, obj: StoredObject) -> bool:

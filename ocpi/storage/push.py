@@ -184,6 +184,11 @@ class PushLedger:
                 sa.update(push_cursors).where(push_cursors.c.party_pk == party_pk).values(last_success_at=utcnow())
             )
 
+    async def failing(self, party_pk: int) -> set[int]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(sa.select(push_failures.c.object_pk).where(push_failures.c.party_pk == party_pk))
+            return {row.object_pk for row in rows}
+
     async def due(self, party_pk: int, *, now: datetime | None = None, limit: int = 100) -> list[Failure]:
         query = (
             sa.select(push_failures)

@@ -1,0 +1,50 @@
+"""What a node asks of a partner in real time: commands (eMSP -> CPO, the result arriving later at our
+`response_url`) and real-time token authorization (CPO -> eMSP)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ocpi.core.enums import RoleEnum
+from ocpi.core.errors import ClientError, UnableToUseClientApi
+from ocpi.server.node import Node
+from ocpi.storage.base import Party
+
+
+def _receiver(version: str) -> str | None:
+    return None if version == "2.1.1" else "RECEIVER"
+
+
+async def send_command(
+    node: Node, party: Party, command: str, request: dict[str, Any], *, role: RoleEnum = RoleEnum.EMSP
+) -> tuple[Any, str]:
+    """POST `command` to the partner's commands endpoint with a fresh `response_url` of ours. Returns the
+    CommandResponse `data` and the reference under which the result will reach `node.hooks.results`."""
+    if not node.config.base_url:
+        raise UnableToUseClientApi("set the node's base_url: the partner posts the result to our response_url")
+    version = party.version or "2.2.1"
+    reference = uuid.uuid4().hex
+    response_url = (
+        f"{node.config.base_url.rstrip('/')}{node.config.prefix}/{role.value.lower()}/{version}"
+        f"/commands/results/{reference}"
+    )
+    async with node.partner_client(party) as client:
+        url = client.endpoint("commands", _receiver(version)).rstrip("/") + f"/{command}"
+        try:
+            data = await client.post(url, {**request, "response_url": response_url})
+        except ClientError as error:
+            if not isinstance(error.data, dict) or "result" not in error.data:
+                raise
+            data = error.data  # e.g. 2003 with a REJECTED CommandResponse: the CPO's answer all the same
+    return data, reference
+
+
+async def authorize_token(
+    node: Node, party: Party, uid: str, *, token_type: str = "RFID", location: dict[str, Any] | None = None
+) -> Any:
+    """Real-time authorization of a Token at its eMSP: the AuthorizationInfo `data`."""
+    version = party.version or "2.2.1"
+    async with node.partner_client(party) as client:
+        url = client.endpoint("tokens", None if version == "2.1.1" else "SENDER").rstrip("/")
+        return await client.post(f"{url}/{uid}/authorize", location, params={"type": token_type})

@@ -1,0 +1,84 @@
+"""Commands and real-time authorization between two real nodes, in every version."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ocpi.core.errors import UnknownToken
+from ocpi.server.hooks import CommandAnswer, KeepResults
+from ocpi.server.outbound import authorize_token, send_command
+from ocpi.storage.base import Party
+from tests.test_e2e.test_sync import VERSIONS, eventually, example, registered_pair
+
+
+class RecordingCommands:
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, Any]]] = []
+
+    async def handle(self, command: str, request: dict[str, Any], version: str, partner: Party) -> CommandAnswer:
+        self.received.append((command, request))
+        return CommandAnswer(result="ACCEPTED", timeout=15, final_result="ACCEPTED")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_start_session_reaches_the_cpo_hook_and_the_result_comes_back(tmp_path: Path, version: str) -> None:
+    async with registered_pair(tmp_path, version) as (cpo, emsp, _):
+        commands = RecordingCommands()
+        cpo.node.hooks.commands = commands
+        await cpo.node.locations.put(example("location_example.json"), version="2.2.1")
+        token = {**example("token_example_2_full_rfid.json")}
+        if version == "2.1.1":
+            token = {
+                "uid": token["uid"],
+                "type": "RFID",
+                "auth_id": token["contract_id"],
+                "issuer": token["issuer"],
+                "valid": True,
+                "whitelist": "ALLOWED",
+                "last_updated": token["last_updated"],
+            }
+        request = {"token": token, "location_id": "LOC1", "evse_uid": "3256"}
+        [cpo_as_partner] = await emsp.store.list_parties()
+
+        answer, reference = await send_command(emsp.node, cpo_as_partner, "START_SESSION", request)
+
+        assert answer["result"] == "ACCEPTED"
+        assert ("timeout" in answer) == (version != "2.1.1")
+        [(command, received)] = commands.received
+        assert command == "START_SESSION" and received["location_id"] == "LOC1"
+        assert received["response_url"].endswith(reference)
+        results = emsp.node.hooks.results
+        assert isinstance(results, KeepResults)
+
+        async def result_arrived() -> bool:
+            return any(ref == reference for _, ref, _ in results.results)
+
+        await eventually(result_arrived, "the CommandResult at the eMSP")
+        [(_, _, result)] = [r for r in results.results if r[1] == reference]
+        assert result["result"] == "ACCEPTED"
+
+        unknown, _ = await send_command(emsp.node, cpo_as_partner, "START_SESSION", {**request, "location_id": "NOPE"})
+        assert unknown["result"] == "REJECTED"
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+async def test_cpo_authorizes_a_token_in_real_time(tmp_path: Path, version: str) -> None:
+    async with registered_pair(tmp_path, version) as (cpo, emsp, emsp_as_partner):
+        token = example("token_example_2_full_rfid.json")
+        await emsp.node.tokens.put(token, version="2.2.1")
+        info = await authorize_token(
+            cpo.node, emsp_as_partner, token["uid"], location={"location_id": "LOC1", "evse_uids": ["3256"]}
+        )
+        assert info["allowed"] == "ALLOWED"
+        assert info["location"]["location_id"] == "LOC1"
+        if version != "2.1.1":
+            assert info["token"]["uid"] == token["uid"]
+        with pytest.raises(Exception) as caught:
+            await authorize_token(cpo.node, emsp_as_partner, "UNKNOWN-UID")
+        if version != "2.1.1":
+            assert isinstance(caught.value, UnknownToken)
