@@ -60,6 +60,8 @@ class ObjectType:
     children: tuple[Child, ...] = ()
     patch_versions: frozenset[str] = frozenset(ALL_VERSIONS)
     """Versions in which the receiver has PATCH (Tariffs: only 2.1.1)."""
+    patch_needs_last_updated: frozenset[str] = PATCH_NEEDS_LAST_UPDATED
+    """Versions whose PATCH bodies must carry `last_updated` (not the 2.3.0 Payments terminals)."""
     appended_on_patch: tuple[str, ...] = ()
     """List fields a PATCH appends to instead of replacing (Session `charging_periods`, 2.2.1+)."""
     owned: bool = True
@@ -166,6 +168,26 @@ class ActiveProfileReceiver:
     models: Mapping[str, type[BaseModel]]
 
 
+@dataclass(frozen=True)
+class TerminalActions:
+    """The PTP's terminal endpoints the CPO calls (2.3.0 Payments): POST `{url}/terminals/activate`, POST
+    `{url}/terminals/{terminal_id}/deactivate`, PUT and PATCH `{url}/terminals/{terminal_id}`."""
+
+    terminal_type: ObjectType
+    activation_models: Mapping[str, type[BaseModel]]
+    patch_models: Mapping[str, type[BaseModel]]
+
+
+@dataclass(frozen=True)
+class BookingRequests:
+    """POST `{url}` with a BookingRequest (Bookings extension): answered with the Booking, which is kept as
+    one of our objects (listed, pushed); edits and cancellations reuse the request's `request_id`."""
+
+    booking_type: ObjectType
+    location_type: ObjectType
+    request_models: Mapping[str, type[BaseModel]]
+
+
 Pattern = (
     SenderList
     | OwnerKeyedReceiver
@@ -176,6 +198,8 @@ Pattern = (
     | ChargingPreferencesReceiver
     | ChargingProfilesReceiver
     | ActiveProfileReceiver
+    | TerminalActions
+    | BookingRequests
 )
 
 

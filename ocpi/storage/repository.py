@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from ocpi.core.convert import ConversionContext, Loss
 from ocpi.core.data_types import format_datetime, parse_datetime
 from ocpi.core.errors import InvalidParameters, NotFound
-from ocpi.core.interfaces import ALL_VERSIONS, PATCH_NEEDS_LAST_UPDATED, Child, ObjectType
+from ocpi.core.interfaces import ALL_VERSIONS, Child, ObjectType
 from ocpi.core.validation import parse
 from ocpi.storage.base import ListQuery, ObjectKey, Page, PutOutcome, Store, StoredObject
 
@@ -150,7 +150,7 @@ class Repository:
         """Change the fields the payload names; lists in `appended_on_patch` grow instead."""
         if not isinstance(payload, dict):
             raise InvalidParameters(f"expected a JSON object for a {object_type.name} PATCH")
-        if version in PATCH_NEEDS_LAST_UPDATED and "last_updated" not in payload:
+        if version in object_type.patch_needs_last_updated and "last_updated" not in payload:
             raise InvalidParameters("invalid PATCH: last_updated: Field required")
         if path:
             return await self._write_child(object_type, version, payload, owner, object_id, variant, path, "PATCH")
