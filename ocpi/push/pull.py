@@ -5,12 +5,15 @@ changed during the outage is missed (the spec's offline rule: the receiver GETs 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ocpi.client.client import Skipped
 from ocpi.core.data_types import format_datetime
+from ocpi.core.enums import InterfaceRole, RoleEnum
 from ocpi.core.errors import OcpiError
 from ocpi.core.interfaces import OwnerKeyedReceiver, PostReceiver
 from ocpi.modules.registry import module_interfaces
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 
 PULLABLE = ("locations", "sessions", "cdrs", "tariffs", "tokens")
 SAFETY_OVERLAP = timedelta(minutes=5)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -45,7 +49,8 @@ async def pull(node: Node, party: Party, module: str, *, since: datetime | None 
     started = datetime.now(UTC)
     version = party.version or "2.2.1"
     async with node.partner_client(party) as client:
-        date_from = format_datetime(since) if since else None
+        # Sessions lists require date_from (spec): "everything" is from the epoch.
+        date_from = format_datetime(since or EPOCH)
         async for item in client.iterate(module, date_from=date_from):
             report.received += 1
             owner = _owner(item, party, version)
@@ -85,3 +90,58 @@ def _owner(item: object, party: Party, version: str) -> tuple[str, str] | None:
     if not isinstance(cc, str) or not isinstance(pid, str) or not party.owns(cc, pid):
         return None
     return cc.upper(), pid.upper()
+
+
+class Resyncer:
+    """Pulls every registered partner's lists on a schedule (the spec: poll "in hours, not minutes"), and,
+    after a partner could not be reached, tries again with backoff; each attempt starts from the last good
+    sync minus the safety overlap, so an outage leaves no gap."""
+
+    def __init__(self, node: Node, *, interval: float = 3600.0, retry: float = 30.0):
+        self.node = node
+        self.interval = interval
+        self.retry = retry
+        self.failures: dict[int, int] = {}
+        self.last_error: dict[int, str] = {}
+        self.last_reports: dict[int, list[PullReport]] = {}
+
+    async def run_once(self) -> None:
+        for party in await self.node.store.list_parties():
+            if party.state != "registered" or party.version is None:
+                continue
+            modules = tuple(m for m in PULLABLE if _offers(party, m))
+            try:
+                self.last_reports[party.pk] = await resync(self.node, party, modules)
+            except OcpiError as error:
+                self.failures[party.pk] = self.failures.get(party.pk, 0) + 1
+                self.last_error[party.pk] = error.message
+                continue
+            self.failures.pop(party.pk, None)
+            self.last_error.pop(party.pk, None)
+
+    def next_delay(self) -> float:
+        if not self.failures:
+            return self.interval
+        return min(self.interval, self.retry * 2 ** (max(self.failures.values()) - 1))
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self.run_once()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.next_delay())
+
+
+def _offers(party: Party, module: str) -> bool:
+    """Whether the partner serves a list of `module` we can pull: one of its roles is that module's Sender
+    (2.1.1 endpoints carry no role), and it lists the endpoint (as SENDER in 2.2.1+)."""
+    sides = module_interfaces(module).sides
+    if not any(sides.get(_role(r.role)) is InterfaceRole.SENDER for r in party.roles):
+        return False
+    return any(e.get("identifier") == module and e.get("role") in (None, "SENDER") for e in party.endpoints)
+
+
+def _role(name: str) -> RoleEnum | None:
+    try:
+        return RoleEnum(name)
+    except ValueError:
+        return None

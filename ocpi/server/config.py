@@ -46,6 +46,8 @@ class NodeConfig:
     push: bool = True
     """Run a push worker inside the app (besides any dedicated worker processes)."""
     push_interval: float = 1.0
+    pull_interval: float | None = None
+    """Pull every partner's lists this often (seconds; the spec advises hours), resyncing after outages."""
     allow_private_urls: bool = False
     """Call partners on plain HTTP and private or loopback addresses (development, tests, `--demo`)."""
     extra: dict[str, Any] = field(default_factory=dict)
