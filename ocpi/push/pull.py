@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ocpi.client.client import Skipped
 from ocpi.core.data_types import format_datetime
-from ocpi.core.enums import InterfaceRole, RoleEnum
+from ocpi.core.enums import InterfaceRole
 from ocpi.core.errors import OcpiError
 from ocpi.core.interfaces import OwnerKeyedReceiver, PostReceiver
 from ocpi.modules.registry import module_interfaces
@@ -134,14 +134,7 @@ class Resyncer:
 def _offers(party: Party, module: str) -> bool:
     """Whether the partner serves a list of `module` we can pull: one of its roles is that module's Sender
     (2.1.1 endpoints carry no role), and it lists the endpoint (as SENDER in 2.2.1+)."""
-    sides = module_interfaces(module).sides
-    if not any(sides.get(_role(r.role)) is InterfaceRole.SENDER for r in party.roles):
+    sides = {role.value: side for role, side in module_interfaces(module).sides.items()}
+    if not any(sides.get(r.role) is InterfaceRole.SENDER for r in party.roles):
         return False
     return any(e.get("identifier") == module and e.get("role") in (None, "SENDER") for e in party.endpoints)
-
-
-def _role(name: str) -> RoleEnum | None:
-    try:
-        return RoleEnum(name)
-    except ValueError:
-        return None
