@@ -37,6 +37,26 @@ class RunningNode:
 
 
 @asynccontextmanager
+async def serve_app(app: Any, port: int = 0) -> AsyncIterator[str]:
+    """Any ASGI app on 127.0.0.1; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@asynccontextmanager
 async def serve_node(
     database: Path | str, parties: Sequence[OwnParty], *, port: int = 0, **options: Any
 ) -> AsyncIterator[RunningNode]:

@@ -10,7 +10,7 @@ import httpx
 import orjson
 from fastapi import Request
 
-from ocpi.client import OcpiClient, UrlPolicy
+from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
 from ocpi.client.client import Endpoint
 from ocpi.core.errors import UnableToUseClientApi
 from ocpi.core.interfaces import SenderList
@@ -92,8 +92,12 @@ class Node:
         return self._http
 
     def client(self, *, token: str, version: str, party: Party | None = None) -> OcpiClient:
-        """A client for a partner (or, before registration, for its versions URL), under our URL policy."""
-        client = OcpiClient(token=token, version=version, policy=UrlPolicy(self.config.allow_private_urls))
+        """A client for a partner (or, before registration, for its versions URL), under our URL policy and
+        the partner's interop settings."""
+        settings = PartnerSettings(**party.settings) if party is not None else PartnerSettings()
+        client = OcpiClient(
+            token=token, version=version, settings=settings, policy=UrlPolicy(self.config.allow_private_urls)
+        )
         if party is not None:
             client.endpoints = [Endpoint(e["identifier"], e["url"], e.get("role")) for e in party.endpoints]
         return client

@@ -10,7 +10,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,9 @@ class Party:
     endpoints: list[dict[str, str]] = field(default_factory=list)
     outbound_token: str | None = None
     """The token we send when calling the partner (its token B or C); needed in clear to send it."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """Interop settings of this partner (`ocpi.client.PartnerSettings` fields: `base64_token`, `timeout`,
+    ...): named options instead of code forks for a partner's quirks."""
 
     def owns(self, country_code: str, party_id: str) -> bool:
         cc, pid = country_code.upper(), party_id.upper()
