@@ -15,7 +15,7 @@ from ocpi.client.client import Endpoint
 from ocpi.core.errors import UnableToUseClientApi
 from ocpi.core.interfaces import SenderList
 from ocpi.core.utils import authorization_header
-from ocpi.server.auth import Caller, identify, require_registered
+from ocpi.server.auth import Caller, CredentialLookup, identify, require_registered
 from ocpi.server.config import NodeConfig
 from ocpi.server.hooks import Hooks
 from ocpi.storage.base import Party
@@ -29,9 +29,16 @@ log = logging.getLogger("ocpi.server")
 
 
 class Node:
-    def __init__(self, config: NodeConfig, store: SqlStore | None, hooks: Hooks | None = None):
+    def __init__(
+        self,
+        config: NodeConfig,
+        store: SqlStore | None,
+        hooks: Hooks | None = None,
+        authenticator: CredentialLookup | None = None,
+    ):
         self.config = config
         self.hooks = hooks or Hooks()
+        self.authenticator = authenticator
         self._http: httpx.AsyncClient | None = None
         self._push: PushWorker | None = None
         if store is not None:
@@ -77,13 +84,18 @@ class Node:
         self.store = store
         self.repository = Repository(store)
 
+    @property
+    def credentials(self) -> CredentialLookup:
+        """Who a token belongs to: the application's authenticator, else the store."""
+        return self.authenticator or self.store
+
     async def caller(self, request: Request) -> Caller:
         """Any valid token, token A included (versions and credentials)."""
-        return await identify(request, self.store)
+        return await identify(request, self.credentials)
 
     async def partner(self, request: Request) -> Party:
         """A registered partner (functional modules)."""
-        return require_registered(await identify(request, self.store))
+        return require_registered(await identify(request, self.credentials))
 
     @property
     def http(self) -> httpx.AsyncClient:
