@@ -16,7 +16,9 @@ from ocpi import __version__
 from ocpi.core.enums import MODULES_BY_VERSION, InterfaceRole, RoleEnum
 from ocpi.core.errors import OcpiError
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
+from ocpi.push.pull import Resyncer
 from ocpi.server import credentials
+from ocpi.server.auth import CredentialLookup
 from ocpi.server.config import NodeConfig, OwnParty
 from ocpi.server.hooks import Hooks
 from ocpi.server.http import (
@@ -38,18 +40,26 @@ from ocpi.storage.sql import SqlStore
 def get_application(
     *,
     parties: Sequence[OwnParty] | None = None,
+    roles: Sequence[RoleEnum | str] = (),
+    party: tuple[str, str] | None = None,
     store: SqlStore | str = "sqlite:///./ocpi.db",
     versions: Sequence[str] = ("2.1.1", "2.2.1", "2.3.0"),
     modules: Sequence[str] | None = None,
     hooks: Hooks | None = None,
+    authenticator: CredentialLookup | None = None,
     base_url: str | None = None,
     bookings: bool = False,
     config: NodeConfig | None = None,
     **options: Any,
 ) -> FastAPI:
-    """An OCPI node for `parties` (one per role it plays: CPO, EMSP, PTP, ...) on `store` (a `SqlStore`, or a
-    database URL opened at startup), serving `versions` and, per role, every module that role implements
-    (or only `modules`). URLs are `/ocpi/{role}/{version}/{module}/...`; `/ocpi/versions` lists them all."""
+    """An OCPI node for `parties` (one per role it plays: CPO, EMSP, PTP, ...; or `roles` all under one
+    `party` = (country_code, party_id)) on `store` (a `SqlStore`, or a database URL opened at startup),
+    serving `versions` and, per role, every module that role implements (or only `modules`). URLs are
+    `/ocpi/{role}/{version}/{module}/...`; `/ocpi/versions` lists them all. Tokens are looked up in the store
+    unless an `authenticator` (anything with `find_credential(token)`) is given; `hooks` decide what only the
+    application can (commands, real-time authorization, charging profiles, terminals, bookings)."""
+    if parties is None and roles and party is not None:
+        parties = [OwnParty(RoleEnum(str(role).upper()), party[0], party[1]) for role in roles]
     if config is None:
         if not parties:
             raise ValueError("a node needs at least one party (OwnParty(role, country_code, party_id))")
@@ -61,7 +71,7 @@ def get_application(
             bookings=bookings,
             **options,
         )
-    node = Node(config, store if isinstance(store, SqlStore) else None, hooks)
+    node = Node(config, store if isinstance(store, SqlStore) else None, hooks, authenticator)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -70,13 +80,16 @@ def get_application(
             opened = await SqlStore.open(store)
             node.attach(opened)
         stop = asyncio.Event()
-        worker = asyncio.create_task(node.push.run_forever(stop)) if config.push else None
+        tasks = []
+        if config.push:
+            tasks.append(asyncio.create_task(node.push.run_forever(stop)))
+        if config.pull_interval:
+            tasks.append(asyncio.create_task(Resyncer(node, interval=config.pull_interval).run_forever(stop)))
         try:
             yield
         finally:
             stop.set()
-            if worker is not None:
-                await worker
+            await asyncio.gather(*tasks)
             await node.close()
             if opened is not None:
                 await opened.close()
