@@ -4,9 +4,12 @@ profile, accept charging preferences."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ocpi.core.data_types import format_datetime
 from ocpi.storage.base import Party
 
 
@@ -56,8 +59,8 @@ class AllowValidTokens:
 
 @dataclass(slots=True)
 class ProfileAnswer:
-    """ChargingProfileResponse now; `final_result` (with `profile` for an active-profile request) posted to
-    `response_url` right after, unless None."""
+    """ChargingProfileResponse now; `final_result` (with `profile`, an ActiveChargingProfile, for an
+    active-profile request) posted to `response_url` right after, unless None."""
 
     result: str = "ACCEPTED"
     timeout: int = 30
@@ -78,6 +81,7 @@ class RememberProfiles:
     """Default: keeps the last profile set per session and reports it as the active one."""
 
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Session id -> the ActiveChargingProfile (`start_date_time`, `charging_profile`) last set."""
 
     async def active(self, session_id: str, duration: int, partner: Party) -> ProfileAnswer:
         profile = self.profiles.get(session_id.casefold())
@@ -86,7 +90,8 @@ class RememberProfiles:
         return ProfileAnswer(profile=profile)
 
     async def set(self, session_id: str, profile: dict[str, Any], partner: Party) -> ProfileAnswer:
-        self.profiles[session_id.casefold()] = profile
+        started = profile.get("start_date_time") or format_datetime(datetime.now(UTC))
+        self.profiles[session_id.casefold()] = {"start_date_time": started, "charging_profile": profile}
         return ProfileAnswer()
 
     async def clear(self, session_id: str, partner: Party) -> ProfileAnswer:
@@ -121,6 +126,70 @@ class KeepResults:
         self.results.append((kind, reference, result))
 
 
+class PaymentTerminalHandler(Protocol):
+    async def activate(self, request: dict[str, Any], partner: Party) -> dict[str, Any]:
+        """A CPO asks to activate a terminal: return the Terminal (with its `terminal_id`) to create."""
+        ...
+
+    async def deactivate(self, terminal: dict[str, Any], partner: Party) -> None: ...
+
+
+class ActivateTerminals:
+    """Default: activation creates the terminal under a new id; deactivation is acknowledged."""
+
+    async def activate(self, request: dict[str, Any], partner: Party) -> dict[str, Any]:
+        return {
+            **request,
+            "terminal_id": request.get("terminal_id") or uuid.uuid4().hex,
+            "last_updated": format_datetime(datetime.now(UTC)),
+        }
+
+    async def deactivate(self, terminal: dict[str, Any], partner: Party) -> None:
+        return None
+
+
+class BookingHandler(Protocol):
+    async def request(
+        self, request: dict[str, Any], location: dict[str, Any], current: dict[str, Any] | None, partner: Party
+    ) -> dict[str, Any]:
+        """A BookingRequest for one of our BookingLocations (`current`: the Booking of an earlier request with
+        the same `request_id`): return the Booking."""
+        ...
+
+
+class ReserveWhenAsked:
+    """Default: a request reserves (its cancellation cancels); the Booking's id is the request id."""
+
+    async def request(
+        self, request: dict[str, Any], location: dict[str, Any], current: dict[str, Any] | None, partner: Party
+    ) -> dict[str, Any]:
+        now = format_datetime(datetime.now(UTC))
+        canceled = request.get("canceled")
+        history = list((current or {}).get("booking_requests") or [])
+        history.append({"request_status": "ACCEPTED", "booking_request": request, "request_received": now})
+        booking = {
+            "id": request["request_id"],
+            "country_code": location["country_code"],
+            "party_id": location["party_id"],
+            "request_id": request["request_id"],
+            "location_id": request["location_id"],
+            "period": request["period"],
+            "reservation_status": "CANCELED" if canceled else "RESERVED",
+            "authorization_reference": request["authorization_reference"],
+            "booking_terms": location.get("booking_terms") or {},
+            "booking_requests": history,
+            "last_updated": now,
+        }
+        optional = {
+            "booking_option": request.get("booking_option") or location.get("booking_option"),
+            "booking_tokens": request.get("tokens"),
+            "tariff_ids": location.get("tariff_ids"),
+            "access_information": request.get("access_information"),
+            "canceled": canceled,
+        }
+        return {**booking, **{k: v for k, v in optional.items() if v}}
+
+
 @dataclass
 class Hooks:
     commands: CommandHandler = field(default_factory=AcceptCommands)
@@ -128,3 +197,5 @@ class Hooks:
     charging_profiles: ChargingProfileHandler = field(default_factory=RememberProfiles)
     charging_preferences: ChargingPreferencesHandler = field(default_factory=AcceptPreferences)
     results: ResultListener = field(default_factory=KeepResults)
+    payment_terminals: PaymentTerminalHandler = field(default_factory=ActivateTerminals)
+    bookings: BookingHandler = field(default_factory=ReserveWhenAsked)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -11,9 +12,10 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from starlette.background import BackgroundTask
 
-from ocpi.core.errors import InvalidParameters, NotFound, UnknownLocation, UnknownToken
+from ocpi.core.errors import InvalidParameters, NotFound, OcpiError, UnknownLocation, UnknownToken
 from ocpi.core.interfaces import (
     ActiveProfileReceiver,
+    BookingRequests,
     CallbackReceiver,
     ChargingPreferencesReceiver,
     ChargingProfilesReceiver,
@@ -24,6 +26,7 @@ from ocpi.core.interfaces import (
     Pattern,
     PostReceiver,
     SenderList,
+    TerminalActions,
     TokenAuthorization,
 )
 from ocpi.core.status import StatusCode
@@ -31,6 +34,8 @@ from ocpi.core.validation import parse
 from ocpi.server.http import link_header, ocpi_data, ocpi_response, parse_query_datetime, read_json
 from ocpi.server.routing import Binding, RouteTable, check_owner
 from ocpi.storage.base import ListQuery, ObjectKey, Party, PutOutcome
+
+log = logging.getLogger("ocpi.server")
 
 PAGE_QUERY = {
     "offset": (int, Query(0, ge=0)),
@@ -125,7 +130,6 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
 
 def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b: Binding) -> None:
     object_type = pattern.object_type
-    repository = b.node.repository
     tags = [f"{b.version} {b.role.value} {b.module}"]
     owner_path = b.path + "/{country_code}/{party_id}" + (f"/{pattern.segment}" if pattern.segment else "")
     names = [] if pattern.by_owner_only else _id_names(object_type)
@@ -158,8 +162,8 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
             owner = check_owner(partner, country_code, party_id)
             b.check_routing(request, partner)
             object_id, child_path = target(ids, _params)
-            key = repository.key_of(object_type, owner, object_id, type or "")
-            found = await repository.get(object_type, b.version, key, child_path)
+            key = b.node.repository.key_of(object_type, owner, object_id, type or "")
+            found = await b.node.repository.get(object_type, b.version, key, child_path)
             if found is None:
                 raise NotFound(f"{object_type.name} not found")
             return ocpi_response(found, headers=b.response_headers(request))
@@ -180,7 +184,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
             object_id, child_path = target(ids, _params)
             if pattern.by_owner_only:
                 object_id = ""
-            result = await repository.put(
+            result = await b.node.repository.put(
                 object_type,
                 b.version,
                 payload,
@@ -205,7 +209,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
             b.check_routing(request, partner, owner)
             payload = await read_json(request, b.node.config.max_body_bytes)
             object_id, child_path = target(ids, _params)
-            result = await repository.patch(
+            result = await b.node.repository.patch(
                 object_type,
                 b.version,
                 payload,
@@ -229,7 +233,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
             owner = check_owner(partner, country_code, party_id)
             b.check_routing(request, partner, owner)
             object_id, _ = target(ids, _params)
-            deleted = await b.node.store.delete(repository.key_of(object_type, owner, object_id, type or ""))
+            deleted = await b.node.store.delete(b.node.repository.key_of(object_type, owner, object_id, type or ""))
             if not deleted:
                 raise NotFound(f"{object_type.name} {object_id} not found")
             return ocpi_response(headers=b.response_headers(request))
@@ -258,7 +262,6 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
     """POST creates (de-duplicated by key: a second POST of the same object is acknowledged, not stored
     twice); GET reads it back at the URL the POST answered with."""
     object_type = pattern.object_type
-    repository = b.node.repository
     base = b.path + (f"/{pattern.segment}" if pattern.segment else "")
     tags = [f"{b.version} {b.role.value} {b.module}"]
 
@@ -270,18 +273,19 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
         owner = _owner_of(model, partner, object_type.owned)
         b.check_routing(request, partner, owner)
         object_id = str(getattr(model, object_type.id_field))
-        key = repository.key_of(object_type, owner, object_id)
+        key = b.node.repository.key_of(object_type, owner, object_id)
         location = b.url(
             request, f"{'/' + pattern.segment if pattern.segment else ''}/{owner[0]}/{owner[1]}/{object_id}"
         )
         headers = {**b.response_headers(request), "Location": location}
         if await b.node.store.get(key) is not None:
             return ocpi_response(message=f"{object_type.name} {object_id} was already received", headers=headers)
-        result = await repository.put(object_type, b.version, payload, owner=owner, object_id=object_id)
+        result = await b.node.repository.put(object_type, b.version, payload, owner=owner, object_id=object_id)
         return _written(result.outcome, result.message, headers)
 
     async def get(*, request: Request, partner: Party, country_code: str, party_id: str, object_id: str) -> Response:
         owner = check_owner(partner, country_code, party_id)
+        repository = b.node.repository
         found = await repository.get(object_type, b.version, repository.key_of(object_type, owner, object_id))
         if found is None:
             raise NotFound(f"{object_type.name} {object_id} not found")
@@ -510,7 +514,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             return ocpi_data(
                 parse(response_model, {"result": "UNKNOWN_SESSION", "timeout": 0}), headers=b.response_headers(request)
             )
-        outcome = await call
+        outcome = await call()
         response = ocpi_data(
             parse(response_model, {"result": outcome.result, "timeout": outcome.timeout}),
             headers=b.response_headers(request),
@@ -530,7 +534,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             response_url,
-            handler.active(session_id, duration, partner),
+            lambda: handler.active(session_id, duration, partner),
             pattern.active_result_models[b.version],
             True,
         )
@@ -544,7 +548,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             parsed["response_url"],
-            handler.set(session_id, parsed["charging_profile"], partner),
+            lambda: handler.set(session_id, parsed["charging_profile"], partner),
             pattern.set_result_models[b.version],
             False,
         )
@@ -556,7 +560,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             response_url,
-            handler.clear(session_id, partner),
+            lambda: handler.clear(session_id, partner),
             pattern.clear_result_models[b.version],
             False,
         )
@@ -611,6 +615,117 @@ def mount_active_profile_receiver(table: RouteTable, pattern: ActiveProfileRecei
     )
 
 
+def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Binding) -> None:
+    """The PTP's side of terminal management: the CPO activates, deactivates, updates and assigns terminals;
+    the terminals are our (the PTP's) objects."""
+    node = b.node
+    terminal_type = pattern.terminal_type
+    tags = [f"{b.version} {b.role.value} {b.module}"]
+    base = f"{b.path}/terminals"
+
+    def own_key(terminal_id: str) -> ObjectKey:
+        cc, pid = b.owners[0]
+        return node.repository.key_of(terminal_type, (cc, pid), terminal_id)
+
+    async def activate(*, request: Request, partner: Party) -> Response:
+        payload = await read_json(request, node.config.max_body_bytes)
+        wanted = parse(pattern.activation_models[b.version], payload, what="Terminal").to_dict()  # type: ignore[attr-defined]
+        terminal = await node.hooks.payment_terminals.activate(wanted, partner)
+        await node.repository.put(terminal_type, b.version, terminal, owner=b.owners[0])
+        stored = await node.repository.get(terminal_type, b.version, own_key(str(terminal["terminal_id"])))
+        response = ocpi_response(stored, headers=b.response_headers(request))
+        # The spec: after an activation request the PTP creates the Terminal on the CPO side (POST).
+        response.background = BackgroundTask(_post_terminal, node, partner, orjson.loads(stored or b"{}"))
+        return response
+
+    async def deactivate(*, request: Request, partner: Party, terminal_id: str) -> Response:
+        found = await node.repository.get(terminal_type, b.version, own_key(terminal_id))
+        if found is None:
+            raise NotFound(f"Terminal {terminal_id} not found")
+        await node.hooks.payment_terminals.deactivate(orjson.loads(found), partner)
+        return ocpi_response(headers=b.response_headers(request))
+
+    async def put(*, request: Request, partner: Party, terminal_id: str) -> Response:
+        payload = await read_json(request, node.config.max_body_bytes)
+        result = await node.repository.put(terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id)
+        return _written(result.outcome, result.message, b.response_headers(request))
+
+    async def patch(*, request: Request, partner: Party, terminal_id: str) -> Response:
+        payload = await read_json(request, node.config.max_body_bytes)
+        parse(pattern.patch_models[b.version], payload, what="Terminal PATCH")
+        result = await node.repository.patch(
+            terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id
+        )
+        return ocpi_response(message=result.message, headers=b.response_headers(request))
+
+    table.add(
+        f"{base}/activate",
+        "POST",
+        activate,
+        dependency=node.partner,
+        tags=tags,
+        body=pattern.activation_models[b.version],
+    )
+    one = f"{base}/{{terminal_id}}"
+    table.add(f"{one}/deactivate", "POST", deactivate, path_params=["terminal_id"], dependency=node.partner, tags=tags)
+    table.add(
+        one,
+        "PUT",
+        put,
+        path_params=["terminal_id"],
+        dependency=node.partner,
+        tags=tags,
+        body=terminal_type.models[b.version],
+    )
+    table.add(
+        one,
+        "PATCH",
+        patch,
+        path_params=["terminal_id"],
+        dependency=node.partner,
+        tags=tags,
+        body=pattern.patch_models[b.version],
+    )
+
+
+async def _post_terminal(node: Any, partner: Party, terminal: dict[str, Any]) -> None:
+    try:
+        async with node.partner_client(partner) as client:
+            url = client.endpoint("payments", "RECEIVER").rstrip("/") + "/terminals"
+            await client.post(url, terminal)
+    except OcpiError as error:
+        log.warning("creating terminal %s at %s failed: %s", terminal.get("terminal_id"), partner.name, error.message)
+
+
+def mount_booking_requests(table: RouteTable, pattern: BookingRequests, b: Binding) -> None:
+    node = b.node
+    tags = [f"{b.version} {b.role.value} {b.module}"]
+
+    async def post(*, request: Request, partner: Party) -> Response:
+        b.check_routing(request, partner)
+        payload = await read_json(request, node.config.max_body_bytes)
+        booking_request = parse(pattern.request_models[b.version], payload, what="BookingRequest").to_dict()  # type: ignore[attr-defined]
+        owner = b.owners[0]
+        repository = node.repository
+        location_key = repository.key_of(pattern.location_type, owner, booking_request["booking_location_id"])
+        location = await repository.get(pattern.location_type, b.version, location_key)
+        if location is None:
+            raise UnknownLocation(f"BookingLocation {booking_request['booking_location_id']} is not known here")
+        booking_key = repository.key_of(pattern.booking_type, owner, booking_request["request_id"])
+        current = await repository.get(pattern.booking_type, b.version, booking_key)
+        booking = await node.hooks.bookings.request(
+            booking_request, orjson.loads(location), None if current is None else orjson.loads(current), partner
+        )
+        await repository.put(pattern.booking_type, b.version, booking, owner=owner)
+        node.nudge_push()
+        stored = await repository.get(
+            pattern.booking_type, b.version, repository.key_of(pattern.booking_type, owner, str(booking["id"]))
+        )
+        return ocpi_response(stored, headers=b.response_headers(request))
+
+    table.add(b.path, "POST", post, dependency=node.partner, tags=tags, body=pattern.request_models[b.version])
+
+
 MOUNTERS: dict[type, Callable[[RouteTable, Any, Binding], None]] = {
     SenderList: mount_sender_list,
     OwnerKeyedReceiver: mount_owner_keyed_receiver,
@@ -621,12 +736,19 @@ MOUNTERS: dict[type, Callable[[RouteTable, Any, Binding], None]] = {
     ChargingPreferencesReceiver: mount_charging_preferences,
     ChargingProfilesReceiver: mount_charging_profiles,
     ActiveProfileReceiver: mount_active_profile_receiver,
+    TerminalActions: mount_terminal_actions,
+    BookingRequests: mount_booking_requests,
 }
 
 
 def supports(pattern: Pattern, version: str) -> bool:
     """Whether the pattern exists in `version` (Charging Preferences, CANCEL_RESERVATION... are 2.2.1+)."""
-    object_type = getattr(pattern, "object_type", None) or getattr(pattern, "token_type", None)
+    object_type = (
+        getattr(pattern, "object_type", None)
+        or getattr(pattern, "token_type", None)
+        or getattr(pattern, "terminal_type", None)
+        or getattr(pattern, "booking_type", None)
+    )
     if object_type is not None:
         return version in object_type.models
     for name in ("models", "set_models", "response_models"):

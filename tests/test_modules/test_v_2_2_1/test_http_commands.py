@@ -1,0 +1,7 @@
+"""OCPI 2.2.1 commands over HTTP: the real app and store (see tests/test_server/http_suites.py)."""
+
+from tests.test_server import http_suites
+
+
+class TestCommands(http_suites.CommandsSuite22):
+    version = "2.2.1"

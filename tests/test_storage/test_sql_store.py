@@ -1,0 +1,211 @@
+"""The SQL store on every backend (the `store` fixture: SQLite, and PostgreSQL when configured): objects,
+pages and filters, credential tokens (hashed, revoked, expired), and its Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from ocpi.storage.base import ListQuery, ObjectKey, PartyRole, PutOutcome, TokenKind
+from ocpi.storage.migrations import alembic_config
+from ocpi.storage.sql import SqlStore, metadata
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def at(seconds: int) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def key(object_id: str, owner: tuple[str, str] = ("NL", "CPO"), module: str = "locations") -> ObjectKey:
+    return ObjectKey.of(module, *owner, object_id)
+
+
+def rendered(text: str, *, in_211: bool = True) -> dict[str, bytes | None]:
+    return {"2.1.1": text.encode() if in_211 else None, "2.2.1": text.encode(), "2.3.0": text.encode()}
+
+
+async def put(store: SqlStore, object_key: ObjectKey, seconds: int, text: str = "", **options: bool) -> PutOutcome:
+    body = text or f'{{"id":"{object_key.object_id}","t":{seconds}}}'
+    return await store.put(object_key, at(seconds), body.encode(), rendered(body, **options))
+
+
+# --- objects -----------------------------------------------------------------------------------------------
+
+
+async def test_put_get_update_delete(store: SqlStore) -> None:
+    assert await store.get(key("LOC1")) is None
+    assert await put(store, key("LOC1"), 0, '{"v":1}') is PutOutcome.CREATED
+    assert await put(store, key("LOC1"), 10, '{"v":2}') is PutOutcome.UPDATED
+    stored = await store.get(key("LOC1"))
+    assert stored is not None
+    assert (stored.canonical, stored.rendered["2.2.1"], stored.last_updated) == (b'{"v":2}', b'{"v":2}', at(10))
+    assert await store.delete(key("LOC1")) is True
+    assert await store.delete(key("LOC1")) is False
+    assert await store.get(key("LOC1")) is None
+
+
+async def test_an_older_write_is_stale_and_changes_nothing(store: SqlStore) -> None:
+    await put(store, key("LOC1"), 10, '{"v":"new"}')
+    assert await put(store, key("LOC1"), 5, '{"v":"old"}') is PutOutcome.STALE
+    stored = await store.get(key("LOC1"))
+    assert stored is not None and (stored.canonical, stored.last_updated) == (b'{"v":"new"}', at(10))
+    # The same last_updated again is a repeat, not stale.
+    assert await put(store, key("LOC1"), 10, '{"v":"again"}') is PutOutcome.UPDATED
+
+
+async def test_keys_are_case_insensitive_and_scoped(store: SqlStore) -> None:
+    await put(store, ObjectKey.of("locations", "nl", "cpo", "Loc-1"), 0, '{"v":1}')
+    same = await store.get(ObjectKey.of("locations", "NL", "CPO", "LOC-1"))
+    assert same is not None and same.canonical == b'{"v":1}'
+    assert same.key.object_id == "Loc-1"  # the id keeps the spelling it was written with
+    assert await put(store, ObjectKey.of("locations", "Nl", "cPo", "loc-1"), 1, '{"v":2}') is PutOutcome.UPDATED
+    # Another owner, module or variant is another object.
+    assert await store.get(key("LOC-1", ("BE", "BEC"))) is None
+    assert await store.get(key("LOC-1", module="tariffs")) is None
+    rfid = ObjectKey.of("tokens", "NL", "EMS", "TOK", "rfid")
+    app_user = ObjectKey.of("tokens", "NL", "EMS", "TOK", "APP_USER")
+    assert await put(store, rfid, 0, '{"type":"RFID"}') is PutOutcome.CREATED
+    assert await put(store, app_user, 0, '{"type":"APP_USER"}') is PutOutcome.CREATED
+    found = await store.get(ObjectKey.of("tokens", "nl", "ems", "tok", "RFID"))
+    assert found is not None and found.canonical == b'{"type":"RFID"}'
+
+
+async def test_page_in_creation_order_with_owners_and_total(store: SqlStore) -> None:
+    for n in range(7):
+        await put(store, key(f"L{n}", ("NL", "CPO") if n % 2 == 0 else ("BE", "BEC")), 100 - n)
+    await put(store, key("L0"), 200)  # an update keeps the creation order
+    everything = await store.page(ListQuery("locations", "2.2.1", None, offset=0, limit=50))
+    assert everything.items[0].decode() == '{"id":"L0","t":200}'
+    assert everything.total == 7
+    ours = await store.page(ListQuery("locations", "2.2.1", [("nl", "cpo")], offset=1, limit=2))
+    assert [item.decode() for item in ours.items] == ['{"id":"L2","t":98}', '{"id":"L4","t":96}']
+    assert ours.total == 4
+    assert (await store.page(ListQuery("locations", "2.2.1", []))).total == 0
+    assert (await store.page(ListQuery("tariffs", "2.2.1"))).total == 0
+
+
+async def test_page_filters_dates_from_inclusive_to_exclusive(store: SqlStore) -> None:
+    for n in range(6):
+        await put(store, key(f"L{n}"), n)
+    page = await store.page(ListQuery("locations", "2.3.0", date_from=at(2), date_to=at(4)))
+    assert [item.decode() for item in page.items] == ['{"id":"L2","t":2}', '{"id":"L3","t":3}']
+    assert page.total == 2
+    # An aware DateTime in another zone is the same instant.
+    plus_two = at(4).astimezone(timezone(timedelta(hours=2)))
+    assert (await store.page(ListQuery("locations", "2.3.0", date_from=plus_two))).total == 2
+
+
+async def test_page_leaves_out_objects_a_version_cannot_express(store: SqlStore) -> None:
+    await put(store, key("OLD"), 0, in_211=True)
+    await put(store, key("NEW"), 1, in_211=False)
+    assert (await store.page(ListQuery("locations", "2.1.1"))).total == 1
+    assert (await store.page(ListQuery("locations", "2.2.1"))).total == 2
+
+
+# --- parties and credential tokens ------------------------------------------------------------------------
+
+
+async def all_text(store: SqlStore) -> str:
+    """Every value of every table of the store, as one text."""
+    parts: list[str] = []
+    async with store.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            for row in (await conn.execute(sa.select(table))).all():
+                parts.extend(v.decode(errors="replace") if isinstance(v, bytes) else str(v) for v in row)
+    return "\n".join(parts)
+
+
+async def test_credential_tokens_are_kept_hashed(store: SqlStore) -> None:
+    party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
+    token_c = await store.issue_token(TokenKind.C, party.pk)
+    token_a = await store.issue_token(TokenKind.A, token="a-token-chosen-by-hand-0123456789")
+    text = await all_text(store)
+    assert token_c not in text and token_a not in text
+    async with store.engine.connect() as conn:
+        hashes = (await conn.execute(sa.text("SELECT token_hash FROM ocpi_credential_tokens"))).scalars().all()
+    assert len(hashes) == 2 and all(len(h) == 64 for h in hashes)
+    found = await store.find_credential(token_c)
+    assert found is not None and found.kind is TokenKind.C and found.party is not None
+    assert found.party.roles == [PartyRole("CPO", "BE", "BEC")]
+    registration = await store.find_credential(token_a)
+    assert registration is not None and registration.kind is TokenKind.A and registration.party is None
+    assert await store.find_credential(token_c + "x") is None
+
+
+async def test_revoked_tokens_no_longer_open(store: SqlStore) -> None:
+    party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
+    first, second, third = [await store.issue_token(TokenKind.C, party.pk) for _ in range(3)]
+    assert await store.revoke_tokens(token=first) == 1
+    assert await store.find_credential(first) is None
+    assert await store.find_credential(second) is not None
+    assert await store.revoke_tokens(party_pk=party.pk) == 2
+    assert await store.find_credential(second) is None and await store.find_credential(third) is None
+    assert await store.revoke_tokens(party_pk=party.pk) == 0
+
+
+async def test_expired_tokens_and_unregistered_parties_no_longer_open(store: SqlStore) -> None:
+    now = datetime.now(UTC)
+    expired = await store.issue_token(TokenKind.A, expires_at=now - timedelta(seconds=1))
+    alive = await store.issue_token(TokenKind.A, expires_at=now + timedelta(hours=1))
+    assert await store.find_credential(expired) is None
+    found = await store.find_credential(alive)
+    assert found is not None and found.expires_at is not None and found.expires_at > now
+    party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
+    token = await store.issue_token(TokenKind.C, party.pk)
+    await store.update_party(party.pk, state="unregistered")
+    assert await store.find_credential(token) is None
+
+
+async def test_parties_keep_their_fields(store: SqlStore) -> None:
+    roles = [PartyRole("CPO", "BE", "BEC"), PartyRole("EMSP", "BE", "BEM")]
+    party = await store.create_party("Bec", roles, versions_url="https://bec.example.com/versions")
+    updated = await store.update_party(
+        party.pk, state="registered", version="2.2.1", endpoints=[{"identifier": "locations", "url": "u"}]
+    )
+    assert (updated.state, updated.version, updated.roles) == ("registered", "2.2.1", roles)
+    assert updated.endpoints == [{"identifier": "locations", "url": "u"}]
+    assert updated.owns("be", "bem") and not updated.owns("NL", "BEM")
+    assert [p.pk for p in await store.list_parties()] == [party.pk]
+
+
+# --- migrations --------------------------------------------------------------------------------------------
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def current_revision(store: SqlStore) -> str | None:
+    async with store.engine.connect() as conn:
+        return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+
+
+async def test_an_empty_database_is_migrated_to_head_matching_the_tables(store: SqlStore) -> None:
+    # The fixture opened an empty database (SQLite: a new file; PostgreSQL: every table dropped first).
+    assert await current_revision(store) == head_revision()
+
+    def differences(sync: sa.Connection) -> list[object]:
+        return list(compare_metadata(MigrationContext.configure(sync), metadata))
+
+    async with store.engine.connect() as conn:
+        assert await conn.run_sync(differences) == []
+
+
+async def test_opening_an_existing_database_again_is_idempotent(store: SqlStore) -> None:
+    await put(store, key("LOC1"), 0, '{"v":1}')
+    party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
+    token = await store.issue_token(TokenKind.C, party.pk)
+    await store.migrate()
+    again = await SqlStore.open(store.engine.url.render_as_string(hide_password=False))
+    try:
+        assert await current_revision(again) == head_revision()
+        stored = await again.get(key("LOC1"))
+        assert stored is not None and stored.canonical == b'{"v":1}'
+        assert await again.find_credential(token) is not None
+    finally:
+        await again.close()
