@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck demo bench clean
+.PHONY: install test lint typecheck demo bench docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,17 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest -q
 
+# One run of every benchmark on 127.0.0.1 (about 10 minutes on 2 cores): BENCH_ARGS=--quick for a smoke run,
+# --postgres URL (or OCPI_TEST_POSTGRES_URL) adds PostgreSQL, --skip-peer leaves extrawest-ocpi out.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# The documentation site (MkDocs) into site/; --strict: a broken link or a docstring warning fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 demo: $(STAMP)
-	$(BIN)/ocpi info
+	$(BIN)/ocpi serve --demo
 
 clean:
 	rm -rf $(VENV)

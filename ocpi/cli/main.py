@@ -21,7 +21,7 @@ app = typer.Typer(
 console = Console()
 
 # Modules with a `register(app: typer.Typer) -> None` adding their commands.
-COMMAND_MODULES: list[str] = ["afir", "price"]
+COMMAND_MODULES: list[str] = ["serve", "tokens", "parties", "partners", "objects", "payloads", "afir", "price", "check"]
 
 
 @app.callback()

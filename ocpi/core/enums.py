@@ -34,6 +34,14 @@ class RoleEnum(StrEnum):
     PTP = "PTP"
 
 
+ROLES_BY_VERSION: dict[str, tuple[RoleEnum, ...]] = {
+    # 2.1.1 has no Role enum: a connection is a CPO's or an eMSP's.
+    "2.1.1": (RoleEnum.CPO, RoleEnum.EMSP),
+    "2.2.1": (RoleEnum.CPO, RoleEnum.EMSP, RoleEnum.HUB, RoleEnum.NAP, RoleEnum.NSP, RoleEnum.OTHER, RoleEnum.SCSP),
+    "2.3.0": (RoleEnum.CPO, RoleEnum.EMSP, RoleEnum.NAP, RoleEnum.NSP, RoleEnum.OTHER, RoleEnum.SCSP, RoleEnum.PTP),
+}
+
+
 class ModuleID(StrEnum):
     CDRS = "cdrs"
     CHARGING_PROFILES = "chargingprofiles"

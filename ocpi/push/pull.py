@@ -68,11 +68,12 @@ async def pull(node: Node, party: Party, module: str, *, since: datetime | None 
     return report
 
 
-async def resync(node: Node, party: Party, modules: tuple[str, ...] = PULLABLE) -> list[PullReport]:
-    """Pull each module from the last good sync minus a safety overlap (everything the first time)."""
+async def resync(node: Node, party: Party, modules: tuple[str, ...] | None = None) -> list[PullReport]:
+    """Pull each module (by default every one the partner offers) from the last good sync minus a safety
+    overlap (everything the first time)."""
     ledger = PushLedger(node.store)
     reports = []
-    for module in modules:
+    for module in modules if modules is not None else tuple(m for m in PULLABLE if _offers(party, m)):
         last = await ledger.last_pull(party.pk, module)
         since = None if last is None else last - SAFETY_OVERLAP
         reports.append(await pull(node, party, module, since=since))
@@ -109,9 +110,8 @@ class Resyncer:
         for party in await self.node.store.list_parties():
             if party.state != "registered" or party.version is None:
                 continue
-            modules = tuple(m for m in PULLABLE if _offers(party, m))
             try:
-                self.last_reports[party.pk] = await resync(self.node, party, modules)
+                self.last_reports[party.pk] = await resync(self.node, party)
             except OcpiError as error:
                 self.failures[party.pk] = self.failures.get(party.pk, 0) + 1
                 self.last_error[party.pk] = error.message

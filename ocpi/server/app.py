@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocpi import __version__
-from ocpi.core.enums import MODULES_BY_VERSION, InterfaceRole, RoleEnum
+from ocpi.core.enums import MODULES_BY_VERSION, ROLES_BY_VERSION, InterfaceRole, RoleEnum
 from ocpi.core.errors import OcpiError
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
 from ocpi.push.pull import Resyncer
@@ -90,7 +90,6 @@ def get_application(
         finally:
             stop.set()
             await asyncio.gather(*tasks)
-            await node.close()
             if opened is not None:
                 await opened.close()
 
@@ -125,12 +124,15 @@ Endpoints = dict[tuple[RoleEnum, str], list[tuple[str, InterfaceRole, str]]]
 
 
 def _mount_modules(table: RouteTable, node: Node) -> Endpoints:
-    """Bind every pattern of every module each role implements; returns the endpoints per (role, version)
-    as (module, side, path) for the version details."""
+    """Bind every pattern of every module each role implements, in the versions where that role exists (PTP
+    only in 2.3.0; 2.1.1 knows only CPO and eMSP); returns the endpoints per (role, version) as
+    (module, side, path) for the version details."""
     config = node.config
     endpoints: Endpoints = {}
     for role in config.roles:
         for version in config.versions:
+            if role not in ROLES_BY_VERSION.get(version, ()):
+                continue
             listed: list[tuple[str, InterfaceRole, str]] = []
             base = f"{config.prefix}/{role.value.lower()}/{version}"
             for module in _modules_for(config, role, version):
@@ -172,32 +174,40 @@ def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> Non
 
         return handler
 
-    def versions(path_of: Any) -> Any:
+    def versions(offered: Sequence[str], path_of: Any) -> Any:
         async def handler(*, request: Request, partner: Any) -> Response:
             return ocpi_data(
-                [{"version": v, "url": absolute_url(request, config.base_url, path_of(v))} for v in config.versions]
+                [{"version": v, "url": absolute_url(request, config.base_url, path_of(v))} for v in offered]
             )
 
         return handler
 
-    platform_roles = config.roles
+    def roles_in(version: str) -> list[RoleEnum]:
+        return [role for role in config.roles if (role, version) in endpoints]
+
+    platform_versions = [v for v in config.versions if roles_in(v)]
     table.add(
-        f"{prefix}/versions", "GET", versions(lambda v: f"{prefix}/{v}"), dependency=node.caller, tags=["versions"]
+        f"{prefix}/versions",
+        "GET",
+        versions(platform_versions, lambda v: f"{prefix}/{v}"),
+        dependency=node.caller,
+        tags=["versions"],
     )
-    for version in config.versions:
+    for version in platform_versions:
         # 2.1.1 details have no role per endpoint: the platform-wide 2.1.1 details show the first role's.
-        roles = platform_roles[:1] if version == "2.1.1" else platform_roles
+        roles = roles_in(version)[:1] if version == "2.1.1" else roles_in(version)
         table.add(f"{prefix}/{version}", "GET", details(version, roles), dependency=node.caller, tags=["versions"])
-    for role in platform_roles:
+    for role in config.roles:
         role_prefix = f"{prefix}/{role.value.lower()}"
+        role_versions = [v for v in config.versions if (role, v) in endpoints]
         table.add(
             f"{role_prefix}/versions",
             "GET",
-            versions(lambda v, rp=role_prefix: f"{rp}/{v}"),
+            versions(role_versions, lambda v, rp=role_prefix: f"{rp}/{v}"),
             dependency=node.caller,
             tags=["versions"],
         )
-        for version in config.versions:
+        for version in role_versions:
             table.add(
                 f"{role_prefix}/{version}", "GET", details(version, [role]), dependency=node.caller, tags=["versions"]
             )

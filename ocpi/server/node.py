@@ -6,15 +6,13 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 from fastapi import Request
 
 from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
 from ocpi.client.client import Endpoint
-from ocpi.core.errors import UnableToUseClientApi
+from ocpi.core.errors import OcpiError, UnableToUseClientApi
 from ocpi.core.interfaces import SenderList
-from ocpi.core.utils import authorization_header
 from ocpi.server.auth import Caller, CredentialLookup, identify, require_registered
 from ocpi.server.config import NodeConfig
 from ocpi.server.hooks import Hooks
@@ -39,7 +37,6 @@ class Node:
         self.config = config
         self.hooks = hooks or Hooks()
         self.authenticator = authenticator
-        self._http: httpx.AsyncClient | None = None
         self._push: PushWorker | None = None
         if store is not None:
             self.attach(store)
@@ -97,12 +94,6 @@ class Node:
         """A registered partner (functional modules)."""
         return require_registered(await identify(request, self.credentials))
 
-    @property
-    def http(self) -> httpx.AsyncClient:
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
-        return self._http
-
     def client(self, *, token: str, version: str, party: Party | None = None) -> OcpiClient:
         """A client for a partner (or, before registration, for its versions URL), under our URL policy and
         the partner's interop settings."""
@@ -120,22 +111,17 @@ class Node:
         return self.client(token=party.outbound_token, version=party.version, party=party)
 
     async def close(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        """Nothing to release: clients are opened per call and the store is closed by whoever opened it."""
 
     async def post_result(self, url: str, body: Any, partner: Party, version: str) -> None:
-        """POST an asynchronous result to a partner's `response_url`. Not retried: the spec says such
-        messages are not queued (the partner asks again)."""
-        headers = {"Content-Type": "application/json"}
-        if partner.outbound_token:
-            headers["Authorization"] = authorization_header(partner.outbound_token, version)
-        try:
-            response = await self.http.post(url, content=orjson.dumps(body), headers=headers)
-            if response.status_code >= 300:
-                log.warning("result POST to %s answered HTTP %s", url, response.status_code)
-        except httpx.HTTPError as error:
-            log.warning("result POST to %s failed: %s", url, type(error).__name__)
+        """POST an asynchronous result to a partner's `response_url`, under our URL policy (the URL is the
+        partner's to choose). Not retried: the spec says such messages are not queued (the partner asks
+        again)."""
+        async with self.client(token=partner.outbound_token or "", version=version, party=partner) as client:
+            try:
+                await client.post(url, body)
+            except OcpiError as error:
+                log.warning("result POST to %s failed: %s", url, error.message)
 
 
 class OwnObjects:

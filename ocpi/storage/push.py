@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi.storage.base import ObjectKey, StoredObject
@@ -92,15 +93,19 @@ class PushLedger:
     async def cursor(self, party_pk: int) -> int:
         """The partner's cursor; a partner seen for the first time starts at the head of the change log
         (it pulls the state before its registration with GET, as the spec intends)."""
-        async with self.engine.begin() as conn:
-            found = (
-                await conn.execute(sa.select(push_cursors.c.last_seq).where(push_cursors.c.party_pk == party_pk))
-            ).scalar()
-            if found is not None:
-                return int(found)
-            head = await self.head(conn)
-            await conn.execute(sa.insert(push_cursors).values(party_pk=party_pk, last_seq=head))
-            return head
+        query = sa.select(push_cursors.c.last_seq).where(push_cursors.c.party_pk == party_pk)
+        try:
+            async with self.engine.begin() as conn:
+                found = (await conn.execute(query)).scalar()
+                if found is not None:
+                    return int(found)
+                head = await self.head(conn)
+                await conn.execute(sa.insert(push_cursors).values(party_pk=party_pk, last_seq=head))
+                return head
+        except IntegrityError:
+            # Created at the same moment elsewhere (the push worker meets a partner the handshake registers).
+            async with self.engine.connect() as conn:
+                return int((await conn.execute(query)).scalar_one())
 
     async def changes_after(self, seq: int, limit: int = 500) -> tuple[list[Change], int]:
         """The latest change per object after `seq` (superseded ones collapsed), with the current state of

@@ -124,7 +124,10 @@ class Repository:
 
         `owner` is the (country_code, party_id) the object is filed under: from the URL for a receiver, our
         own party for our objects. The payload's own owner and id, where the version has them, must agree.
+        The payload is JSON (a dict) or a model of that version.
         """
+        if isinstance(payload, BaseModel):
+            payload = payload.model_dump(mode="json", exclude_none=True, by_alias=True)
         if not isinstance(payload, dict):
             raise InvalidParameters(f"expected a JSON object for {object_type.name}")
         if path:

@@ -1,0 +1,213 @@
+"""`ocpi serve`: run a node (uvicorn) with its push workers, optionally with demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import signal
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import typer
+import uvicorn
+
+from ocpi.cli.common import (
+    DbOption,
+    PartyOption,
+    PrivateUrlsOption,
+    Role,
+    RoleOption,
+    UserError,
+    node_config,
+    open_store,
+    run,
+    shown_url,
+)
+from ocpi.core.enums import RoleEnum
+from ocpi.demo import load_demo
+from ocpi.push import PushWorker
+from ocpi.server.app import get_application
+from ocpi.server.config import NodeConfig
+from ocpi.server.node import Node
+from ocpi.storage.base import TokenKind
+from ocpi.storage.sql import SqlStore
+
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+DEMO_TOKEN_LIFETIME = timedelta(days=1)
+
+
+def serve(
+    role: list[Role] | None = RoleOption,
+    version: list[str] | None = typer.Option(
+        None, "--version", help="An OCPI version to serve (repeat). Default: all."
+    ),
+    db: str = DbOption,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on (0: any free port)."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="Public URL of the node (https://ocpi.example.com). Default: from each request."
+    ),
+    party: list[str] | None = PartyOption,
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="Extra push workers: processes on PostgreSQL, tasks in this process on SQLite."
+    ),
+    demo: bool = typer.Option(False, "--demo", help="Load demo data, allow private URLs, print how to connect."),
+    allow_private_urls: bool = PrivateUrlsOption,
+    log_level: str = typer.Option("warning", "--log-level", help="uvicorn log level (info shows every request)."),
+) -> None:
+    """Run an OCPI node: every module of its roles, in every version, with push to registered partners."""
+
+    async def main() -> None:
+        private = demo or allow_private_urls
+        config = node_config(role, party, versions=version, base_url=base_url, allow_private_urls=private)
+        await _serve(config, db, host, port, workers, demo, log_level)
+
+    run(main())
+
+
+class NodeServer(uvicorn.Server):
+    """uvicorn's server, except that SIGINT/SIGTERM only stop it: then `ocpi serve` stops its push workers and
+    closes the store (uvicorn would raise the signal again on the way out, ending the process first)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        sock = socket.create_server((host, port), family=family)
+    except OSError as error:
+        raise UserError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    sock.setblocking(False)
+    return sock
+
+
+async def _serve(config: NodeConfig, db: str, host: str, port: int, workers: int, demo: bool, log_level: str) -> None:
+    sock = _listen(host, port)
+    port = sock.getsockname()[1]
+    root = config.base_url or f"http://{'127.0.0.1' if host in WILDCARD_HOSTS else host}:{port}"
+    async with open_store(db) as store:
+        app = get_application(config=config, store=store)
+        node: Node = app.state.node
+        lines = [f"OCPI node on {shown_url(db)}: {_parties(config)}; OCPI {', '.join(config.versions)}"]
+        if demo:
+            loaded = await load_demo(node)
+            created = ", ".join(f"{count} {module}" for module, count in loaded.created.items()) or "nothing new"
+            lines.append(f"Demo data:    {created} ({loaded.kept} already there)")
+        lines += [f"Versions URL: {root}{config.prefix}/versions", f"API docs:     {root}/docs"]
+        if demo:
+            expires = datetime.now(UTC) + DEMO_TOKEN_LIFETIME
+            token_a = await store.issue_token(TokenKind.A, expires_at=expires)
+            lines.append(f"Token A:      {token_a} (single use, expires {expires:%Y-%m-%d %H:%M} UTC)")
+            lines += _partner_commands(config, root, port, token_a)
+        else:
+            lines.append("Token A for a new partner: ocpi tokens create")
+
+        server = NodeServer(
+            uvicorn.Config(app, log_level=log_level, access_log=log_level in ("info", "debug", "trace"))
+        )
+        stop = asyncio.Event()
+        helpers = _start_workers(node, store, config, db, workers, stop)
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.02)
+        if server.started:
+            for line in lines:
+                print(line, flush=True)
+        try:
+            await serving
+        finally:
+            stop.set()
+            await _stop_workers(helpers)
+            sock.close()
+    if not server.started:
+        raise UserError("the server did not start (see the messages above)")
+
+
+def _parties(config: NodeConfig) -> str:
+    return ", ".join(f"{p.role.value} {p.country_code}/{p.party_id}" for p in config.parties)
+
+
+def _partner_commands(config: NodeConfig, root: str, port: int, token_a: str) -> list[str]:
+    """What a second node on this machine runs to register with this one."""
+    role = "emsp" if RoleEnum.CPO in config.roles else "cpo"
+    flags = f"--db sqlite:///./partner.db --role {role} --party DE/{role.upper()[:3]} --allow-private-urls"
+    partner_root = f"http://127.0.0.1:{port + 1}"
+    return [
+        "A second node registers with this one:",
+        f"  ocpi serve --port {port + 1} {flags} &",
+        f"  ocpi register {root}{config.prefix}/versions {token_a} --base-url {partner_root} {flags}",
+    ]
+
+
+Helpers = tuple[list[asyncio.Task[None]], list[Any]]
+
+
+def _start_workers(
+    node: Node, store: SqlStore, config: NodeConfig, db: str, count: int, stop: asyncio.Event
+) -> Helpers:
+    """Push workers besides the one inside the app. On PostgreSQL, processes (partners are claimed with advisory
+    locks); on SQLite, tasks here that share the app worker's claims, so no partner is sent to twice at once."""
+    tasks: list[asyncio.Task[None]] = []
+    processes: list[Any] = []
+    if count == 0:
+        return tasks, processes
+    if store.engine.dialect.name == "postgresql":
+        context = multiprocessing.get_context("spawn")
+        for _ in range(count):
+            process = context.Process(target=_worker_process, args=(config, db), daemon=True)
+            process.start()
+            processes.append(process)
+        return tasks, processes
+    for _ in range(count):
+        worker = PushWorker(node, interval=config.push_interval)
+        worker._local_claims = node.push._local_claims
+        tasks.append(asyncio.create_task(worker.run_forever(stop)))
+    return tasks, processes
+
+
+async def _stop_workers(helpers: Helpers) -> None:
+    tasks, processes = helpers
+    await asyncio.gather(*tasks)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        await asyncio.to_thread(process.join, 10)
+
+
+def _worker_process(config: NodeConfig, db: str) -> None:
+    """A push worker process: the same node configuration, on the same database, no HTTP server."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_work(config, db))
+
+
+async def _work(config: NodeConfig, db: str) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    store = await SqlStore.open(db, create=False)
+    node = Node(config, store)
+    try:
+        await node.push.run_forever(stop)
+    finally:
+        await node.close()
+        await store.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

@@ -1,0 +1,428 @@
+"""The compliance matrix: what a node serves, read from the routes of a real app, with the spec section of
+each endpoint; the spec's ambiguities and the choice this library made for each; what every version
+conversion costs, from the `convert` modules' own docstrings.
+
+`matrix_markdown()` is the documentation's compliance page (built by `docs/hooks/compliance.py`): nothing in
+it is written by hand except the ambiguities below, which cite the spec and the code that decides them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from starlette.routing import Route
+
+from ocpi.core.enums import InterfaceRole, RoleEnum
+from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
+from ocpi.server.config import OwnParty
+
+ALL_ROLES_NODE = (
+    OwnParty(RoleEnum.CPO, "NL", "CPO", name="CPO"),
+    OwnParty(RoleEnum.EMSP, "NL", "EMS", name="eMSP"),
+    OwnParty(RoleEnum.PTP, "NL", "PTP", name="PTP"),
+)
+"""The node the documentation describes: one party per role, every version, Bookings on."""
+
+VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
+
+_SPEC_FILES = {
+    "locations": "mod_locations",
+    "sessions": "mod_sessions",
+    "cdrs": "mod_cdrs",
+    "tariffs": "mod_tariffs",
+    "tokens": "mod_tokens",
+    "commands": "mod_commands",
+    "chargingprofiles": "mod_charging_profiles",
+    "hubclientinfo": "mod_hub_client_info",
+    "payments": "mod_payments",
+    "credentials": "credentials",
+    "versions": "version_information_endpoint",
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One URL of the node with the methods it answers."""
+
+    path: str
+    methods: tuple[str, ...]
+    module: str
+    """An OCPI module id; `versions` for discovery; `-` for what is not OCPI (the OpenAPI pages)."""
+    version: str
+    """`2.1.1`, `2.2.1`, `2.3.0`; `-` for the versions list."""
+    role: str
+    """The role whose URL this is (`CPO`, `EMSP`, `PTP`); `platform` for the platform-wide discovery."""
+    interface: str
+    """SENDER or RECEIVER as the spec calls the side this role implements; `both` for credentials."""
+    spec: str
+    """Spec file and section, relative to the spec's folder (`2.2.1/mod_locations.asciidoc` § ...)."""
+
+
+def spec_section(module: str, version: str, interface: str) -> str:
+    """Where the spec describes this side of the module in this version."""
+    if module == "bookings":
+        return f"2.3.0-bookings/mod_bookings.asciidoc § {interface.title()} Interface"
+    if module == "versions":
+        if version == "-":
+            return (
+                "2.3.0/version_information_endpoint.asciidoc § Version information endpoint (the same in every version)"
+            )
+        suffix = "md" if version == "2.1.1" else "asciidoc"
+        return f"{version}/version_information_endpoint.{suffix} § Version details endpoint"
+    if version == "2.1.1":
+        if module == "credentials":
+            return "2.1.1/credentials.md § 1. Interfaces and endpoints"
+        # 2.1.1 names each side after the role that implements it, not Sender/Receiver.
+        cpo_side = module_interfaces(module).sides.get(RoleEnum.CPO)
+        section = "2.1 CPO Interface" if cpo_side is InterfaceRole(interface) else "2.2 eMSP Interface"
+        return f"2.1.1/{_SPEC_FILES[module]}.md § {section}"
+    if module == "credentials":
+        return f"{version}/credentials.asciidoc § Interfaces and endpoints"
+    return f"{version}/{_SPEC_FILES[module]}.asciidoc § {interface.title()} Interface"
+
+
+def build_app(store: str = "sqlite://") -> FastAPI:
+    """The node of the matrix: CPO, eMSP and PTP in every version, Bookings on. Routes only: the store is not
+    opened (that happens at startup) and no push worker runs."""
+    from ocpi.server.app import get_application
+
+    return get_application(parties=ALL_ROLES_NODE, store=store, versions=VERSIONS, bookings=True, push=False)
+
+
+def endpoints(app: FastAPI) -> list[Endpoint]:
+    """Every URL of `app` with the methods it answers, classified; in the order the app first routes each."""
+    node = app.state.node
+    prefix = node.config.prefix
+    roles = {role.value.lower(): role for role in node.config.roles}
+    methods_by_path: dict[str, set[str]] = {}
+    for route in app.routes:
+        if isinstance(route, Route):
+            methods_by_path.setdefault(route.path, set()).update(route.methods or ())
+    return [_classify(path, _ordered(methods), prefix, roles) for path, methods in methods_by_path.items()]
+
+
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _ordered(methods: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else 99, m)))
+
+
+def _classify(path: str, methods: tuple[str, ...], prefix: str, roles: dict[str, RoleEnum]) -> Endpoint:
+    if not path.startswith(prefix + "/"):
+        return Endpoint(path, methods, "-", "-", "-", "-", "not OCPI: the node's OpenAPI document and its viewers")
+    parts = path[len(prefix) + 1 :].split("/")
+    if parts[0] not in roles:
+        # /ocpi/versions, /ocpi/{version}: the platform's discovery (2.2.1+ style, served for every version).
+        version = "-" if parts[0] == "versions" else parts[0]
+        return Endpoint(path, methods, "versions", version, "platform", "-", spec_section("versions", version, "-"))
+    role = roles[parts[0]]
+    if len(parts) == 2:
+        version = "-" if parts[1] == "versions" else parts[1]
+        return Endpoint(path, methods, "versions", version, role.value, "-", spec_section("versions", version, "-"))
+    version, module = parts[1], parts[2]
+    if module == "credentials":
+        return Endpoint(path, methods, module, version, role.value, "both", spec_section(module, version, "both"))
+    interface = module_interfaces(module).for_role(role)
+    side = interface.side.value if interface is not None else "-"
+    return Endpoint(path, methods, module, version, role.value, side, spec_section(module, version, side))
+
+
+# --- the spec's ambiguities and our choices -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    topic: str
+    spec: str
+    """What the spec says, or fails to say (DIGEST.md section G, checked against the spec text)."""
+    choice: str
+    """What this library does."""
+    where: str
+    """The code that decides it."""
+
+
+AMBIGUITIES: tuple[Ambiguity, ...] = (
+    Ambiguity(
+        "Base64 or raw token",
+        "2.2.1 and 2.3.0 send `Authorization: Token <base64(token)>`, 2.1.1 the raw token; the spec notes that "
+        "many 2.1.1 and 2.2 implementations do not encode, and its own Base64 examples encode a trailing newline.",
+        "Every version accepts both spellings (the raw value and its Base64 decoding, one trailing newline "
+        "dropped). We send Base64 to 2.2.1/2.3.0 partners and the raw token to 2.1.1 partners.",
+        "`ocpi.core.utils.token_candidates`, `authorization_header`",
+    ),
+    Ambiguity(
+        "HTTP status of a semantic error",
+        "A valid, authenticated request to an existing endpoint must not get an HTTP error; the spec itself "
+        "names 404 + 2004 (authorize an unknown token) and 404 + 2001 (charging preferences).",
+        "HTTP 200 with the OCPI code (2001 with the field path for an invalid object); the two named "
+        "exceptions as written; 400 only for malformed JSON, 401 for a bad token, 405 for credentials misuse.",
+        "`ocpi.core.errors`, `ocpi.server.http`",
+    ),
+    Ambiguity(
+        "Unknown object",
+        "GET of an unknown object answers HTTP 404; the OCPI code is unspecified (there is no 4004).",
+        "HTTP 404 with 2003; a write under someone else's country_code/party_id answers 404 with 2001.",
+        "`ocpi.core.errors.NotFound`, `ocpi.server.routing.check_owner`",
+    ),
+    Ambiguity(
+        "Trailing slashes",
+        "2.1.1 examples end URLs with `/`, 2.2.1 and later do not; several endpoint patterns concatenate "
+        "without a `/` (`{tokens_endpoint_url}{token_uid}/authorize`).",
+        "Routes have no trailing slash; a request with one is redirected (HTTP 307) to the URL without it. The "
+        "client joins a module URL and its segments with exactly one `/`.",
+        "`ocpi.server.routing`, `ocpi.server.outbound`",
+    ),
+    Ambiguity(
+        "DateTime",
+        "With or without `Z` both mean UTC; fractions only from 2.2; offsets are not UTC.",
+        "Output is always UTC with `Z`; input accepts fractions, `Z` and offsets (converted to UTC).",
+        "`ocpi.core.data_types.DateTime`",
+    ),
+    Ambiguity(
+        "Pagination",
+        '`Link: <url>; rel="next"`, absent on the last page; `X-Limit` is the server\'s maximum (2.2+); '
+        "`date_from` inclusive and `date_to` exclusive are defined only from 2.2; the Sessions list requires "
+        "`date_from`.",
+        "Lists answer `X-Total-Count`, `X-Limit` (the page size used, capped by `max_page_size`) and a `Link` "
+        "that repeats the filters; the same inclusive/exclusive rule in 2.1.1. The Sessions list without "
+        "`date_from` answers 2001. The client follows `Link`, stops on a loop and skips invalid items.",
+        "`ocpi.server.patterns.mount_sender_list`, `ocpi.client.OcpiClient.iterate`",
+    ),
+    Ambiguity(
+        "Versions endpoints differ by version",
+        "2.1.1 has one versions endpoint and one connection per role, and its Endpoint has no `role`; 2.2+ has "
+        "one per platform, listing a module once per side.",
+        "Both: `/ocpi/versions` (platform, every role) and `/ocpi/{role}/versions` (one role); 2.1.1 details "
+        "carry no `role`, and the platform-wide 2.1.1 details show the first role's endpoints.",
+        "`ocpi.server.app._mount_discovery`",
+    ),
+    Ambiguity(
+        "Credentials misuse",
+        "POST when registered, PUT or DELETE when not: HTTP 405; token A only for versions and credentials "
+        "(401 elsewhere) and dead after the POST.",
+        "As written. Token A is single use and revoked by the registration it served.",
+        "`ocpi.server.credentials`, `ocpi.server.auth.require_registered`",
+    ),
+    Ambiguity(
+        "Session charging periods: PUT or PATCH",
+        "2.2+: PUT replaces the whole list, PATCH appends; 2.1.1 says nothing.",
+        "PUT replaces and PATCH appends, in every version.",
+        "`ObjectType.appended_on_patch` in `ocpi.modules.sessions.interfaces`",
+    ),
+    Ambiguity(
+        "PATCH without last_updated",
+        "Required in 2.2+ PATCH bodies; not in 2.1.1. Parents' `last_updated` follows child changes.",
+        "2.2+ PATCH without it answers 2001; a 2.1.1 PATCH is stamped with the time of receipt. A change to an "
+        "EVSE or Connector bumps its parents' `last_updated`.",
+        "`ocpi.storage.repository.Repository.patch`",
+    ),
+    Ambiguity(
+        "Older updates",
+        "The spec is silent on an update whose `last_updated` is older than the stored object's.",
+        "Ignored, and said so in `status_message` (the answer is still a success).",
+        "`ocpi.storage.base.PutOutcome.STALE`, `WriteResult.message`",
+    ),
+    Ambiguity(
+        "What cannot be deleted",
+        "No DELETE for Locations, Tokens, Sessions, CDRs (use REMOVED, valid=false, COMPLETED, Credit CDRs); "
+        "Tariffs have DELETE, and PATCH only in 2.1.1; CDRs are POSTed to the module URL and answered with a "
+        "`Location` header.",
+        "Exactly the routes the spec lists (see the matrix above); a CDR POSTed twice is acknowledged once.",
+        "`ocpi.server.patterns.mount_post_receiver`, `ObjectType.patch_versions`",
+    ),
+    Ambiguity(
+        "Token identity",
+        "2.2+ receiver URLs carry `?type=` (default RFID) because a uid alone is not unique; the 2.1.1 "
+        "authorize call names its parameter `token_type` in the table and `type` in the example.",
+        "Tokens are keyed by (country_code, party_id, uid, type); 2.1.1 authorize accepts both `type` and "
+        "`token_type`.",
+        "`ocpi.server.patterns.mount_token_authorization`",
+    ),
+    Ambiguity(
+        "Price shapes",
+        "A number (2.1.1), `excl_vat`/`incl_vat` (2.2.1), `before_taxes`/`taxes` (2.3.0).",
+        "The canonical form is 2.3.0; 2.2.1 `incl_vat - excl_vat` becomes one tax named VAT and back; 2.1.1 "
+        "keeps the amount before taxes. Every crossing reports what it changed (see below).",
+        "`ocpi.modules.cdrs.convert`, `ocpi.modules.tariffs.convert`",
+    ),
+    Ambiguity(
+        "Push retries",
+        "OCPI messages SHOULD NOT be queued; after an outage the receiver GETs the current state.",
+        "Push is state synchronisation, not a queue: a change log and one cursor per partner; a retry sends the "
+        "object's current state, never a stale message; `resync` pulls since the last good sync.",
+        "`ocpi.push`, `ocpi.storage.push`",
+    ),
+    Ambiguity(
+        "Routing headers",
+        "`OCPI-from-*`/`OCPI-to-*` are required for functional modules through hubs, forbidden on "
+        "credentials, versions and hubclientinfo; X-Request-ID/X-Correlation-ID do not exist in 2.1.1.",
+        "Not required from direct peers; when present they must name the caller and us. Answers carry our "
+        "`OCPI-from-*` in 2.2+; correlation headers are echoed (or generated) in every version.",
+        "`ocpi.server.routing.Binding.check_routing`, `ocpi.server.http.CorrelationHeaders`",
+    ),
+    Ambiguity(
+        "Hub role",
+        "2.2.1 has role HUB; 2.3.0 has no HUB role but `hub_party_id`.",
+        "A 2.2.1 HUB role becomes OTHER with `hub_party_id` in the canonical form and HUB again going down.",
+        "`ocpi.modules.credentials.convert`",
+    ),
+    Ambiguity(
+        "PTP and payments in 2.3.0",
+        "Used by the Payments module but missing from the 2.3.0 Role and ModuleID tables.",
+        "Accepted and served: the PTP role and the `payments` module id.",
+        "`ocpi.core.enums`, `ocpi.modules.payments.interfaces`",
+    ),
+    Ambiguity(
+        "Asynchronous command results",
+        "The first answer only says whether the CPO can forward; the result comes later at `response_url` "
+        "(2.1.1 reuses CommandResponse for it). A command for an unknown Location: 2003 and REJECTED.",
+        "As written; the CPO's `CommandHandler` hook decides; the node posts the final result when the hook "
+        "gives one. Results reaching our `response_url` go to the `ResultListener` hook.",
+        "`ocpi.server.patterns.mount_command_receiver`, `ocpi.server.hooks`",
+    ),
+    Ambiguity(
+        "Charging profiles parameters",
+        "`duration` and `response_url` are called URL segments but the examples use query parameters.",
+        "Query parameters.",
+        "`ocpi.server.patterns.mount_charging_profiles`",
+    ),
+    Ambiguity(
+        "Case-insensitive ids",
+        "Ids, party ids and country codes are CiString.",
+        "Keys are stored normalised (owner upper case, ids case-folded for lookup) and returned as written.",
+        "`ocpi.storage.base.ObjectKey`",
+    ),
+    Ambiguity(
+        "Unknown JSON fields",
+        "2.3.0 forbids rejecting undocumented fields; earlier versions are silent.",
+        "Kept, in every version (lenient in, exact out).",
+        "`ocpi.core.model.OcpiModel`",
+    ),
+    Ambiguity(
+        "Bookings extension identifiers",
+        "Module id printed as `Booking`, URLs use `/bookings` and both `bookinglocations` and `booking_locations`.",
+        "Module id `bookings`, sub-resource `booking_locations`; served only when the node enables Bookings.",
+        "`ocpi.modules.bookings.interfaces`, `get_application(bookings=True)`",
+    ),
+    Ambiguity(
+        "Session reservation status",
+        "The text says RESERVED, the SessionStatus enum value is RESERVATION.",
+        "The enum value, RESERVATION.",
+        "`ocpi.modules.sessions.v_2_2_1.schemas.SessionStatus`",
+    ),
+)
+
+
+CONVERSION_MODULES = ("versions", "credentials", *FUNCTIONAL_MODULES)
+
+
+def conversion_notes() -> list[tuple[str, str]]:
+    """(module, the docstring of its `convert` module): what each version crossing costs."""
+    notes = []
+    for module in CONVERSION_MODULES:
+        doc = importlib.import_module(f"ocpi.modules.{module}.convert").__doc__ or ""
+        notes.append((module, doc.strip()))
+    return notes
+
+
+# --- rendering --------------------------------------------------------------------------------------------
+
+
+def _row(cells: Iterable[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    return [_row(header), _row("---" for _ in header), *(_row(r) for r in rows)]
+
+
+def _code(text: str) -> str:
+    return f"`{text}`"
+
+
+def _markdown_paragraphs(doc: str) -> str:
+    """A docstring as Markdown: a list needs a blank line before it."""
+    lines: list[str] = []
+    for line in doc.splitlines():
+        starts_list = line.startswith("- ")
+        if starts_list and lines and lines[-1].strip() and not lines[-1].startswith(("- ", "  ")):
+            lines.append("")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def matrix_markdown(app: FastAPI | None = None) -> str:
+    """The compliance page, from the routes of `app` (by default `build_app()`)."""
+    app = app or build_app()
+    found = endpoints(app)
+    ocpi_endpoints = [e for e in found if e.module not in ("-", "versions")]
+    modules = [m for m in ("credentials", *FUNCTIONAL_MODULES) if any(e.module == m for e in ocpi_endpoints)]
+    roles = app.state.node.config.roles
+    out = [
+        "# Compliance matrix",
+        "",
+        "Generated when the documentation is built, from the routes of a real node (`ocpi.get_application`) "
+        f"playing {', '.join(r.value for r in roles)} in OCPI {', '.join(VERSIONS)}, with the Bookings extension "
+        f"on: {len(found)} URLs. Each row is one URL with the methods it answers and the spec section it "
+        "implements (file and section in the OCPI spec's text). A module x version x role that is absent "
+        "is one this library does not serve: the spec does not give that role that side of the module, or the "
+        "module does not exist in that version. The generator is `ocpi.server.compliance`.",
+        "",
+        "## Summary",
+        "",
+        "The interface (the spec's SENDER or RECEIVER side) each role implements, per module and version.",
+        "",
+    ]
+    columns = [(role, version) for role in roles for version in VERSIONS]
+    summary_rows = []
+    for module in modules:
+        cells = [f"[{module}](#{module})"]
+        for role, version in columns:
+            sides = {e.interface for e in ocpi_endpoints if (e.module, e.role, e.version) == (module, role, version)}
+            cells.append(", ".join(sorted(sides)) or "·")
+        summary_rows.append(cells)
+    out += _table(["module", *(f"{r.value} {v}" for r, v in columns)], summary_rows)
+    for module in modules:
+        out += ["", f"## {module}", ""]
+        rows = [
+            (e.version, e.role, e.interface, _code(e.path), ", ".join(e.methods), e.spec)
+            for e in ocpi_endpoints
+            if e.module == module
+        ]
+        out += _table(["version", "role", "interface", "path", "methods", "spec"], rows)
+    out += ["", "## Discovery", "", "The versions and version details endpoints (both sides implement them).", ""]
+    out += _table(
+        ["version", "scope", "path", "methods", "spec"],
+        [(e.version, e.role, _code(e.path), ", ".join(e.methods), e.spec) for e in found if e.module == "versions"],
+    )
+    out += ["", "## Other routes", "", "Served by the same app, outside OCPI.", ""]
+    out += _table(
+        ["path", "methods", "what"], [(_code(e.path), ", ".join(e.methods), e.spec) for e in found if e.module == "-"]
+    )
+    out += [
+        "",
+        "## Spec ambiguities and our choices",
+        "",
+        "Where the spec is ambiguous, silent or contradicts itself, and what this library does about it.",
+        "",
+    ]
+    for number, item in enumerate(AMBIGUITIES, start=1):
+        out += [
+            f"{number}. **{item.topic}.** {item.spec}",
+            f"    *Our choice:* {item.choice} ({item.where})",
+            "",
+        ]
+    out += [
+        "## Version conversions",
+        "",
+        "One store serves every version: objects are kept in the canonical (2.3.0) form and converted on the "
+        "way in and out. What each crossing costs, as each module's `convert` documents it (every loss is "
+        "also reported at run time as a `Loss`).",
+    ]
+    for module, doc in conversion_notes():
+        out += ["", f"### {module} conversions", "", _markdown_paragraphs(doc)]
+    return "\n".join(out) + "\n"

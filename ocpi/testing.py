@@ -1,0 +1,73 @@
+"""A real node on 127.0.0.1, for integration tests, demos and the documentation's examples.
+
+    async with local_node(parties=[OwnParty(RoleEnum.CPO, "NL", "CPO")], store="sqlite:///cpo.db") as cpo:
+        cpo.versions_url   # http://127.0.0.1:<port>/ocpi/versions
+        cpo.node           # write objects, read partners, send commands
+
+The app is the one `get_application` builds, served by uvicorn on a free port; its `base_url` is that address,
+and it may call partners on loopback and plain HTTP (`allow_private_urls`), which production nodes refuse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from ocpi.server.app import get_application
+from ocpi.server.config import OwnParty
+from ocpi.server.node import Node
+from ocpi.storage.sql import SqlStore
+
+
+@dataclass(frozen=True)
+class LocalNode:
+    app: FastAPI
+    base_url: str
+
+    @property
+    def node(self) -> Node:
+        node = self.app.state.node
+        assert isinstance(node, Node)
+        return node
+
+    @property
+    def versions_url(self) -> str:
+        """The platform's versions endpoint (2.2.1+); 2.1.1 partners use `role_versions_url`."""
+        return f"{self.base_url}{self.node.config.prefix}/versions"
+
+    def role_versions_url(self, role: str) -> str:
+        return f"{self.base_url}{self.node.config.prefix}/{role.lower()}/versions"
+
+
+@asynccontextmanager
+async def local_node(
+    *, parties: Sequence[OwnParty], store: SqlStore | str, port: int = 0, **options: Any
+) -> AsyncIterator[LocalNode]:
+    """Serve `get_application(parties=..., store=..., **options)` on 127.0.0.1 (`port` 0: any free port) until
+    the block ends; the store URL, when given as one, is opened at startup and closed at shutdown."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    options.setdefault("allow_private_urls", True)
+    app = get_application(parties=parties, store=store, base_url=base_url, **options)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("the server stopped before it started")
+            await asyncio.sleep(0.01)
+        yield LocalNode(app, base_url)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()

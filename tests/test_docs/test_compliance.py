@@ -1,0 +1,75 @@
+"""The compliance page lists exactly the routes the app serves, for a node playing CPO, eMSP and PTP in every
+version (with Bookings), each with its spec section."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.routing import Route
+
+from ocpi.core.enums import RoleEnum
+from ocpi.server.app import get_application
+from ocpi.server.compliance import AMBIGUITIES, build_app, endpoints, matrix_markdown, spec_section
+from ocpi.server.config import OwnParty
+
+ROW = re.compile(r"^\|.*`(?P<path>/[^`]*)`\s*\|\s*(?P<methods>[A-Z, ]+)\s*\|")
+
+
+def page_routes(page: str) -> set[tuple[str, str]]:
+    listed = set()
+    for line in page.splitlines():
+        match = ROW.match(line)
+        if match:
+            listed |= {(match["path"], method.strip()) for method in match["methods"].split(",")}
+    return listed
+
+
+def app_routes(app: object) -> set[tuple[str, str]]:
+    return {(r.path, m) for r in app.routes if isinstance(r, Route) for m in r.methods or ()}  # type: ignore[attr-defined]
+
+
+def test_the_page_lists_every_route_and_nothing_else() -> None:
+    app = build_app()
+    served = app_routes(app)
+    listed = page_routes(matrix_markdown(app))
+    assert served - listed == set(), "served but missing from the page"
+    assert listed - served == set(), "on the page but not served"
+    roles = {e.role for e in endpoints(app)}
+    assert {"CPO", "EMSP", "PTP", "platform"} <= roles
+    assert len(served) > 250
+
+
+def test_a_smaller_node_gets_a_smaller_matrix() -> None:
+    app = get_application(
+        parties=[OwnParty(RoleEnum.EMSP, "DE", "EMS")], store="sqlite://", versions=("2.2.1",), push=False
+    )
+    page = matrix_markdown(app)
+    assert page_routes(page) == app_routes(app)
+    assert "/ocpi/emsp/2.2.1/tokens/{token_uid}/authorize" in page
+    assert not any("/cpo/" in path or "2.3.0" in path for path, _ in page_routes(page))
+
+
+def test_every_ocpi_endpoint_names_its_module_side_and_spec_section() -> None:
+    for endpoint in endpoints(build_app()):
+        if endpoint.module == "-":
+            continue
+        assert endpoint.spec.startswith(("2.1.1/", "2.2.1/", "2.3.0/", "2.3.0-bookings/")), endpoint
+        if endpoint.module not in ("versions", "credentials"):
+            assert endpoint.interface in ("SENDER", "RECEIVER"), endpoint
+            assert endpoint.module in endpoint.path.split("/"), endpoint
+
+
+def test_spec_sections_follow_each_versions_wording() -> None:
+    assert spec_section("locations", "2.1.1", "SENDER") == "2.1.1/mod_locations.md § 2.1 CPO Interface"
+    assert spec_section("tokens", "2.1.1", "SENDER") == "2.1.1/mod_tokens.md § 2.2 eMSP Interface"
+    assert spec_section("tokens", "2.2.1", "RECEIVER") == "2.2.1/mod_tokens.asciidoc § Receiver Interface"
+    assert spec_section("bookings", "2.3.0", "SENDER").startswith("2.3.0-bookings/mod_bookings.asciidoc")
+
+
+def test_the_page_carries_the_ambiguities_and_the_conversion_costs() -> None:
+    page = matrix_markdown()
+    for item in AMBIGUITIES:
+        assert f"**{item.topic}.**" in page
+    for module in ("locations", "cdrs", "tariffs", "tokens", "credentials", "versions"):
+        assert f"### {module} conversions" in page
+    assert "canonical -> 2.1.1" in page
