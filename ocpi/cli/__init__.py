@@ -1,5 +1,5 @@
 """The `ocpi` command."""
 
-from ocpi.cli.main import app, main
+from ocpi.cli.main import main
 
-__all__ = ["app", "main"]
+__all__ = ["main"]
