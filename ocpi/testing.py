@@ -15,7 +15,7 @@ import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
@@ -38,6 +38,10 @@ class LocalNode:
         return node
 
     @property
+    def store(self) -> SqlStore:
+        return self.node.store
+
+    @property
     def versions_url(self) -> str:
         """The platform's versions endpoint (2.2.1+); 2.1.1 partners use `role_versions_url`."""
         return f"{self.base_url}{self.node.config.prefix}/versions"
@@ -47,18 +51,21 @@ class LocalNode:
 
 
 @asynccontextmanager
-async def local_node(
-    *, parties: Sequence[OwnParty], store: SqlStore | str, port: int = 0, **options: Any
-) -> AsyncIterator[LocalNode]:
-    """Serve `get_application(parties=..., store=..., **options)` on 127.0.0.1 (`port` 0: any free port) until
-    the block ends; the store URL, when given as one, is opened at startup and closed at shutdown."""
+async def listening(host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[socket.socket]:
+    """A bound socket (`port` 0: any free port), so an app can know its own address before it serves."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    options.setdefault("allow_private_urls", True)
-    app = get_application(parties=parties, store=store, base_url=base_url, **options)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    try:
+        sock.bind((host, port))
+        yield sock
+    finally:
+        sock.close()
+
+
+@asynccontextmanager
+async def serving(app: Any, sock: socket.socket, *, lifespan: Literal["on", "off"] = "on") -> AsyncIterator[None]:
+    """Serve any ASGI app with uvicorn on `sock` until the block ends."""
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan=lifespan))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:
@@ -66,8 +73,28 @@ async def local_node(
                 task.result()
                 raise RuntimeError("the server stopped before it started")
             await asyncio.sleep(0.01)
-        yield LocalNode(app, base_url)
+        yield
     finally:
         server.should_exit = True
         await task
-        sock.close()
+
+
+@asynccontextmanager
+async def local_node(
+    *,
+    parties: Sequence[OwnParty],
+    store: SqlStore | str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    public_url: str | None = None,
+    **options: Any,
+) -> AsyncIterator[LocalNode]:
+    """Serve `get_application(parties=..., store=..., **options)` on `host:port` until the block ends;
+    `public_url` is where others reach it (default: the address it listens on). A store given as a URL is
+    opened at startup and closed at shutdown."""
+    options.setdefault("allow_private_urls", True)
+    async with listening(host, port) as sock:
+        base_url = (public_url or f"http://{host}:{sock.getsockname()[1]}").rstrip("/")
+        app = get_application(parties=parties, store=store, base_url=base_url, **options)
+        async with serving(app, sock):
+            yield LocalNode(app, base_url)
