@@ -141,6 +141,35 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
         values = [ids[name] for name in params]
         return values[0], values[1:]
 
+    def handler(method: str, params: list[str]) -> Callable[..., Any]:
+        async def handle(
+            *, request: Request, partner: Party, country_code: str, party_id: str, type: str | None = None, **ids: str
+        ) -> Response:
+            owner = check_owner(partner, country_code, party_id)
+            b.check_routing(request, partner, None if method == "GET" else owner)
+            object_id, child_path = target(ids, params)
+            repository, variant, headers = b.node.repository, type or "", b.response_headers(request)
+            if method == "GET":
+                key = repository.key_of(object_type, owner, object_id, variant)
+                found = await repository.get(object_type, b.version, key, child_path)
+                if found is None:
+                    raise NotFound(f"{object_type.name} not found")
+                return ocpi_response(found, headers=headers)
+            if method == "DELETE":
+                if not await b.node.store.delete(repository.key_of(object_type, owner, object_id, variant)):
+                    raise NotFound(f"{object_type.name} {object_id} not found")
+                return ocpi_response(headers=headers)
+            payload = await read_json(request, b.node.config.max_body_bytes)
+            write = repository.put if method == "PUT" else repository.patch
+            result = await write(
+                object_type, b.version, payload, owner=owner, object_id=object_id, variant=variant, path=child_path
+            )
+            if method == "PUT":
+                return _written(result.outcome, result.message, headers)
+            return ocpi_response(message=result.message, headers=headers)
+
+        return handle
+
     for depth in range(0 if pattern.by_owner_only else 1, len(names) + 1):
         params = names[:depth]
         path = owner_path + "".join(f"/{{{name}}}" for name in params)
@@ -149,107 +178,15 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
             b.version
         ]
 
-        async def get(
-            *,
-            request: Request,
-            partner: Party,
-            country_code: str,
-            party_id: str,
-            _params: list[str] = params,
-            type: str | None = None,
-            **ids: str,
-        ) -> Response:
-            owner = check_owner(partner, country_code, party_id)
-            b.check_routing(request, partner)
-            object_id, child_path = target(ids, _params)
-            key = b.node.repository.key_of(object_type, owner, object_id, type or "")
-            found = await b.node.repository.get(object_type, b.version, key, child_path)
-            if found is None:
-                raise NotFound(f"{object_type.name} not found")
-            return ocpi_response(found, headers=b.response_headers(request))
-
-        async def put(
-            *,
-            request: Request,
-            partner: Party,
-            country_code: str,
-            party_id: str,
-            _params: list[str] = params,
-            type: str | None = None,
-            **ids: str,
-        ) -> Response:
-            owner = check_owner(partner, country_code, party_id)
-            b.check_routing(request, partner, owner)
-            payload = await read_json(request, b.node.config.max_body_bytes)
-            object_id, child_path = target(ids, _params)
-            if pattern.by_owner_only:
-                object_id = ""
-            result = await b.node.repository.put(
-                object_type,
-                b.version,
-                payload,
-                owner=owner,
-                object_id=object_id,
-                variant=type or "",
-                path=child_path,
-            )
-            return _written(result.outcome, result.message, b.response_headers(request))
-
-        async def patch(
-            *,
-            request: Request,
-            partner: Party,
-            country_code: str,
-            party_id: str,
-            _params: list[str] = params,
-            type: str | None = None,
-            **ids: str,
-        ) -> Response:
-            owner = check_owner(partner, country_code, party_id)
-            b.check_routing(request, partner, owner)
-            payload = await read_json(request, b.node.config.max_body_bytes)
-            object_id, child_path = target(ids, _params)
-            result = await b.node.repository.patch(
-                object_type,
-                b.version,
-                payload,
-                owner=owner,
-                object_id=object_id,
-                variant=type or "",
-                path=child_path,
-            )
-            return ocpi_response(message=result.message, headers=b.response_headers(request))
-
-        async def delete(
-            *,
-            request: Request,
-            partner: Party,
-            country_code: str,
-            party_id: str,
-            _params: list[str] = params,
-            type: str | None = None,
-            **ids: str,
-        ) -> Response:
-            owner = check_owner(partner, country_code, party_id)
-            b.check_routing(request, partner, owner)
-            object_id, _ = target(ids, _params)
-            deleted = await b.node.store.delete(b.node.repository.key_of(object_type, owner, object_id, type or ""))
-            if not deleted:
-                raise NotFound(f"{object_type.name} {object_id} not found")
-            return ocpi_response(headers=b.response_headers(request))
-
-        handlers: dict[str, Callable[..., Any]] = {"GET": get, "PUT": put, "PATCH": patch}
-        if depth <= 1:
-            handlers["DELETE"] = delete
-        for method, handler in handlers.items():
-            if method not in pattern.methods:
+        for method in ("GET", "PUT", "PATCH", "DELETE"):
+            if method not in pattern.methods or (method == "DELETE" and depth > 1):
                 continue
             if method == "PATCH" and b.version not in object_type.patch_versions:
                 continue
             table.add(
                 path,
                 method,
-                handler,
+                handler(method, params),
                 path_params=path_params,
                 query=variant_query,
                 dependency=b.node.partner,
