@@ -36,7 +36,7 @@ def test_the_page_lists_every_route_and_nothing_else() -> None:
     assert listed - served == set(), "on the page but not served"
     roles = {e.role for e in endpoints(app)}
     assert {"CPO", "EMSP", "PTP", "platform"} <= roles
-    assert len(served) > 250
+    assert len(served) > 200  # every module of three roles in three versions, not a handful
 
 
 def test_a_smaller_node_gets_a_smaller_matrix() -> None:
