@@ -48,6 +48,9 @@ class NodeConfig:
     push_interval: float = 1.0
     pull_interval: float | None = None
     """Pull every partner's lists this often (seconds; the spec advises hours), resyncing after outages."""
+    fill_total_cost: bool = False
+    """Price the node's own Sessions and CDRs against the tariff of their connector (`ocpi.tariffs`) before
+    storing them, replacing the `total_cost` they came with."""
     allow_private_urls: bool = False
     """Call partners on plain HTTP and private or loopback addresses (development, tests, `--demo`)."""
     extra: dict[str, Any] = field(default_factory=dict)

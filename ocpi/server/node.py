@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import Request
+from pydantic import BaseModel
 
 from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
 from ocpi.client.client import Endpoint
@@ -16,6 +17,7 @@ from ocpi.core.interfaces import SenderList
 from ocpi.server.auth import Caller, CredentialLookup, identify, require_registered
 from ocpi.server.config import NodeConfig
 from ocpi.server.hooks import Hooks
+from ocpi.server.pricing import PRICED_MODULES, with_total_cost
 from ocpi.storage.base import Party
 from ocpi.storage.repository import Repository, WriteResult
 from ocpi.storage.sql import SqlStore
@@ -148,8 +150,14 @@ class OwnObjects:
         return self.owners[0].country_code.upper(), self.owners[0].party_id.upper()
 
     async def put(self, payload: Any, *, version: str = "2.3.0", owner: tuple[str, str] | None = None) -> WriteResult:
-        """Create or replace an object, given in any version."""
-        result = await self.node.repository.put(self.object_type, version, payload, owner=self._owner(owner))
+        """Create or replace an object, given in any version (a dict or a model). With the node's
+        `fill_total_cost`, a Session or CDR is priced against its tariff first."""
+        owner = self._owner(owner)
+        if self.node.config.fill_total_cost and self.object_type.module in PRICED_MODULES:
+            payload = await with_total_cost(self.node, self.object_type, payload, version, owner)
+            if isinstance(payload, BaseModel):
+                version = "2.3.0"
+        result = await self.node.repository.put(self.object_type, version, payload, owner=owner)
         self.node.nudge_push()
         return result
 

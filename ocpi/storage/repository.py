@@ -346,7 +346,7 @@ class Repository:
             for name, expected in zip(("country_code", "party_id"), owner, strict=True):
                 value = getattr(model, name, None)
                 if value is not None and str(value).upper() != expected.upper():
-                    raise InvalidParameters(f"{name} '{value}' in the body differs from '{expected}' in the URL")
+                    raise InvalidParameters(f"{name} '{value}' in the body differs from the owner '{expected}'")
         if variant and object_type.variant_field:
             body_variant = getattr(model, object_type.variant_field, None)
             if body_variant is not None and str(body_variant).upper() != variant.upper():
