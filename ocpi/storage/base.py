@@ -55,6 +55,8 @@ class PutOutcome(enum.Enum):
 class Page:
     items: list[bytes]
     total: int
+    last_position: int | None = None
+    """Where this page ended in the store's order, for the next page's `ListQuery.after` (keyset)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,9 @@ class ListQuery:
     date_to: datetime | None = None
     offset: int = 0
     limit: int = 50
+    after: int | None = None
+    """Continue after this position (a previous `Page.last_position`) instead of skipping `offset` objects:
+    the same page, found through the index instead of by counting every object before it."""
 
 
 class Store(Protocol):
