@@ -1,0 +1,52 @@
+"""The benchmark harness runs end to end (real servers on 127.0.0.1, tiny sizes, no peer) and writes its JSON.
+No figure is asserted beyond "it was measured": timings belong to `make bench`, not to tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.loadgen import Plan
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_plan_fills_in_ids_and_growing_timestamps() -> None:
+    plan = Plan("PATCH", "/x/LOC{n}", body='{"last_updated":"{ts}"}', count=5, epoch=0)
+    assert plan.expand(7) == ("/x/LOC0000002", b'{"last_updated":"1970-01-01T00:00:07Z"}')
+    assert plan.expand(8)[1] == b'{"last_updated":"1970-01-01T00:00:08Z"}'
+
+
+def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
+    output = tmp_path / "latest.json"
+    command = [sys.executable, "-m", "benchmarks.run", "--quick", "--skip-peer", "--loader", "python"]
+    command += ["--no-install", "--duration", "0.3", "--warmup", "0", "--output", str(output)]
+    env = {k: v for k, v in os.environ.items() if k != "OCPI_TEST_POSTGRES_URL"}
+    finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+
+    results = json.loads(output.read_text())
+    assert set(results) == {"meta", "read", "ingest", "validation", "rss_mb", "push", "ratios"}
+    assert results["meta"]["loader"] == "python" and results["meta"]["peer"] is None
+    for group, measures, targets in (
+        ("read", ("list", "one"), ("ours_sqlite", "ceiling")),
+        ("ingest", ("put_location", "patch_evse_status"), ("ours_sqlite",)),
+    ):
+        assert set(results[group]) == set(measures)
+        for measure in measures:
+            assert set(results[group][measure]) == set(targets)
+            for figures in results[group][measure].values():
+                assert figures["requests"] > 0 and figures["errors"] == 0
+                assert len(figures["runs"]) == 3
+                assert {"rps", "p50_ms", "p99_ms", "server_cpu_ms"} <= set(figures)
+    assert results["validation"]["ours"]["ops_per_s"] > 0 and "peer" not in results["validation"]
+    assert set(results["rss_mb"]) == {"ours_200", "ours_1000"}
+    assert "measured" in results["push"]
+    if results["push"]["measured"]:
+        assert results["push"]["delivered"] == [results["push"]["expected_deliveries"]] * 3
+    assert results["ratios"]["read.list.ours_sqlite.rps/ceiling"] is not None
+    assert results["ratios"]["read.list.ours_sqlite.rps/peer"] is None
+    assert "GET locations list" in finished.stdout
