@@ -35,7 +35,10 @@ class PushWorker:
         self.batch = batch
         self.interval = interval
         self._parallel = asyncio.Semaphore(concurrency)
-        self._in_flight = asyncio.Semaphore(concurrency * 4)
+        self._concurrency = concurrency
+        # Requests in flight are bounded per partner: a partner that hangs holds its own slots, never the
+        # slots of the others (one shared bound let a hanging partner starve every healthy one).
+        self._in_flight: dict[int, asyncio.Semaphore] = {}
         self._wake = asyncio.Event()
         self._local_claims: dict[int, asyncio.Lock] = {}
 
@@ -44,22 +47,36 @@ class PushWorker:
         self._wake.set()
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:  # a worker never dies of one bad round
-                log.exception("push round failed")
-            self._wake.clear()
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+        """Sync every partner on each nudge or interval. Each partner is synced in its own task and a round
+        does not wait for the slowest: a partner that hangs until its timeout delays no one else."""
+        syncing: dict[int, asyncio.Task[int]] = {}
+        try:
+            while not stop.is_set():
+                try:
+                    for party in await self._partners():
+                        if party.pk not in syncing or syncing[party.pk].done():
+                            syncing[party.pk] = asyncio.create_task(self._bounded(party))
+                            syncing[party.pk].add_done_callback(_log_failure)
+                except Exception:  # a worker never dies of one bad round
+                    log.exception("push round failed")
+                self._wake.clear()
+                waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+                await asyncio.wait(waiters, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+        finally:
+            # What was not acknowledged is sent again by the next worker: the cursor only moves after a batch.
+            for task in syncing.values():
+                task.cancel()
+            await asyncio.gather(*syncing.values(), return_exceptions=True)
 
     async def run_once(self) -> int:
         """One round over every registered partner; returns how many objects were delivered."""
-        partners = [p for p in await self.node.store.list_parties() if p.state == "registered" and p.endpoints]
-        results = await asyncio.gather(*(self._bounded(p) for p in partners))
+        results = await asyncio.gather(*(self._bounded(p) for p in await self._partners()))
         return sum(results)
+
+    async def _partners(self) -> list[Party]:
+        return [p for p in await self.node.store.list_parties() if p.state == "registered" and p.endpoints]
 
     async def _bounded(self, party: Party) -> int:
         async with self._parallel:
@@ -114,7 +131,7 @@ class PushWorker:
             if key.module == "tokens" and party.version != "2.1.1":
                 params["type"] = key.variant
         try:
-            async with self._in_flight:
+            async with self._in_flight.setdefault(party.pk, asyncio.Semaphore(self._concurrency)):
                 await client.call(method, url, body=_Raw(body), params=params or None)
         except OcpiError as error:
             await self.ledger.fail(party.pk, obj.pk, error.message)
@@ -152,6 +169,11 @@ class PushWorker:
                 if locked:
                     await conn.execute(sa.select(sa.func.pg_advisory_unlock(_ADVISORY_NAMESPACE, party_pk)))
                     await conn.commit()
+
+
+def _log_failure(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("push to a partner failed", exc_info=task.exception())
 
 
 class _Raw:

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ocpi.core.data_types import parse_datetime
@@ -50,18 +51,42 @@ async def read_json(request: Request, limit: int) -> Any:
         raise PayloadTooLarge(f"request body over {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body over {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"request body over {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect as error:  # a partner that went down mid-request: no one to answer, no 500
+        raise MalformedRequest("the client disconnected before sending the whole body") from error
     body = b"".join(chunks)
     if not body.strip():
         return None
     try:
-        return orjson.loads(body)
+        document = orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise MalformedRequest(f"request body is not valid JSON: {error}") from error
+    if _nesting_exceeds(document, MAX_JSON_DEPTH):
+        raise MalformedRequest(f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
+    return document
+
+
+MAX_JSON_DEPTH = 64
+"""No OCPI object nests beyond about ten levels; orjson reads up to 1024, but the serializers that later
+write the object back stop near 255, so an absurdly deep body is refused on the way in."""
+
+
+def _nesting_exceeds(document: Any, limit: int) -> bool:
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values() if isinstance(item, dict | list))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+    return False
 
 
 def parse_query_datetime(name: str, value: str | None) -> datetime | None:
@@ -73,10 +98,13 @@ def parse_query_datetime(name: str, value: str | None) -> datetime | None:
     return parsed
 
 
-def link_header(request: Request, base_url: str | None, offset: int, limit: int) -> str:
-    """`<url>; rel="next"` keeping every original query parameter, with the next offset."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
+def link_header(request: Request, base_url: str | None, offset: int, limit: int, after: int | None = None) -> str:
+    """`<url>; rel="next"` keeping every original query parameter, with the next offset (and, for our own
+    keyset pagination, the position the page ended at)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit", "after")]
     params += [("offset", str(offset)), ("limit", str(limit))]
+    if after is not None:
+        params.append(("after", str(after)))
     url = absolute_url(request, base_url, request.url.path)
     return f'<{url}?{urlencode(params)}>; rel="next"'
 

@@ -38,10 +38,13 @@ from ocpi.storage.base import ListQuery, ObjectKey, Party, PutOutcome
 log = logging.getLogger("ocpi.server")
 
 PAGE_QUERY = {
-    "offset": (int, Query(0, ge=0)),
+    "offset": (int, Query(0, ge=0, le=2**31 - 1)),  # beyond: no database takes it as OFFSET (was a 500)
     "limit": (int | None, Query(None, ge=1)),
     "date_from": (str | None, Query(None)),
     "date_to": (str | None, Query(None)),
+    # Our own Link carries where the page ended, so a crawl that follows it never counts through the
+    # objects it already has (keyset pagination); `offset` stays authoritative for clients that build URLs.
+    "after": (int | None, Query(None, ge=0, le=2**63 - 1, include_in_schema=False)),
 }
 
 
@@ -81,7 +84,14 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
     tags = [f"{b.version} {b.role.value} {b.module}"]
 
     async def list_objects(
-        *, request: Request, partner: Party, offset: int, limit: int | None, date_from: str | None, date_to: str | None
+        *,
+        request: Request,
+        partner: Party,
+        offset: int,
+        limit: int | None,
+        date_from: str | None,
+        date_to: str | None,
+        after: int | None,
     ) -> Response:
         b.check_routing(request, partner)
         since = parse_query_datetime("date_from", date_from)
@@ -90,13 +100,15 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
             raise InvalidParameters("date_from: required for this list")
         size = min(limit or config.default_page_size, config.max_page_size)
         page = await b.node.repository.page(
-            ListQuery(object_type.module, b.version, b.owners, since, until, offset, size)
+            ListQuery(object_type.module, b.version, b.owners, since, until, offset, size, after=after)
         )
         headers = b.response_headers(request)
         headers["X-Total-Count"] = str(page.total)
         headers["X-Limit"] = str(size)
         if offset + len(page.items) < page.total and page.items:
-            headers["Link"] = link_header(request, config.base_url, offset + len(page.items), size)
+            headers["Link"] = link_header(
+                request, config.base_url, offset + len(page.items), size, after=page.last_position
+            )
         return ocpi_response(b"[" + b",".join(page.items) + b"]", headers=headers)
 
     table.add(

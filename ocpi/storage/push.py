@@ -218,9 +218,7 @@ class PushLedger:
         cursor = await self.cursor(party_pk)
         async with self.engine.connect() as conn:
             row = (await conn.execute(sa.select(push_cursors).where(push_cursors.c.party_pk == party_pk))).one()
-            failures = (
-                await conn.execute(sa.select(push_failures).where(push_failures.c.party_pk == party_pk))
-            ).all()
+            failures = (await conn.execute(sa.select(push_failures).where(push_failures.c.party_pk == party_pk))).all()
             head = await self.head(conn)
         return DeliveryState(
             party_pk=party_pk,
@@ -236,9 +234,9 @@ class PushLedger:
         async with self.engine.begin() as conn:
             floor = (
                 await conn.execute(
-                    sa.select(sa.func.min(push_cursors.c.last_seq)).select_from(
-                        push_cursors.join(parties, parties.c.pk == push_cursors.c.party_pk)
-                    ).where(parties.c.state == "registered")
+                    sa.select(sa.func.min(push_cursors.c.last_seq))
+                    .select_from(push_cursors.join(parties, parties.c.pk == push_cursors.c.party_pk))
+                    .where(parties.c.state == "registered")
                 )
             ).scalar()
             if floor is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ocpi.storage.base import (
@@ -31,6 +33,9 @@ from ocpi.storage.base import (
 
 VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
 _RENDER_COLUMNS = {v: "json_" + v.replace(".", "_") for v in VERSIONS}
+_VERSION_BITS = {v: 1 << index for index, v in enumerate(VERSIONS)}
+"""`versions` holds one bit per version the object can be expressed in, so that lists filter on a small
+indexed number instead of testing a (large) rendered JSON column row by row."""
 
 metadata = sa.MetaData()
 
@@ -45,10 +50,12 @@ objects = sa.Table(
     sa.Column("object_key", sa.String(64), nullable=False),
     sa.Column("variant", sa.String(32), nullable=False, server_default=""),
     sa.Column("last_updated", sa.DateTime(), nullable=False),
+    sa.Column("versions", sa.Integer, nullable=False, server_default="7"),
     sa.Column("canonical", sa.LargeBinary, nullable=False),
     *(sa.Column(column, sa.LargeBinary, nullable=True) for column in _RENDER_COLUMNS.values()),
     sa.UniqueConstraint("module", "country_code", "party_id", "object_key", "variant", name="uq_ocpi_objects_key"),
-    sa.Index("ix_ocpi_objects_module_owner", "module", "country_code", "party_id", "pk"),
+    # Lists read in creation order per owner; the index also answers the version and date filters and counts.
+    sa.Index("ix_ocpi_objects_listing", "module", "country_code", "party_id", "pk", "versions", "last_updated"),
     sa.Index("ix_ocpi_objects_module_updated", "module", "last_updated"),
 )
 
@@ -126,6 +133,16 @@ def _key_params(key: ObjectKey) -> dict[str, str]:
     }
 
 
+def _storable(key: ObjectKey) -> bool:
+    """PostgreSQL text cannot hold NUL: a key with one names no object (and must not reach the database,
+    where it is an error, not a miss). Objects themselves are stored as JSON bytes, where NUL is escaped."""
+    return not any("\x00" in part for part in (key.object_id, key.variant, key.country_code, key.party_id))
+
+
+CREDENTIAL_CACHE_SECONDS = 1.0
+_CREDENTIAL_CACHE_SIZE = 10_000
+
+
 def hash_token(token: str) -> str:
     """Tokens are kept only as SHA-256: they are random, so a fast unsalted hash is enough."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -160,6 +177,7 @@ class SqlStore:
 
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
+        self._credentials: dict[str, tuple[float, Credential | None]] = {}
 
     @classmethod
     async def open(cls, url: str = "sqlite:///./ocpi.db", *, create: bool = True, **engine_options: Any) -> SqlStore:
@@ -195,6 +213,8 @@ class SqlStore:
         )
 
     async def get(self, key: ObjectKey) -> StoredObject | None:
+        if not _storable(key):
+            return None
         async with self.engine.connect() as conn:
             row = (await conn.execute(_GET_OBJECT, _key_params(key))).first()
         return None if row is None else self._stored(key, row)
@@ -217,8 +237,17 @@ class SqlStore:
             "object_id": key.object_id,
             "last_updated": stamp,
             "canonical": canonical,
+            "versions": sum(bit for v, bit in _VERSION_BITS.items() if rendered.get(v) is not None),
             **{c: rendered.get(v) for v, c in _RENDER_COLUMNS.items()},
         }
+        try:
+            return await self._put(key, stamp, values)
+        except IntegrityError:
+            # Created by a concurrent writer between our UPDATE and our INSERT (PostgreSQL, READ COMMITTED):
+            # the object exists now, so the same write is an update (or stale) on a second attempt.
+            return await self._put(key, stamp, values)
+
+    async def _put(self, key: ObjectKey, stamp: datetime, values: dict[str, Any]) -> PutOutcome:
         async with self.engine.begin() as conn:
             updated = await conn.execute(
                 sa.update(objects)
@@ -251,13 +280,19 @@ class SqlStore:
         return outcome
 
     async def delete(self, key: ObjectKey) -> bool:
+        if not _storable(key):
+            return False
         async with self.engine.begin() as conn:
             result = await conn.execute(sa.delete(objects).where(self._where_key(key)).returning(objects.c.pk))
             return result.first() is not None
 
     async def page(self, query: ListQuery) -> Page:
         column = objects.c[_RENDER_COLUMNS[query.version]]
-        conditions: list[sa.ColumnElement[bool]] = [objects.c.module == query.module, column.is_not(None)]
+        bit = _VERSION_BITS[query.version]
+        conditions: list[sa.ColumnElement[bool]] = [
+            objects.c.module == query.module,
+            objects.c.versions.op("&")(bit) == bit,
+        ]
         if query.owners is not None:
             conditions.append(
                 sa.or_(
@@ -274,12 +309,16 @@ class SqlStore:
         if query.date_to is not None:
             conditions.append(objects.c.last_updated < _naive_utc(query.date_to))
         where = sa.and_(*conditions)
-        page = sa.select(column).where(where).order_by(objects.c.pk).offset(query.offset).limit(query.limit)
+        page = sa.select(objects.c.pk, column).order_by(objects.c.pk).limit(query.limit)
+        if query.after is not None:  # keyset: where the previous page ended, whatever its offset
+            page = page.where(where, objects.c.pk > query.after)
+        else:
+            page = page.where(where).offset(query.offset)
         count = sa.select(sa.func.count()).select_from(objects).where(where)
         async with self.engine.connect() as conn:
-            items = list((await conn.execute(page)).scalars())
+            rows = (await conn.execute(page)).all()
             total = (await conn.execute(count)).scalar_one()
-        return Page(items=items, total=total)
+        return Page(items=[row[1] for row in rows], total=total, last_position=rows[-1][0] if rows else None)
 
     # --- parties and credentials --------------------------------------------------------------------
 
@@ -307,6 +346,7 @@ class SqlStore:
         return party
 
     async def update_party(self, pk: int, **fields: Any) -> Party:
+        self._credentials.clear()
         now = utcnow()
         values = _party_fields(fields)
         if "roles" in fields:
@@ -338,6 +378,7 @@ class SqlStore:
         token: str | None = None,
     ) -> str:
         """Create a credentials token and keep only its hash. Returns the token, to be handed out once."""
+        self._credentials.clear()
         token = token or secrets.token_urlsafe(32)
         async with self.engine.begin() as conn:
             await conn.execute(
@@ -352,9 +393,28 @@ class SqlStore:
         return token
 
     async def find_credential(self, token: str) -> Credential | None:
-        """The live credential behind `token`: not revoked, not expired."""
+        """The live credential behind `token`: not revoked, not expired.
+
+        Answers are kept for `CREDENTIAL_CACHE_SECONDS`, since every request asks: a change made through this
+        store (issue, revoke, a partner's update or unregistering) clears them at once; one made by another
+        process (`ocpi tokens revoke` beside `ocpi serve`) takes effect within that second."""
+        token_hash = hash_token(token)
+        now = time.monotonic()
+        cached = self._credentials.get(token_hash)
+        if cached is not None and cached[0] > now:
+            credential = cached[1]
+        else:
+            credential = await self._find_credential(token_hash)
+            if len(self._credentials) >= _CREDENTIAL_CACHE_SIZE:
+                self._credentials.clear()
+            self._credentials[token_hash] = (now + CREDENTIAL_CACHE_SECONDS, credential)
+        if credential is not None and credential.expires_at is not None and credential.expires_at <= datetime.now(UTC):
+            return None
+        return credential
+
+    async def _find_credential(self, token_hash: str) -> Credential | None:
         async with self.engine.connect() as conn:
-            row = (await conn.execute(_FIND_CREDENTIAL, {"token_hash": hash_token(token)})).first()
+            row = (await conn.execute(_FIND_CREDENTIAL, {"token_hash": token_hash})).first()
         if row is None:
             return None
         expires_at = row.token_expires_at
@@ -370,6 +430,7 @@ class SqlStore:
     ) -> int:
         """Revoke every token of a party, or one token (given in clear or by its hash). Returns how many were
         revoked."""
+        self._credentials.clear()
         condition: sa.ColumnElement[bool] = credential_tokens.c.revoked_at.is_(None)
         if token is not None:
             condition = sa.and_(condition, credential_tokens.c.token_hash == hash_token(token))
