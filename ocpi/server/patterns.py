@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -710,7 +709,3 @@ def supports(pattern: Pattern, version: str) -> bool:
 def mount(table: RouteTable, pattern: Pattern, binding: Binding) -> None:
     if supports(pattern, binding.version):
         MOUNTERS[type(pattern)](table, pattern, binding)
-
-
-def new_reference() -> str:
-    return uuid.uuid4().hex

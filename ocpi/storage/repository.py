@@ -162,7 +162,7 @@ class Repository:
         if stored is None:
             raise NotFound(f"{object_type.name} {object_id} not found")
         current = self._version_document(object_type, version, stored)
-        self._check_patch_identity(object_type, version, payload, current)
+        self._check_patch_identity(object_type, payload, current)
         incoming = parse_datetime(payload.get("last_updated"))
         if incoming is not None and incoming < stored.last_updated:
             return WriteResult(PutOutcome.STALE)
@@ -355,9 +355,7 @@ class Repository:
                 )
         return object_id
 
-    def _check_patch_identity(
-        self, object_type: ObjectType, version: str, payload: dict[str, Any], current: dict[str, Any]
-    ) -> None:
+    def _check_patch_identity(self, object_type: ObjectType, payload: dict[str, Any], current: dict[str, Any]) -> None:
         names = [object_type.id_field] + (["country_code", "party_id"] if object_type.owned else [])
         for name in names:
             if name in payload and str(payload[name]).casefold() != str(current.get(name, "")).casefold():
