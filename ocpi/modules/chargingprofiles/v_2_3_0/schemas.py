@@ -1,74 +1,32 @@
-"""OCPI 2.3.0 Charging Profiles objects, as the tables of `2.3.0/mod_charging_profiles.asciidoc` define them."""
+"""OCPI 2.3.0 Charging Profiles objects. The tables of `2.3.0/mod_charging_profiles.asciidoc` are those of
+2.2.1 field for field, so 2.3.0 uses the same classes."""
 
-from __future__ import annotations
+from ocpi.modules.chargingprofiles.v_2_2_1.schemas import (
+    ActiveChargingProfile,
+    ActiveChargingProfileResult,
+    ChargingProfile,
+    ChargingProfilePeriod,
+    ChargingProfileResponse,
+    ChargingProfileResponseType,
+    ChargingProfileResult,
+    ChargingProfileResultType,
+    ChargingRateUnit,
+    ClearProfileResult,
+    OneDecimal,
+    SetChargingProfile,
+)
 
-from enum import StrEnum
-from typing import Annotated
-
-from pydantic import Field
-
-from ocpi.core.data_types import URL, DateTime, Number
-from ocpi.core.model import OcpiModel
-
-# "Accepts at most one digit fraction (e.g. 8.1)" (`min_charging_rate`, `limit`).
-OneDecimal = Annotated[Number, Field(decimal_places=1)]
-
-
-class ChargingRateUnit(StrEnum):
-    W = "W"
-    A = "A"
-
-
-class ChargingProfileResponseType(StrEnum):
-    ACCEPTED = "ACCEPTED"
-    NOT_SUPPORTED = "NOT_SUPPORTED"
-    REJECTED = "REJECTED"
-    TOO_OFTEN = "TOO_OFTEN"
-    UNKNOWN_SESSION = "UNKNOWN_SESSION"
-
-
-class ChargingProfileResultType(StrEnum):
-    ACCEPTED = "ACCEPTED"
-    REJECTED = "REJECTED"
-    UNKNOWN = "UNKNOWN"
-
-
-class ChargingProfilePeriod(OcpiModel):
-    start_period: int
-    limit: OneDecimal
-
-
-class ChargingProfile(OcpiModel):
-    start_date_time: DateTime | None = None
-    duration: int | None = None
-    charging_rate_unit: ChargingRateUnit
-    min_charging_rate: OneDecimal | None = None
-    charging_profile_period: list[ChargingProfilePeriod] | None = None
-
-
-class ActiveChargingProfile(OcpiModel):
-    start_date_time: DateTime
-    charging_profile: ChargingProfile
-
-
-class ChargingProfileResponse(OcpiModel):
-    result: ChargingProfileResponseType
-    timeout: int
-
-
-class ActiveChargingProfileResult(OcpiModel):
-    result: ChargingProfileResultType
-    profile: ActiveChargingProfile | None = None
-
-
-class ChargingProfileResult(OcpiModel):
-    result: ChargingProfileResultType
-
-
-class ClearProfileResult(OcpiModel):
-    result: ChargingProfileResultType
-
-
-class SetChargingProfile(OcpiModel):
-    charging_profile: ChargingProfile
-    response_url: URL
+__all__ = [
+    "ActiveChargingProfile",
+    "ActiveChargingProfileResult",
+    "ChargingProfile",
+    "ChargingProfilePeriod",
+    "ChargingProfileResponse",
+    "ChargingProfileResponseType",
+    "ChargingProfileResult",
+    "ChargingProfileResultType",
+    "ChargingRateUnit",
+    "ClearProfileResult",
+    "OneDecimal",
+    "SetChargingProfile",
+]
