@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck demo bench docs clean
+.PHONY: install test lint typecheck demo bench soak docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: lint typecheck
 # --postgres URL (or OCPI_TEST_POSTGRES_URL) adds PostgreSQL, --skip-peer leaves extrawest-ocpi out.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# Mixed load on a node over PostgreSQL with two push worker processes (README "Soak test"): SOAK_SECONDS (180)
+# long, on SOAK_POSTGRES_URL (emptied first; else OCPI_TEST_POSTGRES_URL). Not part of `make test`.
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak
 
 # The documentation site (MkDocs) into site/; --strict: a broken link or a docstring warning fails the build.
 docs: $(STAMP)
