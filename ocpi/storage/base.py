@@ -49,6 +49,8 @@ class PutOutcome(enum.Enum):
     UPDATED = "updated"
     STALE = "stale"
     """Not written: the stored object has a newer `last_updated`."""
+    CONFLICT = "conflict"
+    """Not written: the stored object is no longer the one the change was computed from (`expected`)."""
 
 
 @dataclass(slots=True)
@@ -78,9 +80,17 @@ class Store(Protocol):
     async def get(self, key: ObjectKey) -> StoredObject | None: ...
 
     async def put(
-        self, key: ObjectKey, last_updated: datetime, canonical: bytes, rendered: Mapping[str, bytes | None]
+        self,
+        key: ObjectKey,
+        last_updated: datetime,
+        canonical: bytes,
+        rendered: Mapping[str, bytes | None],
+        *,
+        expected: bytes | None = None,
     ) -> PutOutcome:
-        """Create or replace, unless the stored object is newer (then STALE and nothing changes)."""
+        """Create or replace, unless the stored object is newer (then STALE and nothing changes). With
+        `expected` (the canonical JSON a read-modify-write started from), replace only if the stored object is
+        still that one, else CONFLICT: the caller reads again and retries."""
         ...
 
     async def delete(self, key: ObjectKey) -> bool: ...

@@ -6,7 +6,9 @@ Every writer goes through here: the receiver endpoints, the application's own wr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,12 +18,13 @@ from pydantic import BaseModel
 
 from ocpi.core.convert import ConversionContext, Loss
 from ocpi.core.data_types import format_datetime, parse_datetime
-from ocpi.core.errors import InvalidParameters, NotFound
+from ocpi.core.errors import InvalidParameters, NotFound, ServerError
 from ocpi.core.interfaces import ALL_VERSIONS, Child, ObjectType
 from ocpi.core.validation import parse
 from ocpi.storage.base import ListQuery, ObjectKey, Page, PutOutcome, Store, StoredObject
 
 CANONICAL = "2.3.0"
+_ATTEMPTS = 100
 
 
 @dataclass(slots=True)
@@ -131,7 +134,9 @@ class Repository:
         if not isinstance(payload, dict):
             raise InvalidParameters(f"expected a JSON object for {object_type.name}")
         if path:
-            return await self._write_child(object_type, version, payload, owner, object_id, variant, path, "PUT")
+            return await self._retrying(
+                lambda: self._write_child(object_type, version, payload, owner, object_id, variant, path, "PUT")
+            )
         model = parse(object_type.models[version], payload)
         object_id = self._check_identity(object_type, version, model, owner, object_id, variant)
         variant = self._variant(object_type, model, variant)
@@ -156,7 +161,32 @@ class Repository:
         if version in object_type.patch_needs_last_updated and "last_updated" not in payload:
             raise InvalidParameters("invalid PATCH: last_updated: Field required")
         if path:
-            return await self._write_child(object_type, version, payload, owner, object_id, variant, path, "PATCH")
+            return await self._retrying(
+                lambda: self._write_child(object_type, version, payload, owner, object_id, variant, path, "PATCH")
+            )
+        return await self._retrying(lambda: self._patch_once(object_type, version, payload, owner, object_id, variant))
+
+    @staticmethod
+    async def _retrying(write: Callable[[], Awaitable[WriteResult]]) -> WriteResult:
+        """A read-modify-write, again while another writer changed the object in between (CONFLICT)."""
+        for attempt in range(_ATTEMPTS):
+            result = await write()
+            if result.outcome is not PutOutcome.CONFLICT:
+                return result
+            # Each round lets at least one writer through; a little jitter keeps the others from colliding
+            # again in lockstep.
+            await asyncio.sleep(random.uniform(0, 0.002) * min(attempt + 1, 10))
+        raise ServerError("the object changes too often to apply this write now; try again")
+
+    async def _patch_once(
+        self,
+        object_type: ObjectType,
+        version: str,
+        payload: dict[str, Any],
+        owner: tuple[str, str],
+        object_id: str,
+        variant: str,
+    ) -> WriteResult:
         key = self.key_of(object_type, owner, object_id, variant)
         stored = await self.store.get(key)
         if stored is None:
@@ -262,12 +292,12 @@ class Repository:
         model = parse(object_type.models[version], document)
         after = self._to_canonical(object_type, version, model, owner)
         if version == CANONICAL:
-            return await self._store(object_type, key, after.value, after.losses)
+            return await self._store(object_type, key, after.value, after.losses, expected=stored.canonical)
         before = self._to_canonical(object_type, version, parse(object_type.models[version], current), owner)
         old = orjson.loads(stored.canonical)
         merged = merge_changes(old, before.value.to_dict(), after.value.to_dict())
         canonical = parse(object_type.models[CANONICAL], merged)
-        return await self._store(object_type, key, canonical, after.losses)
+        return await self._store(object_type, key, canonical, after.losses, expected=stored.canonical)
 
     def _version_document(self, object_type: ObjectType, version: str, stored: StoredObject) -> dict[str, Any]:
         rendered = stored.rendered.get(version)
@@ -278,12 +308,18 @@ class Repository:
         return document
 
     async def _store(
-        self, object_type: ObjectType, key: ObjectKey, canonical: BaseModel, losses: list[Loss]
+        self,
+        object_type: ObjectType,
+        key: ObjectKey,
+        canonical: BaseModel,
+        losses: list[Loss],
+        *,
+        expected: bytes | None = None,
     ) -> WriteResult:
         stamp = getattr(canonical, "last_updated", None) or _now()
         rendered = await self.render(object_type, canonical, key)
         canonical_json = rendered[CANONICAL] or canonical.model_dump_json().encode()
-        outcome = await self.store.put(key, stamp, canonical_json, rendered)
+        outcome = await self.store.put(key, stamp, canonical_json, rendered, expected=expected)
         return WriteResult(outcome, losses)
 
     async def render(self, object_type: ObjectType, canonical: BaseModel, key: ObjectKey) -> dict[str, bytes | None]:

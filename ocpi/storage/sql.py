@@ -230,7 +230,13 @@ class SqlStore:
         )
 
     async def put(
-        self, key: ObjectKey, last_updated: datetime, canonical: bytes, rendered: Mapping[str, bytes | None]
+        self,
+        key: ObjectKey,
+        last_updated: datetime,
+        canonical: bytes,
+        rendered: Mapping[str, bytes | None],
+        *,
+        expected: bytes | None = None,
     ) -> PutOutcome:
         stamp = _naive_utc(last_updated)
         values: dict[str, Any] = {
@@ -241,27 +247,28 @@ class SqlStore:
             **{c: rendered.get(v) for v, c in _RENDER_COLUMNS.items()},
         }
         try:
-            return await self._put(key, stamp, values)
+            return await self._put(key, stamp, values, expected)
         except IntegrityError:
             # Created by a concurrent writer between our UPDATE and our INSERT (PostgreSQL, READ COMMITTED):
             # the object exists now, so the same write is an update (or stale) on a second attempt.
-            return await self._put(key, stamp, values)
+            return await self._put(key, stamp, values, expected)
 
-    async def _put(self, key: ObjectKey, stamp: datetime, values: dict[str, Any]) -> PutOutcome:
+    async def _put(self, key: ObjectKey, stamp: datetime, values: dict[str, Any], expected: bytes | None) -> PutOutcome:
+        condition = sa.and_(self._where_key(key), objects.c.last_updated <= stamp)
+        if expected is not None:
+            condition = sa.and_(condition, objects.c.canonical == expected)
         async with self.engine.begin() as conn:
-            updated = await conn.execute(
-                sa.update(objects)
-                .where(self._where_key(key), objects.c.last_updated <= stamp)
-                .values(**values)
-                .returning(objects.c.pk)
-            )
+            updated = await conn.execute(sa.update(objects).where(condition).values(**values).returning(objects.c.pk))
             pk = updated.scalar()
             if pk is not None:
                 outcome = PutOutcome.UPDATED
             else:
-                exists = await conn.execute(sa.select(objects.c.pk).where(self._where_key(key)))
-                if exists.first() is not None:
-                    return PutOutcome.STALE
+                found = (await conn.execute(sa.select(objects.c.last_updated).where(self._where_key(key)))).first()
+                if found is not None:
+                    newer = found.last_updated > stamp
+                    return PutOutcome.STALE if newer or expected is None else PutOutcome.CONFLICT
+                if expected is not None:
+                    return PutOutcome.CONFLICT  # it was read, and is gone now
                 inserted = await conn.execute(
                     sa.insert(objects)
                     .values(

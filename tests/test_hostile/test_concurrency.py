@@ -83,3 +83,29 @@ async def test_50_concurrent_creates_of_one_object_all_succeed_and_the_newest_wi
     stored = await store.get(ObjectKey.of("locations", "BE", "BEC", "NEW"))
     assert stored is not None
     assert orjson.loads(stored.canonical)["name"] == f"version {WRITERS - 1}"
+
+
+async def test_concurrent_patches_of_different_evses_all_survive(
+    client: httpx.AsyncClient, store: SqlStore, make_partner: PartnerFactory
+) -> None:
+    """A PATCH of one EVSE rewrites its whole Location: two at once must not lose either (compare-and-swap)."""
+    partner = await make_partner("CPO", "BE", "BEC")
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    location = {**example("location_example.json"), "country_code": "BE", "party_id": "BEC"}
+    template = location["evses"][0]
+    location["evses"] = [{**template, "uid": f"E{n}", "evse_id": f"BE*BEC*E{n}"} for n in range(20)]
+    location["last_updated"] = format_datetime(start)
+    url = "/ocpi/emsp/2.2.1/locations/BE/BEC/LOC1"
+    assert (await client.put(url, json=location, headers=partner.headers())).status_code == 201
+    stamp = format_datetime(start + timedelta(seconds=1))  # the same for all: none is older than another
+    answers = await asyncio.gather(
+        *(
+            client.patch(f"{url}/E{n}", json={"status": "CHARGING", "last_updated": stamp}, headers=partner.headers())
+            for n in range(20)
+        )
+    )
+    assert all(a.status_code == 200 and a.json()["status_code"] == 1000 for a in answers), [a.text for a in answers]
+    stored = await store.get(ObjectKey.of("locations", "BE", "BEC", "LOC1"))
+    assert stored is not None
+    document = orjson.loads(stored.rendered["2.2.1"] or b"{}")
+    assert [e["status"] for e in document["evses"]] == ["CHARGING"] * 20
