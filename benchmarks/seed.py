@@ -74,7 +74,13 @@ class _CollectingStore:
         return None
 
     async def put(
-        self, key: ObjectKey, last_updated: datetime, canonical: bytes, rendered: Mapping[str, bytes | None]
+        self,
+        key: ObjectKey,
+        last_updated: datetime,
+        canonical: bytes,
+        rendered: Mapping[str, bytes | None],
+        *,
+        expected: bytes | None = None,
     ) -> PutOutcome:
         row = {
             "module": key.module,

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings
 import sqlalchemy as sa
 
 from ocpi.core.enums import RoleEnum
@@ -22,6 +23,11 @@ from ocpi.storage.base import Party, PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore, metadata
 
 POSTGRES_URL = os.environ.get("OCPI_TEST_POSTGRES_URL")
+
+# CI runs the property tests on a fixed set of examples, so a run is reproducible; locally they explore.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # The node under test plays CPO NL/CPO, eMSP NL/EMS and PTP NL/PTP.
 NODE_PARTIES = (

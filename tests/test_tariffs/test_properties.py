@@ -173,7 +173,8 @@ def test_splitting_a_period_does_not_change_the_price(
     whole = _cdr(version, [(hundredths, {"TIME": D(hundredths) / 100, "ENERGY": energy})], centi_hour)
     bounds = [0, *sorted({max(1, min(hundredths - 1, round(c * hundredths))) for c in cuts}), hundredths]
     lengths = [b - a for a, b in itertools.pairwise(bounds)]
-    energies = [energy * length / hundredths for length in lengths[:-1]]
+    # CDR volumes carry at most 4 decimals (OCPI `number`); the last period takes the remainder.
+    energies = [(energy * length / hundredths).quantize(D("0.0001")) for length in lengths[:-1]]
     energies.append(energy - sum(energies, D(0)))
     spans = [(length, {"TIME": D(length) / 100, "ENERGY": e}) for length, e in zip(lengths, energies, strict=True)]
     split = _cdr(version, spans, centi_hour)
