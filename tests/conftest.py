@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import settings
 import sqlalchemy as sa
+from hypothesis import settings
 
 from ocpi.core.enums import RoleEnum
 from ocpi.core.utils import authorization_header
