@@ -142,7 +142,7 @@ class Repository:
         variant = self._variant(object_type, model, variant)
         key = self.key_of(object_type, owner, object_id, variant)
         canonical = self._to_canonical(object_type, version, model, owner)
-        return await self._store(object_type, key, canonical.value, canonical.losses)
+        return await self._retrying(lambda: self._store(object_type, key, canonical.value, canonical.losses))
 
     async def patch(
         self,

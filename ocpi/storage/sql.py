@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ocpi.storage.base import (
     Credential,
@@ -258,33 +258,50 @@ class SqlStore:
         if expected is not None:
             condition = sa.and_(condition, objects.c.canonical == expected)
         async with self.engine.begin() as conn:
+            pk, outcome = await self._write(conn, key, stamp, values, expected, condition)
+            if pk is not None:
+                await conn.execute(sa.insert(changes).values(object_pk=pk, module=key.module, changed_at=utcnow()))
+        return outcome
+
+    async def _write(
+        self,
+        conn: AsyncConnection,
+        key: ObjectKey,
+        stamp: datetime,
+        values: dict[str, Any],
+        expected: bytes | None,
+        condition: sa.ColumnElement[bool],
+    ) -> tuple[int | None, PutOutcome]:
+        """The row written and how (CREATED, UPDATED), or no row and why nothing was written."""
+        for _ in range(3):
             updated = await conn.execute(sa.update(objects).where(condition).values(**values).returning(objects.c.pk))
             pk = updated.scalar()
             if pk is not None:
-                outcome = PutOutcome.UPDATED
-            else:
-                found = (await conn.execute(sa.select(objects.c.last_updated).where(self._where_key(key)))).first()
-                if found is not None:
-                    newer = found.last_updated > stamp
-                    return PutOutcome.STALE if newer or expected is None else PutOutcome.CONFLICT
+                return int(pk), PutOutcome.UPDATED
+            found = (await conn.execute(sa.select(objects.c.last_updated).where(self._where_key(key)))).first()
+            if found is not None:
+                if found.last_updated > stamp:
+                    return None, PutOutcome.STALE
                 if expected is not None:
-                    return PutOutcome.CONFLICT  # it was read, and is gone now
-                inserted = await conn.execute(
-                    sa.insert(objects)
-                    .values(
-                        module=key.module,
-                        country_code=key.country_code,
-                        party_id=key.party_id,
-                        object_key=key.lookup_id,
-                        variant=key.variant,
-                        **values,
-                    )
-                    .returning(objects.c.pk)
+                    return None, PutOutcome.CONFLICT
+                # An older version was committed between our UPDATE and this read (READ COMMITTED): update it.
+                continue
+            if expected is not None:
+                return None, PutOutcome.CONFLICT  # it was read, and is gone now
+            inserted = await conn.execute(
+                sa.insert(objects)
+                .values(
+                    module=key.module,
+                    country_code=key.country_code,
+                    party_id=key.party_id,
+                    object_key=key.lookup_id,
+                    variant=key.variant,
+                    **values,
                 )
-                pk = inserted.scalar_one()
-                outcome = PutOutcome.CREATED
-            await conn.execute(sa.insert(changes).values(object_pk=pk, module=key.module, changed_at=utcnow()))
-        return outcome
+                .returning(objects.c.pk)
+            )
+            return int(inserted.scalar_one()), PutOutcome.CREATED
+        return None, PutOutcome.CONFLICT
 
     async def delete(self, key: ObjectKey) -> bool:
         if not _storable(key):
