@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,6 +31,7 @@ from ocpi.server.http import (
     request_validation_handler,
     unexpected_error_handler,
 )
+from ocpi.server.lane import ReadLane
 from ocpi.server.node import Node
 from ocpi.server.openapi import install_openapi
 from ocpi.server.patterns import mount
@@ -85,6 +87,10 @@ def get_application(
             tasks.append(asyncio.create_task(node.push.run_forever(stop)))
         if config.pull_interval:
             tasks.append(asyncio.create_task(Resyncer(node, interval=config.pull_interval).run_forever(stop)))
+        # What exists now lives as long as the app: out of the collector's sight, a full collection no longer
+        # walks the routes, models and tables (pauses of ~100 ms under load, measured in benchmarks/).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -95,7 +101,6 @@ def get_application(
 
     app = FastAPI(title="OCPI node (ocpi-python)", version=__version__, lifespan=lifespan)
     app.state.node = node
-    app.add_middleware(CorrelationHeaders)
     app.add_exception_handler(OcpiError, ocpi_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
@@ -105,6 +110,10 @@ def get_application(
     endpoints = _mount_modules(table, node)
     _mount_discovery(table, node, endpoints)
     install_openapi(app, table)
+    app.state.read_lane = table.lane
+    if config.read_lane:
+        app.add_middleware(ReadLane, routes=table.lane)
+    app.add_middleware(CorrelationHeaders)  # added last: outside the read lane, so its answers carry the ids
     return app
 
 

@@ -51,6 +51,9 @@ class NodeConfig:
     fill_total_cost: bool = False
     """Price the node's own Sessions and CDRs against the tariff of their connector (`ocpi.tariffs`) before
     storing them, replacing the `total_cost` they came with."""
+    read_lane: bool = True
+    """Answer the sender GETs (lists, one object) through the read lane (`ocpi.server.lane`); off, every
+    request goes through FastAPI's routing. The answers are the same either way."""
     allow_private_urls: bool = False
     """Call partners on plain HTTP and private or loopback addresses (development, tests, `--demo`)."""
     extra: dict[str, Any] = field(default_factory=dict)

@@ -118,6 +118,7 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
         dependency=b.node.partner,
         tags=tags,
         summary=f"{object_type.name} list",
+        read_lane=True,
     )
     if not pattern.get_one:
         return
@@ -136,7 +137,7 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
             raise NotFound(f"{object_type.name} {'/'.join(values)} not found")
 
         path = base + "".join(f"/{{{name}}}" for name in params)
-        table.add(path, "GET", get_one, path_params=params, dependency=b.node.partner, tags=tags)
+        table.add(path, "GET", get_one, path_params=params, dependency=b.node.partner, tags=tags, read_lane=True)
 
 
 def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b: Binding) -> None:

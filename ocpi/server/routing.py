@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import InvalidParameters, NotFound
 from ocpi.server.config import OwnParty
+from ocpi.server.lane import LaneRoutes
 from ocpi.server.node import Node
 from ocpi.storage.base import Party
 
@@ -94,6 +95,7 @@ class RouteTable:
 
     app: FastAPI
     bodies: dict[tuple[str, str], type[BaseModel]] = field(default_factory=dict)
+    lane: LaneRoutes = field(default_factory=LaneRoutes)
 
     def add(
         self,
@@ -107,9 +109,11 @@ class RouteTable:
         body: type[BaseModel] | None = None,
         summary: str = "",
         tags: Sequence[str] = (),
+        read_lane: bool = False,
     ) -> None:
         """`handler(request=..., partner=..., <path params>=..., <query params>=...)`; its signature for
-        FastAPI is built here, so path and query parameters show in the OpenAPI document."""
+        FastAPI is built here, so path and query parameters show in the OpenAPI document. A GET with
+        `read_lane` is also answered by the read lane (ocpi/server/lane.py) when it succeeds."""
         parameters = [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)]
         if dependency is not None:
             parameters.append(inspect.Parameter("partner", inspect.Parameter.KEYWORD_ONLY, default=Depends(dependency)))
@@ -135,3 +139,7 @@ class RouteTable:
         )
         if body is not None:
             self.bodies[(path, method.lower())] = body
+        if read_lane:
+            if method != "GET" or dependency is None:
+                raise ValueError("only a GET that identifies its caller takes the read lane")
+            self.lane.add(path, handler, dependency, path_params, query or {})

@@ -6,6 +6,7 @@ order is the primary key, which is also the pagination order the spec asks for.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -30,6 +31,7 @@ from ocpi.storage.base import (
     StoredObject,
     TokenKind,
 )
+from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
 
 VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
 _RENDER_COLUMNS = {v: "json_" + v.replace(".", "_") for v in VERSIONS}
@@ -178,6 +180,9 @@ class SqlStore:
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
         self._credentials: dict[str, tuple[float, Credential | None]] = {}
+        self._credential_lookups: dict[str, tuple[int, asyncio.Future[Credential | None]]] = {}
+        self._credentials_generation = 0
+        self._reader: SqliteReader | None = None
 
     @classmethod
     async def open(cls, url: str = "sqlite:///./ocpi.db", *, create: bool = True, **engine_options: Any) -> SqlStore:
@@ -190,6 +195,9 @@ class SqlStore:
         store = cls(engine)
         if create:
             await store.migrate()
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:" and "mode=memory" not in database:
+            store._reader = SqliteReader(database)
         return store
 
     async def migrate(self) -> None:
@@ -198,6 +206,9 @@ class SqlStore:
         await upgrade(self.engine)
 
     async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         await self.engine.dispose()
 
     # --- objects -------------------------------------------------------------------------------------
@@ -215,6 +226,18 @@ class SqlStore:
     async def get(self, key: ObjectKey) -> StoredObject | None:
         if not _storable(key):
             return None
+        if self._reader is not None:
+            found = self._reader.get(key)
+            if found is None:
+                return None
+            pk, country_code, party_id, object_id, variant, last_updated, canonical, *rendered = found
+            return StoredObject(
+                key=ObjectKey(key.module, country_code, party_id, object_id, variant),
+                last_updated=_aware(last_updated),
+                canonical=canonical,
+                rendered=dict(zip(VERSIONS, rendered, strict=True)),
+                pk=pk,
+            )
         async with self.engine.connect() as conn:
             row = (await conn.execute(_GET_OBJECT, _key_params(key))).first()
         return None if row is None else self._stored(key, row)
@@ -311,7 +334,44 @@ class SqlStore:
             return result.first() is not None
 
     async def page(self, query: ListQuery) -> Page:
+        reader = self._reader
+        if (
+            reader is not None
+            and query.date_from is None
+            and query.date_to is None
+            and query.limit <= PAGE_ROWS
+            and (query.after is not None or query.offset <= OFFSET_ROWS)
+        ):
+            return await self._read_page(reader, query)
         column = objects.c[_RENDER_COLUMNS[query.version]]
+        where = self._listing(query)
+        page = sa.select(objects.c.pk, column).order_by(objects.c.pk).limit(query.limit)
+        if query.after is not None:  # keyset: where the previous page ended, whatever its offset
+            page = page.where(where, objects.c.pk > query.after)
+        else:
+            page = page.where(where).offset(query.offset)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(page)).all()
+            total = (await conn.execute(self._count(query))).scalar_one()
+        return Page(items=[row[1] for row in rows], total=total, last_position=rows[-1][0] if rows else None)
+
+    async def _read_page(self, reader: SqliteReader, query: ListQuery) -> Page:
+        """A page through the in-place reader; the count from the reader's cache, else counted off the loop."""
+        bit = _VERSION_BITS[query.version]
+        rows = reader.page(
+            query.module, _RENDER_COLUMNS[query.version], bit, query.owners, query.limit, query.offset, query.after
+        )
+        count_key = (query.module, bit, None if query.owners is None else tuple(query.owners))
+        total = reader.cached_count(count_key)
+        if total is None:
+            data_version = reader.data_version()
+            async with self.engine.connect() as conn:
+                total = int((await conn.execute(self._count(query))).scalar_one())
+            reader.keep_count(count_key, data_version, total)
+        return Page(items=[row[1] for row in rows], total=total, last_position=rows[-1][0] if rows else None)
+
+    @staticmethod
+    def _listing(query: ListQuery) -> sa.ColumnElement[bool]:
         bit = _VERSION_BITS[query.version]
         conditions: list[sa.ColumnElement[bool]] = [
             objects.c.module == query.module,
@@ -332,17 +392,11 @@ class SqlStore:
             conditions.append(objects.c.last_updated >= _naive_utc(query.date_from))
         if query.date_to is not None:
             conditions.append(objects.c.last_updated < _naive_utc(query.date_to))
-        where = sa.and_(*conditions)
-        page = sa.select(objects.c.pk, column).order_by(objects.c.pk).limit(query.limit)
-        if query.after is not None:  # keyset: where the previous page ended, whatever its offset
-            page = page.where(where, objects.c.pk > query.after)
-        else:
-            page = page.where(where).offset(query.offset)
-        count = sa.select(sa.func.count()).select_from(objects).where(where)
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(page)).all()
-            total = (await conn.execute(count)).scalar_one()
-        return Page(items=[row[1] for row in rows], total=total, last_position=rows[-1][0] if rows else None)
+        return sa.and_(*conditions)
+
+    @classmethod
+    def _count(cls, query: ListQuery) -> sa.Select[Any]:
+        return sa.select(sa.func.count()).select_from(objects).where(cls._listing(query))
 
     # --- parties and credentials --------------------------------------------------------------------
 
@@ -370,7 +424,7 @@ class SqlStore:
         return party
 
     async def update_party(self, pk: int, **fields: Any) -> Party:
-        self._credentials.clear()
+        self._forget_credentials()
         now = utcnow()
         values = _party_fields(fields)
         if "roles" in fields:
@@ -402,7 +456,7 @@ class SqlStore:
         token: str | None = None,
     ) -> str:
         """Create a credentials token and keep only its hash. Returns the token, to be handed out once."""
-        self._credentials.clear()
+        self._forget_credentials()
         token = token or secrets.token_urlsafe(32)
         async with self.engine.begin() as conn:
             await conn.execute(
@@ -423,18 +477,45 @@ class SqlStore:
         store (issue, revoke, a partner's update or unregistering) clears them at once; one made by another
         process (`ocpi tokens revoke` beside `ocpi serve`) takes effect within that second."""
         token_hash = hash_token(token)
-        now = time.monotonic()
         cached = self._credentials.get(token_hash)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > time.monotonic():
             credential = cached[1]
         else:
-            credential = await self._find_credential(token_hash)
-            if len(self._credentials) >= _CREDENTIAL_CACHE_SIZE:
-                self._credentials.clear()
-            self._credentials[token_hash] = (now + CREDENTIAL_CACHE_SECONDS, credential)
+            credential = await self._look_up_once(token_hash)
         if credential is not None and credential.expires_at is not None and credential.expires_at <= datetime.now(UTC):
             return None
         return credential
+
+    async def _look_up_once(self, token_hash: str) -> Credential | None:
+        """One lookup per token at a time: when the cached answer expires under load, the requests that
+        arrive meanwhile wait for the lookup under way instead of each starting its own."""
+        loop = asyncio.get_running_loop()
+        generation = self._credentials_generation
+        pending = self._credential_lookups.get(token_hash)
+        # Joined only when started on this loop and since the last change to credentials.
+        if pending is not None and pending[0] == generation and pending[1].get_loop() is loop:
+            return await asyncio.shield(pending[1])
+        future: asyncio.Future[Credential | None] = loop.create_future()
+        self._credential_lookups[token_hash] = (generation, future)
+        try:
+            credential = await self._find_credential(token_hash)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: the waiters, if any, raise it themselves
+            raise
+        finally:
+            if self._credential_lookups.get(token_hash, (0, None))[1] is future:
+                del self._credential_lookups[token_hash]
+        future.set_result(credential)
+        if generation == self._credentials_generation:  # nothing was revoked or changed while we looked
+            if len(self._credentials) >= _CREDENTIAL_CACHE_SIZE:
+                self._credentials.clear()
+            self._credentials[token_hash] = (time.monotonic() + CREDENTIAL_CACHE_SECONDS, credential)
+        return credential
+
+    def _forget_credentials(self) -> None:
+        self._credentials.clear()
+        self._credentials_generation += 1
 
     async def _find_credential(self, token_hash: str) -> Credential | None:
         async with self.engine.connect() as conn:
@@ -454,7 +535,7 @@ class SqlStore:
     ) -> int:
         """Revoke every token of a party, or one token (given in clear or by its hash). Returns how many were
         revoked."""
-        self._credentials.clear()
+        self._forget_credentials()
         condition: sa.ColumnElement[bool] = credential_tokens.c.revoked_at.is_(None)
         if token is not None:
             condition = sa.and_(condition, credential_tokens.c.token_hash == hash_token(token))

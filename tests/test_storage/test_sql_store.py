@@ -3,7 +3,9 @@ pages and filters, credential tokens (hashed, revoked, expired), and its Alembic
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -107,6 +109,46 @@ async def test_page_leaves_out_objects_a_version_cannot_express(store: SqlStore)
     assert (await store.page(ListQuery("locations", "2.2.1"))).total == 2
 
 
+async def test_page_totals_follow_every_write_and_delete_from_any_connection(store: SqlStore) -> None:
+    """Totals may be kept between requests (SQLite's in-place reader): a write or delete through this store or
+    through another one on the same database (another process) shows in the next page's total."""
+    for n in range(3):
+        await put(store, key(f"L{n}"), n)
+    query = ListQuery("locations", "2.2.1", [("NL", "CPO")], limit=2)
+    assert (await store.page(query)).total == 3
+    await put(store, key("L3"), 3)
+    assert (await store.page(query)).total == 4
+    assert await store.delete(key("L0"))
+    assert (await store.page(query)).total == 3
+    other = await SqlStore.open(store.engine.url.render_as_string(hide_password=False))
+    try:
+        await put(other, key("L4"), 4)
+        page = await store.page(query)
+        assert page.total == 4 and [item.decode()[:11] for item in page.items] == ['{"id":"L1",', '{"id":"L2",']
+        assert await other.delete(key("L1"))
+        assert (await store.page(query)).total == 3
+        assert (await store.get(key("L4"))) is not None and (await store.get(key("L1"))) is None
+    finally:
+        await other.close()
+
+
+async def test_small_pages_and_large_pages_agree(store: SqlStore) -> None:
+    """Small pages are read in place on SQLite and large ones through the engine: the same rows either way."""
+    for n in range(260):
+        await put(store, key(f"L{n:03}", ("NL", "CPO") if n % 3 else ("BE", "BEC")), n, in_211=n % 5 != 0)
+    for version in ("2.1.1", "2.2.1"):
+        for owners in (None, [("NL", "CPO")], [("be", "bec"), ("NL", "CPO")], []):
+            large = await store.page(ListQuery("locations", version, owners, limit=250))
+            for offset in (0, 7, 150):
+                small = await store.page(ListQuery("locations", version, owners, offset=offset, limit=20))
+                assert small.items == large.items[offset : offset + 20], (version, owners, offset)
+                assert small.total == large.total
+            if large.items:
+                middle = (await store.page(ListQuery("locations", version, owners, limit=10))).last_position
+                after = await store.page(ListQuery("locations", version, owners, limit=10, after=middle))
+                assert after.items == large.items[10:20]
+
+
 # --- parties and credential tokens ------------------------------------------------------------------------
 
 
@@ -146,6 +188,50 @@ async def test_revoked_tokens_no_longer_open(store: SqlStore) -> None:
     assert await store.revoke_tokens(party_pk=party.pk) == 2
     assert await store.find_credential(second) is None and await store.find_credential(third) is None
     assert await store.revoke_tokens(party_pk=party.pk) == 0
+
+
+async def test_concurrent_requests_share_one_credential_lookup(store: SqlStore, monkeypatch: Any) -> None:
+    party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
+    token = await store.issue_token(TokenKind.C, party.pk)
+    lookups = 0
+    release = asyncio.Event()
+    find = store._find_credential
+
+    async def slow_find(token_hash: str) -> Any:
+        nonlocal lookups
+        lookups += 1
+        await release.wait()
+        return await find(token_hash)
+
+    monkeypatch.setattr(store, "_find_credential", slow_find)
+    waiting = [asyncio.create_task(store.find_credential(token)) for _ in range(50)]
+    await asyncio.sleep(0.01)
+    release.set()
+    found = await asyncio.gather(*waiting)
+    assert lookups == 1 and all(f is not None and f.party is not None for f in found)
+
+
+async def test_a_lookup_under_way_when_a_token_is_revoked_is_not_trusted(store: SqlStore, monkeypatch: Any) -> None:
+    party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
+    token = await store.issue_token(TokenKind.C, party.pk)
+    release = asyncio.Event()
+    find = store._find_credential
+
+    async def late_find(token_hash: str) -> Any:
+        found = await find(token_hash)
+        await release.wait()  # the answer is on its way back while the token is revoked
+        return found
+
+    monkeypatch.setattr(store, "_find_credential", late_find)
+    before = asyncio.create_task(store.find_credential(token))  # read before the revocation
+    await asyncio.sleep(0.01)
+    await store.revoke_tokens(token=token)
+    after = asyncio.create_task(store.find_credential(token))  # must not join the lookup started before
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await before is not None  # a request that arrived before the revocation
+    assert await after is None
+    assert await store.find_credential(token) is None  # nor was the earlier answer kept
 
 
 async def test_expired_tokens_and_unregistered_parties_no_longer_open(store: SqlStore) -> None:

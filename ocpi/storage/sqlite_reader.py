@@ -1,0 +1,108 @@
+"""The hot reads of a SQLite file store, through one plain `sqlite3` connection on the caller's own thread.
+
+Through SQLAlchemy's async layer and aiosqlite every statement hops to a worker thread and back (with greenlet
+switches on the way): about 0.6 ms of CPU per statement, where the indexed lookups below take 5-50 µs. In WAL
+mode a reader never waits for a writer, so these lookups are cheaper to run in place than to hand off. Only
+statements an index bounds run here (one object by key; a page reached by position or a small offset, without
+date filters); `SqlStore` sends anything that may scan to the engine, off the event loop.
+
+Counts (`X-Total-Count`) scan every matching index entry, so they are kept per query shape and trusted while
+`PRAGMA data_version` says no other connection has committed since."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ocpi.storage.base import ObjectKey
+
+PAGE_ROWS = 200
+"""Pages up to this many rows are read in place (a page of 1,000 full locations copies ~1.5 MB: a thread's job)."""
+OFFSET_ROWS = 1000
+"""Offsets up to this many rows are stepped over in place (about 0.15 ms per 1,000 index entries)."""
+
+_OBJECT_COLUMNS = (
+    "pk, country_code, party_id, object_id, variant, last_updated, canonical, json_2_1_1, json_2_2_1, json_2_3_0"
+)
+_GET = (
+    f"SELECT {_OBJECT_COLUMNS} FROM ocpi_objects "
+    "WHERE module = ? AND country_code = ? AND party_id = ? AND object_key = ? AND variant = ?"
+)
+
+CountKey = tuple[str, int, tuple[tuple[str, str], ...] | None]
+
+
+class SqliteReader:
+    def __init__(self, path: str):
+        # Not `mode=ro`: a read-only connection cannot keep the WAL index alive once the engine's connections
+        # close. `query_only` gives the same guarantee that this connection never writes.
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._connection.execute("PRAGMA query_only = ON")
+        self._lock = threading.Lock()  # the store may be shared by event loops on several threads (tests)
+        self._counts: dict[CountKey, tuple[int, int]] = {}
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    def _all(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        # fetchall() steps each statement to its end, so no read snapshot outlives the call.
+        with self._lock:
+            return self._connection.execute(sql, params).fetchall()
+
+    def data_version(self) -> int:
+        return int(self._all("PRAGMA data_version", ())[0][0])
+
+    def get(self, key: ObjectKey) -> tuple[Any, ...] | None:
+        """The object's row: pk, country_code, party_id, object_id, variant, last_updated (a datetime),
+        canonical, then the JSON of each version."""
+        rows = self._all(_GET, (key.module, key.country_code, key.party_id, key.lookup_id, key.variant))
+        if not rows:
+            return None
+        row = rows[0]
+        return (*row[:5], datetime.fromisoformat(row[5]), *row[6:])
+
+    def page(
+        self,
+        module: str,
+        column: str,
+        bit: int,
+        owners: Sequence[tuple[str, str]] | None,
+        limit: int,
+        offset: int,
+        after: int | None,
+    ) -> list[tuple[int, bytes]]:
+        where, params = _listing(module, bit, owners)
+        if after is not None:
+            sql = f"SELECT pk, {column} FROM ocpi_objects WHERE {where} AND pk > ? ORDER BY pk LIMIT ?"
+            return self._all(sql, (*params, after, limit))
+        sql = f"SELECT pk, {column} FROM ocpi_objects WHERE {where} ORDER BY pk LIMIT ? OFFSET ?"
+        return self._all(sql, (*params, limit, offset))
+
+    def cached_count(self, key: CountKey) -> int | None:
+        """The count kept for this query shape, when nothing was committed since it was taken."""
+        kept = self._counts.get(key)
+        if kept is None or kept[0] != self.data_version():
+            return None
+        return kept[1]
+
+    def keep_count(self, key: CountKey, data_version: int, total: int) -> None:
+        """Keep `total`, counted after `data_version` was read (a commit in between only makes it miss)."""
+        if len(self._counts) >= 1024:
+            self._counts.clear()
+        self._counts[key] = (data_version, total)
+
+
+def _listing(module: str, bit: int, owners: Sequence[tuple[str, str]] | None) -> tuple[str, list[Any]]:
+    where = "module = ? AND (versions & ?) = ?"
+    params: list[Any] = [module, bit, bit]
+    if owners is not None:
+        if not owners:
+            return where + " AND 0", params
+        where += " AND (" + " OR ".join("(country_code = ? AND party_id = ?)" for _ in owners) + ")"
+        for country_code, party_id in owners:
+            params += [country_code.upper(), party_id.upper()]
+    return where, params

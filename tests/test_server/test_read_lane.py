@@ -1,0 +1,116 @@
+"""The read lane (ocpi/server/lane.py) answers the sender GETs itself: it must pick the route the app would
+pick, answer exactly what the app answers, and leave every request it cannot answer with success to the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from starlette.requests import Request
+from starlette.routing import Match
+
+from ocpi.core.enums import RoleEnum
+from ocpi.modules.locations.interfaces import LOCATION
+from ocpi.server.lane import LaneRoutes
+from ocpi.storage.sql import SqlStore
+from tests.conftest import Partner, PartnerFactory, node_app
+from tests.test_server import samples
+from tests.test_server.samples import stamp
+from tests.test_server.support import envelope, refused, seed, url
+
+VOLATILE = {"date", "x-request-id", "x-correlation-id"}
+
+
+@pytest.fixture
+async def partner(make_partner: PartnerFactory) -> Partner:
+    return await make_partner("EMSP", "BE", "BEC")
+
+
+def _lane(store: SqlStore) -> LaneRoutes:
+    lane: LaneRoutes = node_app(store).state.read_lane
+    return lane
+
+
+async def test_every_lane_route_is_the_route_the_app_would_choose(store: SqlStore) -> None:
+    app = node_app(store)
+    lane = _lane(store)
+    assert len(lane.routes) > 20  # every sender list and GET of one object, per role and version
+    for (prefix, count), route in lane.routes.items():
+        path = prefix + "".join(f"/value{n}" for n in range(count))
+        scope = {"type": "http", "method": "GET", "path": path, "root_path": ""}
+        chosen = next(r for r in app.router.routes if r.matches(scope)[0] is Match.FULL)
+        assert chosen.path == route.path, path  # type: ignore[attr-defined]
+        assert lane.match(path) == (route, [f"value{n}" for n in range(count)])
+
+
+async def _answers(store: SqlStore, partner: Partner, path: str, version: str, **params: Any) -> list[Any]:
+    """The answer of the node with the lane and of the node without it, minus what differs per request."""
+    answers = []
+    for read_lane in (True, False):
+        app = node_app(store, read_lane=read_lane)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+            response = await http.get(path, params=params, headers=partner.headers(version, **{"X-Request-ID": "r1"}))
+        body = response.json()
+        body.pop("timestamp")
+        headers = {k: v for k, v in response.headers.items() if k not in VOLATILE}
+        answers.append((response.status_code, body, headers, response.headers["x-request-id"]))
+    return answers
+
+
+@pytest.mark.parametrize("version", samples.VERSIONS)
+async def test_the_lane_answers_exactly_what_the_app_answers(version: str, store: SqlStore, partner: Partner) -> None:
+    app = node_app(store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        http.app = app  # type: ignore[attr-defined]
+        for n in range(3):
+            location = samples.sample("location", version, f"L{n}", ("NL", "CPO"), last_updated=stamp(n))
+            await seed(http, LOCATION, version, location, RoleEnum.CPO)
+    evse = location["evses"][0]
+    connector = evse["connectors"][0]
+    locations = url(RoleEnum.CPO, version, "locations")
+    for path, params in [
+        (locations, {"limit": "2"}),
+        (locations, {"offset": "1", "limit": "1"}),
+        (locations, {"date_from": stamp(1)}),
+        (f"{locations}/L2", {}),
+        (f"{locations}/L2/{evse['uid']}", {}),
+        (f"{locations}/L2/{evse['uid']}/{connector['id']}", {}),
+        (f"{locations}/NOPE", {}),  # the app's 404, through the lane or not
+        (locations, {"limit": "0"}),  # the app's 2001
+    ]:
+        with_lane, without = await _answers(store, partner, path, version, **params)
+        assert with_lane == without, path
+        assert with_lane[3] == "r1"  # the correlation headers wrap the lane too
+
+
+async def test_the_lane_answers_only_what_succeeds(store: SqlStore, partner: Partner) -> None:
+    app = node_app(store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        http.app = app  # type: ignore[attr-defined]
+        location = samples.sample("location", "2.2.1", "L1", ("NL", "CPO"), last_updated=stamp(1))
+        await seed(http, LOCATION, "2.2.1", location, RoleEnum.CPO)
+        locations = url(RoleEnum.CPO, "2.2.1", "locations")
+        lane = _lane(store)
+
+        async def answered(path: str, query: bytes = b"", token: str | None = partner.token) -> int | None:
+            headers = [] if token is None else [(b"authorization", f"Token {token}".encode())]
+            scope = {"type": "http", "method": "GET", "path": path, "query_string": query, "headers": headers}
+            found = lane.match(path)
+            assert found is not None, path
+            response = await lane.answer(*found, Request(scope))
+            return None if response is None else response.status_code
+
+        assert await answered(locations) == 200
+        assert await answered(locations + "/L1") == 200
+        assert await answered(locations, b"limit=1&offset=0") == 200
+        for query in (b"limit=0", b"limit=many", b"offset=-1", b"date_to=soon", b"after=x"):
+            assert await answered(locations, query) is None, query
+        assert await answered(locations + "/L2") is None
+        assert await answered(locations, token=None) is None
+        assert await answered(locations, token="not-a-token") is None
+        # ... and the app answers each of those as always.
+        refused(await http.get(locations, params={"limit": "many"}, headers=partner.headers()), 200, 2001, "limit")
+        refused(await http.get(locations + "/L2", headers=partner.headers()), 404, 2003)
+        refused(await http.get(locations, headers={"Authorization": "Token not-a-token"}), 401, 2000)
+        assert envelope(await http.get(locations + "/L1", headers=partner.headers()))["data"]["id"] == "L1"
