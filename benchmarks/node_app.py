@@ -8,6 +8,7 @@ import os
 
 from benchmarks.seed import OUR_CPO, OUR_EMSP
 from ocpi import get_application
+from ocpi.cli.serve import freeze_startup_objects
 from ocpi.core.enums import RoleEnum
 from ocpi.server.config import OwnParty
 
@@ -15,3 +16,4 @@ _role = RoleEnum(os.environ.get("OCPI_BENCH_ROLE", "CPO"))
 _party = OwnParty(_role, *(OUR_CPO if _role is RoleEnum.CPO else OUR_EMSP), name="benchmark node")
 
 app = get_application(parties=[_party], store=os.environ["OCPI_BENCH_STORE"])
+freeze_startup_objects()  # as `ocpi serve` does once started

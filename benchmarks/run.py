@@ -5,6 +5,15 @@ no access log) on a free port, ended by its PID; the load generator is a process
 async httpx client). Each figure is the median of `--repeats` runs after a warm-up. It prints a table and
 writes `benchmarks/results/latest.json`.
 
+The figures (issue #7):
+- read: GET the locations list (limit=50) and one location, at `locations` stored (SQLite, PostgreSQL if
+  asked) and at `big_locations` stored (SQLite), beside the ceiling and the peer;
+- ingest: PUT a location and PATCH an EVSE status on our eMSP (receiver);
+- validation: parse+dump of the official location example per second, ours and the peer's;
+- rss_mb: peak RSS after reading every location, at `locations` and `big_locations` stored;
+- crawl: a full crawl of the `big_locations` through our client (limit 1000), target under 60 s;
+- push: time from one location update to its delivery at `push_partners` partners, target under 1 s.
+
     python -m benchmarks.run [--quick] [--postgres URL] [--skip-peer] [--loader auto|wrk|python]
 """
 
@@ -14,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import importlib.metadata
-import importlib.util
 import json
 import os
 import platform
@@ -45,7 +53,9 @@ RESULTS = HERE / "results"
 PEER_DIR = HERE / ".peer"
 PEER_REQUIREMENT = "extrawest-ocpi==2025.7.16"
 BENCH_DATABASES = ("ocpi_bench", "ocpi_bench_ingest")
-PUSH_NOT_MEASURED = "not measured: push not implemented yet"
+PUSH_NOT_MEASURED = "not measured"
+CRAWL_LIMIT = 1000
+CRAWL_TARGET_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -57,8 +67,7 @@ class Settings:
     repeats: int = 3
     connections: int = 32
     validation_seconds: float = 2.0
-    push_partners: int = 10
-    push_changes: int = 100
+    push_partners: int = 50
     postgres: str | None = None
     peer: bool = True
     loader: str = "auto"
@@ -72,8 +81,7 @@ QUICK = {
     "duration": 1.0,
     "warmup": 0.5,
     "validation_seconds": 0.2,
-    "push_partners": 2,
-    "push_changes": 20,
+    "push_partners": 3,
 }
 
 
@@ -347,13 +355,20 @@ def headers(content: bool = False) -> dict[str, str]:
     return {**auth, "Content-Type": "application/json"} if content else auth
 
 
-def read_plans(settings: Settings, *, peer: bool = False) -> dict[str, Plan]:
+def read_plans(settings: Settings, *, peer: bool = False, stored: int | None = None) -> dict[str, Plan]:
+    """`stored`: how many locations the server holds (the single GETs spread over them); `locations` unless told."""
     base = "/ocpi/cpo/2.2.1/locations"
     return {
         # py_ocpi mounts its list at `.../locations/` and redirects the path without the slash.
         "list": Plan("GET", base + ("/" if peer else "") + "?limit=50", headers()),
-        "one": Plan("GET", base + "/LOC{n}", headers(), count=settings.locations),
+        "one": Plan("GET", base + "/LOC{n}", headers(), count=stored or settings.locations),
     }
+
+
+def big_read_target(settings: Settings) -> str:
+    """The read target of our SQLite node holding `big_locations`, named by its size: `ours_sqlite_100k`."""
+    size = settings.big_locations
+    return f"ours_sqlite_{size // 1000}k" if size % 1000 == 0 else f"ours_sqlite_{size}"
 
 
 def ingest_plans(settings: Settings) -> dict[str, Plan]:
@@ -400,6 +415,7 @@ class Bench:
             "ingest": {"put_location": {}, "patch_evse_status": {}},
             "validation": {},
             "rss_mb": {},
+            "crawl": {},
             "push": {"measured": False, "note": PUSH_NOT_MEASURED},
         }
 
@@ -438,7 +454,6 @@ class Bench:
         with server("ceiling", command, ceiling_env, self.workdir) as ceiling:
             for measure, plan in read_plans(self.settings).items():
                 self.record("read", measure, "ceiling", self.load.measure(plan, ceiling))
-            self._push_fan_out(ceiling)
 
         if self.peer is not None:
             with self.their("peer", databases.peer_get, "CPO") as peer:
@@ -457,30 +472,52 @@ class Bench:
 
         self._validation()
 
+        big = self.settings.big_locations
         with self.ours("ours_big", databases.big) as node:
-            self.results["rss_mb"][f"ours_{self.settings.big_locations}"] = walk_rss(node)
+            # The RSS first: what the crawl and the reads below hold would count in it.
+            self.results["rss_mb"][f"ours_{big}"] = walk_rss(node)
+            self._crawl(node)
+            for measure, plan in read_plans(self.settings, stored=big).items():
+                self.record("read", measure, big_read_target(self.settings), self.load.measure(plan, node))
 
-    def _push_fan_out(self, sink: Running) -> None:
-        if importlib.util.find_spec("ocpi.push") is None:
-            return
+        self._push_fan_out()
+
+    def _crawl(self, node: Running) -> None:
+        command = [sys.executable, "-m", "benchmarks.crawl", node.base_url, str(CRAWL_LIMIT)]
+        output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
+        crawled = json.loads(output.strip().splitlines()[-1])
+        self.results["crawl"] = {
+            **crawled,
+            "objects_per_s": crawled["objects"] / crawled["seconds"],
+            "limit": CRAWL_LIMIT,
+            "target_s": CRAWL_TARGET_S,
+        }
+        log(f"crawl: {crawled['objects']} locations in {crawled['seconds']:.1f} s ({crawled['skipped']} skipped)")
+
+    def _push_fan_out(self) -> None:
         from benchmarks.push_fanout import measure_fan_out
 
         settings = self.settings
+        command = uvicorn_command(sys.executable, "benchmarks.fanout_sink:app", free_port())
         try:
-            self.results["push"] = asyncio.run(
-                measure_fan_out(
-                    sink.base_url,
-                    self.workdir,
-                    partners=settings.push_partners,
-                    changes=settings.push_changes,
-                    repeats=settings.repeats,
+            with server("fanout_sink", command, {}, self.workdir) as sink:
+                self.results["push"] = asyncio.run(
+                    measure_fan_out(
+                        sink.base_url,
+                        self.workdir,
+                        partners=settings.push_partners,
+                        updates=max(5, settings.repeats),
+                    )
                 )
-            )
         except Exception as error:  # push is young: its failure must not cost the other figures
             self.results["push"] = {"measured": False, "note": f"not measured: push failed: {error!r}"[:300]}
+            log(self.results["push"]["note"])
             return
         push = self.results["push"]
-        log(f"push fan-out: {push['deliveries_per_s']:.0f} deliveries/s ({push['delivered']} delivered)")
+        log(
+            f"push: one update reached {push['partners']} partners in {push['latency_s']:.3f} s "
+            f"(median of {push['updates']}, max {push['latency_max_s']:.3f} s)"
+        )
 
     def _save_ceiling_bodies(self, base_url: str) -> None:
         for name, plan in read_plans(self.settings).items():
@@ -509,8 +546,10 @@ def _ratio(ours: float | None, other: float | None) -> float | None:
 
 
 def ratios(results: dict[str, Any], settings: Settings) -> dict[str, float | None]:
-    """`<figure>/peer` and `<figure>/ceiling`: throughput and validation higher is better; p99 and RSS lower."""
+    """`<figure>/peer` and `<figure>/ceiling`: throughput and validation higher is better; p99 and RSS lower.
+    The peer serves `locations`: our reads at `big_locations` get no peer ratio (the ceiling's are the same bytes)."""
     found: dict[str, float | None] = {}
+    big = big_read_target(settings)
     for group in ("read", "ingest"):
         for measure, targets in results[group].items():
             peer = targets.get("peer") or {}
@@ -519,9 +558,10 @@ def ratios(results: dict[str, Any], settings: Settings) -> dict[str, float | Non
                 if not target.startswith("ours"):
                     continue
                 prefix = f"{group}.{measure}.{target}"
-                found[f"{prefix}.rps/peer"] = _ratio(figures["rps"], peer.get("rps"))
-                found[f"{prefix}.p99/peer"] = _ratio(figures["p99_ms"], peer.get("p99_ms"))
-                found[f"{prefix}.cpu/peer"] = _ratio(figures["server_cpu_ms"], peer.get("server_cpu_ms"))
+                if target != big:
+                    found[f"{prefix}.rps/peer"] = _ratio(figures["rps"], peer.get("rps"))
+                    found[f"{prefix}.p99/peer"] = _ratio(figures["p99_ms"], peer.get("p99_ms"))
+                    found[f"{prefix}.cpu/peer"] = _ratio(figures["server_cpu_ms"], peer.get("server_cpu_ms"))
                 if group == "read":
                     found[f"{prefix}.rps/ceiling"] = _ratio(figures["rps"], ceiling.get("rps"))
                     found[f"{prefix}.cpu/ceiling"] = _ratio(figures["server_cpu_ms"], ceiling.get("server_cpu_ms"))
@@ -549,9 +589,10 @@ def print_table(results: dict[str, Any], settings: Settings) -> None:
     columns = ("measure", "target", "req/s", "p50 ms", "p99 ms", "CPU ms/req")
     for column in (*columns, "req/s ÷ peer", "req/s ÷ ceiling", "p99 ÷ peer"):
         table.add_column(column, justify="left" if column in ("measure", "target") else "right")
+    big = big_read_target(settings)
     titles = {
-        "list": f"GET locations list (limit=50, {settings.locations} stored)",
-        "one": "GET one location",
+        "list": "GET locations list (limit=50, {} stored)",
+        "one": "GET one location ({} stored)",
         "put_location": "PUT location (receiver)",
         "patch_evse_status": "PATCH EVSE status (receiver)",
     }
@@ -559,8 +600,9 @@ def print_table(results: dict[str, Any], settings: Settings) -> None:
         for measure, targets in results[group].items():
             for target, figures in targets.items():
                 prefix = f"{group}.{measure}.{target}"
+                stored = settings.big_locations if target == big else settings.locations
                 table.add_row(
-                    titles[measure],
+                    titles[measure].format(stored),
                     target,
                     _fmt(figures["rps"]),
                     _fmt(figures["p50_ms"], ".2f"),
@@ -581,12 +623,17 @@ def print_table(results: dict[str, Any], settings: Settings) -> None:
         table.add_row(
             "peak RSS after reading all (MB)", name, _fmt(megabytes, ".1f"), "", "", "", _fmt(ratio, ".2f", "x")
         )
+    crawl = results["crawl"]
+    if crawl:
+        title = f"crawl {crawl['objects']} locations via our client (s, < {crawl['target_s']:g})"
+        table.add_row(title, "ours", _fmt(crawl["seconds"], ".1f"))
     push = results["push"]
     if push["measured"]:
-        title = f"push fan-out ({push['partners']} partners x {push['changes']} changes, deliveries/s)"
-        table.add_row(title, "ours", _fmt(push["deliveries_per_s"]))
+        target, slowest = push["target_s"], push["latency_max_s"]
+        title = f"push: one update to {push['partners']} partners (s, < {target:g}; max {slowest:.2f})"
+        table.add_row(title, "ours", _fmt(push["latency_s"], ".3f"))
     else:
-        table.add_row(f"push fan-out: {push['note']}", "ours")
+        table.add_row(f"push: {push['note']}", "ours")
     Console(width=160).print(table)
 
 

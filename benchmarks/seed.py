@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+import sqlalchemy as sa
 
 from ocpi.modules.locations.interfaces import LOCATION
 from ocpi.storage.base import ListQuery, ObjectKey, Page, PartyRole, PutOutcome, StoredObject, TokenKind
@@ -122,9 +123,20 @@ async def seed_locations(
                 if export is not None:
                     export.writelines(row["json_2_2_1"] + b"\n" for row in collector.rows)
                 collector.rows.clear()
+        for store in stores:
+            await analyze(store)
     finally:
         for store in stores:
             await store.close()
+
+
+async def analyze(store: SqlStore) -> None:
+    """Give PostgreSQL's planner statistics on what was just loaded, as autovacuum does for a production
+    database: without them it picked the listing index over the unique key for a single lookup (8 ms instead
+    of 0.02 ms). SQLite needs nothing here."""
+    if store.engine.dialect.name == "postgresql":
+        async with store.engine.begin() as conn:
+            await conn.execute(sa.text("ANALYZE"))
 
 
 async def register_partner(url: str) -> str:

@@ -26,12 +26,16 @@ class ConversionContext:
     - `country_code`/`party_id`: the owner, for 2.1.1 objects, which have no owner fields (taken from the
       URL or the partner's credentials);
     - `location`: the canonical Location a 2.2.1/2.3.0 Session refers to, to rebuild the full Location a
-      2.1.1 Session embeds.
+      2.1.1 Session embeds;
+    - `embedded`: filled by a conversion up with what the source embedded that the canonical form keeps only
+      by reference (`"location"`: the Location a 2.1.1 Session embedded, as canonical), so that rendering
+      the object back gives what came in.
     """
 
     country_code: str | None = None
     party_id: str | None = None
     location: Any = None
+    embedded: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

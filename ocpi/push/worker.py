@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from ocpi.client import OcpiClient
 from ocpi.core.errors import OcpiError
 from ocpi.storage.base import Party, StoredObject
-from ocpi.storage.push import PushLedger
+from ocpi.storage.push import Change, PushLedger
 
 if TYPE_CHECKING:
     from ocpi.server.node import Node
@@ -40,6 +40,7 @@ class PushWorker:
         # slots of the others (one shared bound let a hanging partner starve every healthy one).
         self._in_flight: dict[int, asyncio.Semaphore] = {}
         self._wake = asyncio.Event()
+        self._again: set[int] = set()
         self._local_claims: dict[int, asyncio.Lock] = {}
 
     def nudge(self) -> None:
@@ -53,10 +54,14 @@ class PushWorker:
         try:
             while not stop.is_set():
                 try:
+                    shared = SharedChanges(self.ledger, self.batch)
                     for party in await self._partners():
                         if party.pk not in syncing or syncing[party.pk].done():
-                            syncing[party.pk] = asyncio.create_task(self._bounded(party))
+                            syncing[party.pk] = asyncio.create_task(self._keep_synced(party, shared))
                             syncing[party.pk].add_done_callback(_log_failure)
+                        else:
+                            # Still syncing: a change it no longer looks for would wait for the next interval.
+                            self._again.add(party.pk)
                 except Exception:  # a worker never dies of one bad round
                     log.exception("push round failed")
                 self._wake.clear()
@@ -72,46 +77,69 @@ class PushWorker:
 
     async def run_once(self) -> int:
         """One round over every registered partner; returns how many objects were delivered."""
-        results = await asyncio.gather(*(self._bounded(p) for p in await self._partners()))
+        shared = SharedChanges(self.ledger, self.batch)
+        results = await asyncio.gather(*(self._bounded(p, shared) for p in await self._partners()))
         return sum(results)
+
+    async def _keep_synced(self, party: Party, shared: SharedChanges) -> int:
+        delivered = 0
+        while True:
+            self._again.discard(party.pk)
+            delivered += await self._bounded(party, shared)
+            if party.pk not in self._again:
+                return delivered
+            shared = SharedChanges(self.ledger, self.batch)
 
     async def _partners(self) -> list[Party]:
         return [p for p in await self.node.store.list_parties() if p.state == "registered" and p.endpoints]
 
-    async def _bounded(self, party: Party) -> int:
+    async def _bounded(self, party: Party, shared: SharedChanges | None = None) -> int:
         async with self._parallel:
-            return await self.sync(party)
+            return await self.sync(party, shared)
 
-    async def sync(self, party: Party) -> int:
+    async def sync(self, party: Party, shared: SharedChanges | None = None) -> int:
+        """Bring one partner up to date: every change after its cursor, then its failed objects that are due.
+        `shared`: the change log as read in this round, for partners at the same cursor to share."""
+        changes = shared or SharedChanges(self.ledger, self.batch)
         async with self._claim(party.pk) as claimed:
             if not claimed:
                 return 0
-            client = self.node.partner_client(party)
-            try:
-                return await self._sync(party, client)
-            finally:
-                await client.aclose()
+            # Made on the first object to send: most rounds find nothing new for most partners.
+            clients: list[OcpiClient] = []
 
-    async def _sync(self, party: Party, client: OcpiClient) -> int:
+            def client() -> OcpiClient:
+                if not clients:
+                    clients.append(self.node.partner_client(party))
+                return clients[0]
+
+            try:
+                return await self._sync(party, client, changes)
+            finally:
+                for opened in clients:
+                    await opened.aclose()
+
+    async def _sync(self, party: Party, client: Callable[[], OcpiClient], shared: SharedChanges) -> int:
         delivered = 0
         failing = await self.ledger.failing(party.pk)
         cursor = await self.ledger.cursor(party.pk)
         while True:
-            changes, last_seq = await self.ledger.changes_after(cursor, self.batch)
+            changes, last_seq = await shared.after(cursor)
             if last_seq == cursor:
                 break
             # Each object appears once per batch, so the batch's objects may travel side by side.
-            sent = await asyncio.gather(*(self._deliver(party, client, c.obj, failing) for c in changes))
+            sent = await asyncio.gather(*(self._deliver(party, client(), c.obj, failing) for c in changes))
             delivered += sum(sent)
             await self.ledger.advance(party.pk, last_seq)
             cursor = last_seq
+        if not failing:  # kept up to date by every delivery since it was read: nothing can be due
+            return delivered
         due = await self.ledger.due(party.pk)
         found = await self.ledger.objects([f.object_pk for f in due])
         for failure in due:
             if failure.object_pk not in found:  # deleted since: nothing left to send
                 await self.ledger.succeeded(party.pk, failure.object_pk)
                 continue
-            delivered += await self._deliver(party, client, found[failure.object_pk], failing)
+            delivered += await self._deliver(party, client(), found[failure.object_pk], failing)
         return delivered
 
     async def _deliver(self, party: Party, client: OcpiClient, obj: StoredObject, failing: set[int]) -> int:
@@ -169,6 +197,22 @@ class PushWorker:
                 if locked:
                     await conn.execute(sa.select(sa.func.pg_advisory_unlock(_ADVISORY_NAMESPACE, party_pk)))
                     await conn.commit()
+
+
+class SharedChanges:
+    """The change log as one round reads it: most partners stand at the same cursor, and read it once."""
+
+    def __init__(self, ledger: PushLedger, batch: int):
+        self.ledger = ledger
+        self.batch = batch
+        self._reads: dict[int, asyncio.Future[tuple[list[Change], int]]] = {}
+
+    async def after(self, seq: int) -> tuple[list[Change], int]:
+        """The latest change per object after `seq` (a batch), and the last sequence number read."""
+        read = self._reads.get(seq)
+        if read is None:
+            read = self._reads[seq] = asyncio.ensure_future(self.ledger.changes_after(seq, self.batch))
+        return await asyncio.shield(read)
 
 
 def _log_failure(task: asyncio.Task[int]) -> None:

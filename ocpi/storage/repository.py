@@ -141,8 +141,10 @@ class Repository:
         object_id = self._check_identity(object_type, version, model, owner, object_id, variant)
         variant = self._variant(object_type, model, variant)
         key = self.key_of(object_type, owner, object_id, variant)
-        canonical = self._to_canonical(object_type, version, model, owner)
-        return await self._retrying(lambda: self._store(object_type, key, canonical.value, canonical.losses))
+        canonical, context = self._to_canonical(object_type, version, model, owner)
+        return await self._retrying(
+            lambda: self._store(object_type, key, canonical.value, canonical.losses, context=context)
+        )
 
     async def patch(
         self,
@@ -290,14 +292,14 @@ class Repository:
     ) -> WriteResult:
         owner = (key.country_code, key.party_id)
         model = parse(object_type.models[version], document)
-        after = self._to_canonical(object_type, version, model, owner)
+        after, context = self._to_canonical(object_type, version, model, owner)
         if version == CANONICAL:
             return await self._store(object_type, key, after.value, after.losses, expected=stored.canonical)
-        before = self._to_canonical(object_type, version, parse(object_type.models[version], current), owner)
+        before, _ = self._to_canonical(object_type, version, parse(object_type.models[version], current), owner)
         old = orjson.loads(stored.canonical)
         merged = merge_changes(old, before.value.to_dict(), after.value.to_dict())
         canonical = parse(object_type.models[CANONICAL], merged)
-        return await self._store(object_type, key, canonical, after.losses, expected=stored.canonical)
+        return await self._store(object_type, key, canonical, after.losses, expected=stored.canonical, context=context)
 
     def _version_document(self, object_type: ObjectType, version: str, stored: StoredObject) -> dict[str, Any]:
         rendered = stored.rendered.get(version)
@@ -315,16 +317,25 @@ class Repository:
         losses: list[Loss],
         *,
         expected: bytes | None = None,
+        context: ConversionContext | None = None,
     ) -> WriteResult:
         stamp = getattr(canonical, "last_updated", None) or _now()
-        rendered = await self.render(object_type, canonical, key)
+        rendered = await self.render(object_type, canonical, key, context)
         canonical_json = rendered[CANONICAL] or canonical.model_dump_json().encode()
         outcome = await self.store.put(key, stamp, canonical_json, rendered, expected=expected)
         return WriteResult(outcome, losses)
 
-    async def render(self, object_type: ObjectType, canonical: BaseModel, key: ObjectKey) -> dict[str, bytes | None]:
-        """The object's JSON in every version of its module; None where it cannot be expressed."""
-        context = await self._context(canonical, key)
+    async def render(
+        self, object_type: ObjectType, canonical: BaseModel, key: ObjectKey, written: ConversionContext | None = None
+    ) -> dict[str, bytes | None]:
+        """The object's JSON in every version of its module; None where it cannot be expressed. `written`: the
+        context the write was converted with, whose Location (one a 2.1.1 Session embedded) wins over the
+        store's."""
+        if written is not None and written.embedded.get("location") is not None:
+            location = written.embedded["location"]
+            context = ConversionContext(country_code=key.country_code, party_id=key.party_id, location=location)
+        else:
+            context = await self._context(canonical, key)
         rendered: dict[str, bytes | None] = {}
         for version in ALL_VERSIONS:
             if version not in object_type.models:
@@ -351,10 +362,12 @@ class Repository:
                 location = Location.model_validate_json(stored.canonical)
         return ConversionContext(country_code=key.country_code, party_id=key.party_id, location=location)
 
-    def _to_canonical(self, object_type: ObjectType, version: str, model: BaseModel, owner: tuple[str, str]) -> Any:
+    def _to_canonical(
+        self, object_type: ObjectType, version: str, model: BaseModel, owner: tuple[str, str]
+    ) -> tuple[Any, ConversionContext]:
         context = ConversionContext(country_code=owner[0], party_id=owner[1])
         try:
-            return object_type.converter.to_canonical(model, version, context)
+            return object_type.converter.to_canonical(model, version, context), context
         except ValueError as error:
             raise InvalidParameters(f"cannot store this {object_type.name}: {error}") from error
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,8 @@ from ocpi.storage.base import (
     TokenKind,
 )
 from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
+
+log = logging.getLogger("ocpi.storage")
 
 VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
 _RENDER_COLUMNS = {v: "json_" + v.replace(".", "_") for v in VERSIONS}
@@ -179,16 +182,37 @@ class SqlStore:
 
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
+        # PostgreSQL reads need no transaction: without one, a lookup is one round trip instead of BEGIN, the
+        # query and ROLLBACK (same pool). SQLite's driver begins no transaction for a SELECT anyway.
+        self._reading = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
+        )
         self._credentials: dict[str, tuple[float, Credential | None]] = {}
         self._credential_lookups: dict[str, tuple[int, asyncio.Future[Credential | None]]] = {}
         self._credentials_generation = 0
         self._reader: SqliteReader | None = None
+        self._counts: dict[tuple[str, str, tuple[tuple[str, str], ...] | None], tuple[int, int]] = {}
+        self._listener: Any = None  # PostgreSQL: an asyncpg connection listening on channel ocpi_objects
+        self._listener_loop: asyncio.AbstractEventLoop | None = None
+        self._objects_changes = 0
 
     @classmethod
-    async def open(cls, url: str = "sqlite:///./ocpi.db", *, create: bool = True, **engine_options: Any) -> SqlStore:
+    async def open(
+        cls, url: str = "sqlite:///./ocpi.db", *, create: bool = True, listen: bool = True, **engine_options: Any
+    ) -> SqlStore:
+        """The store at `url`, migrated to the latest schema unless `create=False`; `engine_options` go to
+        SQLAlchemy's `create_async_engine` (pool_size, max_overflow, pool_pre_ping, ...). On PostgreSQL the
+        store keeps one more connection that LISTENs for changes to the objects, so list totals are counted
+        only after a change; `listen=False` for a connection pooler in transaction mode (PgBouncer), which
+        cannot deliver notifications: totals are then counted on every list request."""
         url = async_url(url)
         if url.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"timeout": 30})
+        else:
+            # Every request in flight holds a connection for its query: a pool smaller than the concurrency
+            # opens and closes overflow connections all the time (a connect costs more than ten queries).
+            engine_options.setdefault("pool_size", 20)
+            engine_options.setdefault("max_overflow", 20)
         engine = create_async_engine(url, **engine_options)
         if url.startswith("sqlite"):
             _tune_sqlite(engine)
@@ -198,7 +222,25 @@ class SqlStore:
         database = engine.url.database
         if engine.dialect.name == "sqlite" and database and database != ":memory:" and "mode=memory" not in database:
             store._reader = SqliteReader(database)
+        elif engine.dialect.name == "postgresql" and listen:
+            await store._listen()
         return store
+
+    async def _listen(self) -> None:
+        import asyncpg
+
+        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        try:
+            self._listener = await asyncpg.connect(dsn)
+            await self._listener.add_listener("ocpi_objects", self._objects_changed)
+        except (OSError, asyncpg.PostgresError) as error:
+            log.warning("not listening for changes (list totals will be counted each time): %s", error)
+            self._listener = None
+            return
+        self._listener_loop = asyncio.get_running_loop()
+
+    def _objects_changed(self, *_notification: Any) -> None:
+        self._objects_changes += 1
 
     async def migrate(self) -> None:
         from ocpi.storage.migrations import upgrade
@@ -209,6 +251,12 @@ class SqlStore:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            if self._listener_loop is asyncio.get_running_loop():
+                await listener.close()
+            else:
+                listener.terminate()
         await self.engine.dispose()
 
     # --- objects -------------------------------------------------------------------------------------
@@ -238,7 +286,7 @@ class SqlStore:
                 rendered=dict(zip(VERSIONS, rendered, strict=True)),
                 pk=pk,
             )
-        async with self.engine.connect() as conn:
+        async with self._reading.connect() as conn:
             row = (await conn.execute(_GET_OBJECT, _key_params(key))).first()
         return None if row is None else self._stored(key, row)
 
@@ -284,6 +332,8 @@ class SqlStore:
             pk, outcome = await self._write(conn, key, stamp, values, expected, condition)
             if pk is not None:
                 await conn.execute(sa.insert(changes).values(object_pk=pk, module=key.module, changed_at=utcnow()))
+        if pk is not None:
+            self._objects_changes += 1
         return outcome
 
     async def _write(
@@ -331,7 +381,9 @@ class SqlStore:
             return False
         async with self.engine.begin() as conn:
             result = await conn.execute(sa.delete(objects).where(self._where_key(key)).returning(objects.c.pk))
-            return result.first() is not None
+            deleted = result.first() is not None
+        self._objects_changes += 1
+        return deleted
 
     async def page(self, query: ListQuery) -> Page:
         reader = self._reader
@@ -350,25 +402,48 @@ class SqlStore:
             page = page.where(where, objects.c.pk > query.after)
         else:
             page = page.where(where).offset(query.offset)
-        async with self.engine.connect() as conn:
+        async with self._reading.connect() as conn:
             rows = (await conn.execute(page)).all()
-            total = (await conn.execute(self._count(query))).scalar_one()
+        total = await self._total(query)
         return Page(items=[row[1] for row in rows], total=total, last_position=rows[-1][0] if rows else None)
 
     async def _read_page(self, reader: SqliteReader, query: ListQuery) -> Page:
-        """A page through the in-place reader; the count from the reader's cache, else counted off the loop."""
         bit = _VERSION_BITS[query.version]
         rows = reader.page(
             query.module, _RENDER_COLUMNS[query.version], bit, query.owners, query.limit, query.offset, query.after
         )
-        count_key = (query.module, bit, None if query.owners is None else tuple(query.owners))
-        total = reader.cached_count(count_key)
-        if total is None:
-            data_version = reader.data_version()
-            async with self.engine.connect() as conn:
-                total = int((await conn.execute(self._count(query))).scalar_one())
-            reader.keep_count(count_key, data_version, total)
+        total = await self._total(query)
         return Page(items=[row[1] for row in rows], total=total, last_position=rows[-1][0] if rows else None)
+
+    async def _total(self, query: ListQuery) -> int:
+        """The list's X-Total-Count. Counting scans every matching index entry, so a count without date filters
+        is kept until the objects change (`_change_mark`)."""
+        mark = self._change_mark() if query.date_from is None and query.date_to is None else None
+        key = (query.module, query.version, None if query.owners is None else tuple(query.owners))
+        if mark is not None:
+            kept = self._counts.get(key)
+            if kept is not None and kept[0] == mark:
+                return kept[1]
+        async with self._reading.connect() as conn:
+            total = int((await conn.execute(self._count(query))).scalar_one())
+        if mark is not None:  # read before counting: a change in between only makes the next request count again
+            if len(self._counts) >= 1024:
+                self._counts.clear()
+            self._counts[key] = (mark, total)
+        return total
+
+    def _change_mark(self) -> int | None:
+        """A number that moves whenever ocpi_objects may have changed, from any process; None when there is no
+        such number (counts are then always taken afresh). SQLite: PRAGMA data_version on the reader's
+        connection. PostgreSQL: notifications of channel `ocpi_objects` (migration 0005) counted by a listening
+        connection, plus this store's own writes at once; another process's write is seen when its
+        notification arrives, a few milliseconds after its commit."""
+        if self._reader is not None:
+            return self._reader.data_version()
+        listener = self._listener
+        if listener is None or listener.is_closed() or self._listener_loop is not asyncio.get_running_loop():
+            return None
+        return self._objects_changes
 
     @staticmethod
     def _listing(query: ListQuery) -> sa.ColumnElement[bool]:
@@ -494,7 +569,13 @@ class SqlStore:
         pending = self._credential_lookups.get(token_hash)
         # Joined only when started on this loop and since the last change to credentials.
         if pending is not None and pending[0] == generation and pending[1].get_loop() is loop:
-            return await asyncio.shield(pending[1])
+            try:
+                return await asyncio.shield(pending[1])
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # this request itself is cancelled
+                # The request that was looking up was cancelled (its client left): look up ourselves.
         future: asyncio.Future[Credential | None] = loop.create_future()
         self._credential_lookups[token_hash] = (generation, future)
         try:
@@ -518,7 +599,7 @@ class SqlStore:
         self._credentials_generation += 1
 
     async def _find_credential(self, token_hash: str) -> Credential | None:
-        async with self.engine.connect() as conn:
+        async with self._reading.connect() as conn:
             row = (await conn.execute(_FIND_CREDENTIAL, {"token_hash": token_hash})).first()
         if row is None:
             return None

@@ -4,10 +4,8 @@ Through SQLAlchemy's async layer and aiosqlite every statement hops to a worker 
 switches on the way): about 0.6 ms of CPU per statement, where the indexed lookups below take 5-50 µs. In WAL
 mode a reader never waits for a writer, so these lookups are cheaper to run in place than to hand off. Only
 statements an index bounds run here (one object by key; a page reached by position or a small offset, without
-date filters); `SqlStore` sends anything that may scan to the engine, off the event loop.
-
-Counts (`X-Total-Count`) scan every matching index entry, so they are kept per query shape and trusted while
-`PRAGMA data_version` says no other connection has committed since."""
+date filters); `SqlStore` sends anything that may scan to the engine, off the event loop. `data_version` tells
+`SqlStore` whether another connection committed since it last asked (its kept list totals are still right)."""
 
 from __future__ import annotations
 
@@ -32,8 +30,6 @@ _GET = (
     "WHERE module = ? AND country_code = ? AND party_id = ? AND object_key = ? AND variant = ?"
 )
 
-CountKey = tuple[str, int, tuple[tuple[str, str], ...] | None]
-
 
 class SqliteReader:
     def __init__(self, path: str):
@@ -42,7 +38,6 @@ class SqliteReader:
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._connection.execute("PRAGMA query_only = ON")
         self._lock = threading.Lock()  # the store may be shared by event loops on several threads (tests)
-        self._counts: dict[CountKey, tuple[int, int]] = {}
 
     def close(self) -> None:
         with self._lock:
@@ -81,19 +76,6 @@ class SqliteReader:
             return self._all(sql, (*params, after, limit))
         sql = f"SELECT pk, {column} FROM ocpi_objects WHERE {where} ORDER BY pk LIMIT ? OFFSET ?"
         return self._all(sql, (*params, limit, offset))
-
-    def cached_count(self, key: CountKey) -> int | None:
-        """The count kept for this query shape, when nothing was committed since it was taken."""
-        kept = self._counts.get(key)
-        if kept is None or kept[0] != self.data_version():
-            return None
-        return kept[1]
-
-    def keep_count(self, key: CountKey, data_version: int, total: int) -> None:
-        """Keep `total`, counted after `data_version` was read (a commit in between only makes it miss)."""
-        if len(self._counts) >= 1024:
-            self._counts.clear()
-        self._counts[key] = (data_version, total)
 
 
 def _listing(module: str, bit: int, owners: Sequence[tuple[str, str]] | None) -> tuple[str, list[Any]]:

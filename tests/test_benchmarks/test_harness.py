@@ -29,10 +29,10 @@ def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
     assert finished.returncode == 0, finished.stderr[-3000:]
 
     results = json.loads(output.read_text())
-    assert set(results) == {"meta", "read", "ingest", "validation", "rss_mb", "push", "ratios"}
+    assert set(results) == {"meta", "read", "ingest", "validation", "rss_mb", "crawl", "push", "ratios"}
     assert results["meta"]["loader"] == "python" and results["meta"]["peer"] is None
     for group, measures, targets in (
-        ("read", ("list", "one"), ("ours_sqlite", "ceiling")),
+        ("read", ("list", "one"), ("ours_sqlite", "ceiling", "ours_sqlite_1k")),
         ("ingest", ("put_location", "patch_evse_status"), ("ours_sqlite",)),
     ):
         assert set(results[group]) == set(measures)
@@ -44,9 +44,15 @@ def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
                 assert {"rps", "p50_ms", "p99_ms", "server_cpu_ms"} <= set(figures)
     assert results["validation"]["ours"]["ops_per_s"] > 0 and "peer" not in results["validation"]
     assert set(results["rss_mb"]) == {"ours_200", "ours_1000"}
-    assert "measured" in results["push"]
-    if results["push"]["measured"]:
-        assert results["push"]["delivered"] == [results["push"]["expected_deliveries"]] * 3
+    # The crawl reads every stored location (1,000 in a quick run) and each validates as a 2.2.1 Location.
+    assert results["crawl"]["objects"] == 1000 and results["crawl"]["skipped"] == 0
+    assert {"seconds", "objects_per_s", "limit", "target_s"} <= set(results["crawl"])
+    push = results["push"]
+    assert push["measured"], push.get("note")
+    assert push["partners"] == 3 and push["updates"] == 5 and len(push["runs_s"]) == 5
+    assert {"latency_s", "latency_max_s", "first_delivery_s", "target_s"} <= set(push)
     assert results["ratios"]["read.list.ours_sqlite.rps/ceiling"] is not None
+    assert results["ratios"]["read.one.ours_sqlite_1k.rps/ceiling"] is not None
     assert results["ratios"]["read.list.ours_sqlite.rps/peer"] is None
-    assert "GET locations list" in finished.stdout
+    for row in ("GET locations list", "crawl 1000 locations via our client", "push: one update to 3 partners"):
+        assert row in finished.stdout

@@ -80,3 +80,23 @@ async def test_an_own_object_is_listed_in_every_version(
         [read] = envelope(listing)["data"]
         parse(object_type.models[version], read)
         assert read["uid" if kind == "token" else "id"] == "MINE"
+
+
+async def test_a_2_1_1_session_keeps_the_location_it_came_with(client: httpx.AsyncClient, partner: Partner) -> None:
+    """A 2.1.1 Session embeds its Location. A CPO may send the session before the latest state of that Location
+    (pushes travel side by side): the session reads back with the Location it was sent with, not with the
+    older state this node holds."""
+    session = samples.sample("session", "2.1.1", "S1", THEM)
+    location_id = session["location"]["id"]
+    older = {**samples.sample("location", "2.1.1", location_id, THEM), "last_updated": "2015-01-01T00:00:00Z"}
+    older["evses"][0]["status"] = "AVAILABLE"
+    headers = partner.headers("2.1.1")
+    envelope(
+        await client.put(url(RoleEnum.EMSP, "2.1.1", "locations", *THEM, location_id), json=older, headers=headers), 201
+    )
+    session["location"]["evses"][0]["status"] = "CHARGING"
+    envelope(await client.put(url(RoleEnum.EMSP, "2.1.1", "sessions", *THEM, "S1"), json=session, headers=headers), 201)
+    read = envelope(await client.get(url(RoleEnum.EMSP, "2.1.1", "sessions", *THEM, "S1"), headers=headers))["data"]
+    assert read["location"]["evses"][0]["status"] == "CHARGING"
+    # As any 2.1.1 Location, one without a time zone gets the documented invented "UTC".
+    assert read["location"] == {"time_zone": "UTC", **session["location"]}

@@ -89,6 +89,9 @@ def to_canonical(obj: BaseModel, version: str, context: ConversionContext | None
         if data.get("location") is not None:
             location_id, evse, connector = location_ref_up(data["location"], log)
             note(log.at("location"), "reduced to location_id, evse_uid and connector_id")
+            embedded = _embedded_location(data["location"], context) if context is not None else None
+            if context is not None and embedded is not None:
+                context.embedded["location"] = embedded
             out.update(
                 location_id=location_id,
                 evse_uid=evse.get("uid", NOT_AVAILABLE),
@@ -179,3 +182,16 @@ def _session_down_211(
         for key, value in zip(("location_id", "evse_uid", "connector_id"), ids, strict=True):
             if value is not None:
                 log.add(key, "dropped: a 2.1.1 PATCH can only replace the whole Location")
+
+
+def _embedded_location(location: dict[str, Any], context: ConversionContext) -> BaseModel | None:
+    """The Location a 2.1.1 Session embeds, as canonical: rendering the session back to 2.1.1 then gives the
+    Location it came with, not whatever state of that Location the store holds at that moment (a partner may
+    send the session before the Location's latest update)."""
+    from ocpi.modules.locations import convert as locations
+
+    try:
+        model = schemas("locations", "2.1.1").Location.model_validate(location)
+        return locations.to_canonical(model, "2.1.1", context).value
+    except ValueError:
+        return None
