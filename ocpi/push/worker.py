@@ -34,6 +34,11 @@ class PushWorker:
         self.ledger = PushLedger(node.store)
         self.batch = batch
         self.interval = interval
+        engine = node.store.engine
+        if engine.dialect.name == "postgresql" and isinstance(engine.pool, sa.pool.QueuePool):
+            # A partner being synced holds a connection for its advisory lock and needs another for each query:
+            # more partners at once than half the pool would leave their queries waiting on each other's locks.
+            concurrency = max(1, min(concurrency, engine.pool.size() // 2))
         self._parallel = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
         # Requests in flight are bounded per partner: a partner that hangs holds its own slots, never the

@@ -209,10 +209,11 @@ class SqlStore:
         if url.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"timeout": 30})
         else:
-            # Every request in flight holds a connection for its query: a pool smaller than the concurrency
-            # opens and closes overflow connections all the time (a connect costs more than ten queries).
+            # No overflow: an overflow connection is closed when given back, so under more requests in flight
+            # than the pool holds, a connection was opened per query (a connect costs more than ten queries).
+            # Beyond the pool, requests wait their turn for a kept connection instead.
             engine_options.setdefault("pool_size", 20)
-            engine_options.setdefault("max_overflow", 20)
+            engine_options.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **engine_options)
         if url.startswith("sqlite"):
             _tune_sqlite(engine)
