@@ -52,8 +52,9 @@ class Binding:
             return {}
         party = self.own_party
         headers = {"OCPI-from-country-code": party.country_code, "OCPI-from-party-id": party.party_id}
-        to_cc = request.headers.get("ocpi-from-country-code")
-        to_pid = request.headers.get("ocpi-from-party-id")
+        routing = routing_headers(request)
+        to_cc = routing.get("ocpi-from-country-code")
+        to_pid = routing.get("ocpi-from-party-id")
         if to_cc and to_pid:
             headers["OCPI-to-country-code"] = to_cc
             headers["OCPI-to-party-id"] = to_pid
@@ -64,8 +65,9 @@ class Binding:
         the sender must also be the owner named in the URL."""
         if self.version == "2.1.1" or not self.functional:
             return
-        from_cc = request.headers.get("ocpi-from-country-code")
-        from_pid = request.headers.get("ocpi-from-party-id")
+        routing = routing_headers(request)
+        from_cc = routing.get("ocpi-from-country-code")
+        from_pid = routing.get("ocpi-from-party-id")
         if from_cc and from_pid:
             if not partner.owns(from_cc, from_pid):
                 raise InvalidParameters(f"OCPI-from {from_cc}/{from_pid} is not one of your parties")
@@ -73,10 +75,23 @@ class Binding:
                 raise InvalidParameters(
                     f"OCPI-from {from_cc}/{from_pid} differs from the owner {owner[0]}/{owner[1]} in the URL"
                 )
-        to_cc = request.headers.get("ocpi-to-country-code")
-        to_pid = request.headers.get("ocpi-to-party-id")
+        to_cc = routing.get("ocpi-to-country-code")
+        to_pid = routing.get("ocpi-to-party-id")
         if to_cc and to_pid and (to_cc.upper(), to_pid.upper()) not in self.owners:
             raise InvalidParameters(f"OCPI-to {to_cc}/{to_pid} is not a party of this node")
+
+
+def routing_headers(request: Request) -> dict[str, str]:
+    """The request's `OCPI-*` headers by lower-case name, read once per request (most requests have none, and
+    the lookups of each by name cost more than this one pass)."""
+    found: dict[str, str] | None = request.scope.get("ocpi.routing_headers")
+    if found is None:
+        found = {}
+        for name, value in request.scope["headers"]:
+            if name[:5].lower() == b"ocpi-":
+                found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))  # the first, as Headers
+        request.scope["ocpi.routing_headers"] = found
+    return found
 
 
 def check_owner(partner: Party, country_code: str, party_id: str) -> tuple[str, str]:
