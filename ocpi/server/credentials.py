@@ -142,12 +142,15 @@ def mount(table: RouteTable, b: Binding) -> None:
             outbound_token=data["token"],
         )
         if partner.party is None:
-            party = await node.store.create_party(partner_name(credentials, b.version), state="registered", **fields)
+            party = await node.store.create_party(partner_name(credentials, b.version), state="invited", **fields)
         else:
-            party = await node.store.update_party(partner.party.pk, state="registered", **fields)
+            party = partner.party
+        # Push starts with what changes from now on: the cursor is placed before the partner counts as
+        # registered, or a change made in between would be neither pushed nor (being after registration) pulled.
+        await PushLedger(node.store).cursor(party.pk)
+        party = await node.store.update_party(party.pk, state="registered", **fields)
         if partner.is_registration_token:
             await node.store.revoke_tokens(token=partner.token)
-        await PushLedger(node.store).cursor(party.pk)  # push starts with what changes from now on
         token_c = await node.store.issue_token(TokenKind.C, party.pk)
         return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
 
@@ -208,6 +211,7 @@ async def register(node: Node, versions_url_of_partner: str, token_a: str, *, ro
         version = client.version
         credentials_url = client.endpoint("credentials")
         party = await node.store.create_party(versions_url_of_partner[:100], [], state="invited")
+        await PushLedger(node.store).cursor(party.pk)  # before it counts as registered (see the responder)
         token_b = await node.store.issue_token(TokenKind.C, party.pk)
         body = our_credentials(config, version, role, token_b, config.base_url.rstrip("/"))
         try:

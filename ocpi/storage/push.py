@@ -95,7 +95,7 @@ class PushLedger:
         (it pulls the state before its registration with GET, as the spec intends)."""
         query = sa.select(push_cursors.c.last_seq).where(push_cursors.c.party_pk == party_pk)
         try:
-            async with self.engine.begin() as conn:
+            async with self.store.transaction() as conn:
                 found = (await conn.execute(query)).scalar()
                 if found is not None:
                     return int(found)
@@ -144,7 +144,7 @@ class PushLedger:
             values["last_success_at"] = utcnow()
         else:
             values.update(last_error=error[:2000], last_error_at=utcnow())
-        async with self.engine.begin() as conn:
+        async with self.store.transaction() as conn:
             await conn.execute(
                 sa.update(push_cursors)
                 .where(push_cursors.c.party_pk == party_pk, push_cursors.c.last_seq <= seq)
@@ -154,7 +154,7 @@ class PushLedger:
     async def fail(self, party_pk: int, object_pk: int, error: str) -> None:
         """Remember that `object_pk` failed for the partner; one row per (partner, object), however often."""
         now = utcnow()
-        async with self.engine.begin() as conn:
+        async with self.store.transaction() as conn:
             current = (
                 await conn.execute(
                     sa.select(push_failures.c.attempts).where(
@@ -179,7 +179,7 @@ class PushLedger:
             )
 
     async def succeeded(self, party_pk: int, object_pk: int) -> None:
-        async with self.engine.begin() as conn:
+        async with self.store.transaction() as conn:
             await conn.execute(
                 sa.delete(push_failures).where(
                     push_failures.c.party_pk == party_pk, push_failures.c.object_pk == object_pk
@@ -207,7 +207,7 @@ class PushLedger:
 
     async def retry_now(self, party_pk: int) -> None:
         """Make every failed object of the partner due at once (it is back, or an operator asks)."""
-        async with self.engine.begin() as conn:
+        async with self.store.transaction() as conn:
             await conn.execute(
                 sa.update(push_failures)
                 .where(push_failures.c.party_pk == party_pk)
@@ -231,7 +231,7 @@ class PushLedger:
 
     async def prune(self) -> int:
         """Drop change records every registered partner's cursor has passed."""
-        async with self.engine.begin() as conn:
+        async with self.store.transaction() as conn:
             floor = (
                 await conn.execute(
                     sa.select(sa.func.min(push_cursors.c.last_seq))
@@ -259,7 +259,7 @@ class PushLedger:
 
     async def pulled(self, party_pk: int, module: str, at: datetime) -> None:
         stamp = _naive_utc(at)
-        async with self.engine.begin() as conn:
+        async with self.store.transaction() as conn:
             updated = await conn.execute(
                 sa.update(pull_state)
                 .where(pull_state.c.party_pk == party_pk, pull_state.c.module == module)

@@ -11,7 +11,9 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -191,6 +193,10 @@ class SqlStore:
         self._credential_lookups: dict[str, tuple[int, asyncio.Future[Credential | None]]] = {}
         self._credentials_generation = 0
         self._reader: SqliteReader | None = None
+        # One queue of writers per event loop (a lock belongs to its loop; tests share stores across loops).
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         self._counts: dict[tuple[str, str, tuple[tuple[str, str], ...] | None], tuple[int, int]] = {}
         self._listener: Any = None  # PostgreSQL: an asyncpg connection listening on channel ocpi_objects
         self._listener_loop: asyncio.AbstractEventLoop | None = None
@@ -247,6 +253,22 @@ class SqlStore:
         from ocpi.storage.migrations import upgrade
 
         await upgrade(self.engine)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction. SQLite takes one writer at a time: this process's writers wait here, in turn,
+        instead of polling SQLite's file lock, whose growing sleeps left some writers waiting over a second
+        under 32 concurrent writes (measured in benchmarks/)."""
+        if self.engine.dialect.name != "sqlite":
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._writers.get(loop)
+        if lock is None:
+            lock = self._writers[loop] = asyncio.Lock()
+        async with lock, self.engine.begin() as conn:
+            yield conn
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -329,7 +351,7 @@ class SqlStore:
         condition = sa.and_(self._where_key(key), objects.c.last_updated <= stamp)
         if expected is not None:
             condition = sa.and_(condition, objects.c.canonical == expected)
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             pk, outcome = await self._write(conn, key, stamp, values, expected, condition)
             if pk is not None:
                 await conn.execute(sa.insert(changes).values(object_pk=pk, module=key.module, changed_at=utcnow()))
@@ -380,7 +402,7 @@ class SqlStore:
     async def delete(self, key: ObjectKey) -> bool:
         if not _storable(key):
             return False
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             result = await conn.execute(sa.delete(objects).where(self._where_key(key)).returning(objects.c.pk))
             deleted = result.first() is not None
         self._objects_changes += 1
@@ -480,7 +502,7 @@ class SqlStore:
         self, name: str, roles: Sequence[PartyRole], *, state: str = "invited", **fields: Any
     ) -> Party:
         now = utcnow()
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             result = await conn.execute(
                 sa.insert(parties)
                 .values(
@@ -505,7 +527,7 @@ class SqlStore:
         values = _party_fields(fields)
         if "roles" in fields:
             values["roles"] = _dump_roles(fields["roles"])
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             await conn.execute(sa.update(parties).where(parties.c.pk == pk).values(updated_at=now, **values))
             if "state" in fields:
                 await conn.execute(sa.insert(party_states).values(party_pk=pk, state=fields["state"], at=now))
@@ -534,7 +556,7 @@ class SqlStore:
         """Create a credentials token and keep only its hash. Returns the token, to be handed out once."""
         self._forget_credentials()
         token = token or secrets.token_urlsafe(32)
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             await conn.execute(
                 sa.insert(credential_tokens).values(
                     token_hash=hash_token(token),
@@ -627,7 +649,7 @@ class SqlStore:
             condition = sa.and_(condition, credential_tokens.c.party_pk == party_pk)
         else:
             raise ValueError("name a party or a token")
-        async with self.engine.begin() as conn:
+        async with self.transaction() as conn:
             result = await conn.execute(sa.update(credential_tokens).where(condition).values(revoked_at=utcnow()))
         return result.rowcount
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from ocpi.core.enums import RoleEnum
 from ocpi.core.utils import authorization_header
 from ocpi.server.config import OwnParty
 from ocpi.server.credentials import our_credentials, register
 from ocpi.storage.base import TokenKind
+from ocpi.storage.push import push_cursors
 from tests.nodes import RunningNode, serve_node
 
 CPO = OwnParty(RoleEnum.CPO, "NL", "CPO", name="CPO node")
@@ -94,3 +97,33 @@ async def test_registration_with_unreachable_partner_answers_3001(tmp_path: Path
         assert answer.status_code == 200
         assert answer.json()["status_code"] == 3001
         assert await cpo.store.list_parties() == []
+
+
+@pytest.mark.parametrize("initiator", ["emsp", "cpo"])
+async def test_push_cursor_is_placed_before_a_partner_counts_as_registered(tmp_path: Path, initiator: str) -> None:
+    """A change made just after a partner becomes registered must be pushed to it (it will not pull it: it is
+    newer than its registration). So each side places the partner's push cursor before marking it registered;
+    placed lazily by the push worker, the cursor could land after such a change and skip it."""
+    async with (
+        serve_node(tmp_path / "cpo.db", [CPO]) as cpo,
+        serve_node(tmp_path / "emsp.db", [EMSP]) as emsp,
+    ):
+        cursor_when_registered: list[bool] = []
+        for running in (cpo, emsp):
+            store = running.store
+            update_party = store.update_party
+
+            async def checked_update(
+                pk: int, *, _store: Any = store, _update: Any = update_party, **fields: Any
+            ) -> Any:
+                if fields.get("state") == "registered":
+                    async with _store.engine.connect() as conn:
+                        found = await conn.execute(sa.select(push_cursors).where(push_cursors.c.party_pk == pk))
+                        cursor_when_registered.append(found.first() is not None)
+                return await _update(pk, **fields)
+
+            store.update_party = checked_update  # type: ignore[method-assign]
+        first, second = (emsp, cpo) if initiator == "emsp" else (cpo, emsp)
+        token_a = await second.store.issue_token(TokenKind.A)
+        await register(first.node, f"{second.base_url}/ocpi/versions", token_a)
+        assert cursor_when_registered == [True, True]  # the responder's and the initiator's
