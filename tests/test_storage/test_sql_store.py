@@ -228,9 +228,13 @@ async def test_revoked_tokens_no_longer_open(store: SqlStore) -> None:
     assert await store.revoke_tokens(party_pk=party.pk) == 0
 
 
-async def test_concurrent_requests_share_one_credential_lookup(store: SqlStore, monkeypatch: Any) -> None:
+async def registered_token(store: SqlStore) -> str:
     party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
-    token = await store.issue_token(TokenKind.C, party.pk)
+    return await store.issue_token(TokenKind.C, party.pk)
+
+
+async def test_concurrent_requests_share_one_credential_lookup(store: SqlStore, monkeypatch: Any) -> None:
+    token = await registered_token(store)
     lookups = 0
     release = asyncio.Event()
     find = store._find_credential
@@ -250,8 +254,7 @@ async def test_concurrent_requests_share_one_credential_lookup(store: SqlStore, 
 
 
 async def test_a_request_waiting_on_a_cancelled_lookup_looks_up_itself(store: SqlStore, monkeypatch: Any) -> None:
-    party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
-    token = await store.issue_token(TokenKind.C, party.pk)
+    token = await registered_token(store)
     first_call = asyncio.Event()
     find = store._find_credential
 
@@ -272,8 +275,7 @@ async def test_a_request_waiting_on_a_cancelled_lookup_looks_up_itself(store: Sq
 
 
 async def test_a_lookup_under_way_when_a_token_is_revoked_is_not_trusted(store: SqlStore, monkeypatch: Any) -> None:
-    party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
-    token = await store.issue_token(TokenKind.C, party.pk)
+    token = await registered_token(store)
     release = asyncio.Event()
     find = store._find_credential
 
