@@ -2,12 +2,13 @@
 dispatch, by the same handlers the routes call.
 
 FastAPI finds a route by trying each pattern in turn and solves every request's dependencies and query
-parameters through Pydantic field machinery: about half of the CPU of a list request that itself costs
-~0.1 ms. Here a route is found with at most four dict lookups, the caller is identified by the same
-dependency, and the query parameters are validated by TypeAdapters built from the routes' own `Query`
-declarations. Anything this lane does not answer with success (a bad parameter, an unknown token, a missing
-object, any error at all) goes to the app unchanged, which answers it as it answers every request: errors,
-the envelope and the OpenAPI document have one source. Only GETs, which change nothing, take this lane."""
+parameters through Pydantic's field machinery: measured in-process, 0.35 ms per list request through it
+against 0.21 ms through this lane. Here a route is found with at most four dict lookups, the caller is
+identified by the same dependency, and the query parameters are validated by TypeAdapters built from the
+routes' own `Query` declarations. Anything this lane does not answer with success (a bad parameter, an
+unknown token, a missing object, any error at all) goes to the app unchanged, which answers it as it answers
+every request: errors, the envelope and the OpenAPI document have one source. Only GETs, which change
+nothing, take this lane."""
 
 from __future__ import annotations
 
