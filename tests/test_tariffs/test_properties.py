@@ -6,10 +6,11 @@ import itertools
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ocpi.tariffs import price
+from ocpi.tariffs import PricingPolicy, price
 from tests.test_tariffs.builders import AMSTERDAM, cdr, local, tariff
 
 D = Decimal
@@ -107,15 +108,34 @@ def test_price_is_never_negative_and_tax_lines_add_up(data, version):
     energies=st.lists(st.decimals(min_value=0, max_value=80, places=3), min_size=2, max_size=2),
 )
 def test_energy_only_tariff_never_decreases_as_energy_grows(version, tiers, fallback, energies):
+    """Without step_size rounding. With it, the spec's rule (the step_size of the last element that priced a
+    dimension rounds that dimension) can make more energy cheaper: see the next test."""
+    data = _tiered(version, tiers, fallback)
+    low, high = sorted(energies)
+    no_steps = PricingPolicy(apply_step_size=False)
+    cheaper = price(data, _cdr(version, [(60, {"ENERGY": low})]), version=version, policy=no_steps).total.excl
+    dearer = price(data, _cdr(version, [(60, {"ENERGY": high})]), version=version, policy=no_steps).total.excl
+    assert cheaper <= dearer
+
+
+@pytest.mark.parametrize("version", ["2.1.1", "2.2.1", "2.3.0"])
+def test_step_size_of_the_last_element_can_make_more_energy_cheaper(version: str) -> None:
+    """Found by the property above when it still rounded: 4.501 kWh stay in the first tier (max 5 kWh, step
+    900 Wh) and round up to 5.4 kWh at 0.02; 5.001 kWh end in the free fallback element, whose step_size of
+    1 Wh is the one that applies, so the first 5 kWh are not rounded."""
+    data = _tiered(version, [(D(5), D("0.02"), 900)], D("0.00"))
+    less = price(data, _cdr(version, [(60, {"ENERGY": D("4.501")})]), version=version).total.excl
+    more = price(data, _cdr(version, [(60, {"ENERGY": D("5.001")})]), version=version).total.excl
+    assert (less, more) == (D("0.11"), D("0.10"))
+
+
+def _tiered(version: str, tiers: list[tuple[Decimal, Decimal, int]], fallback: Decimal) -> dict:
+    """Energy priced per tier (up to `max_kwh`, at a price, with a step_size), then at `fallback`."""
     elements = [
         {"price_components": [{"type": "ENERGY", "price": p, "step_size": s}], "restrictions": {"max_kwh": kwh}}
         for kwh, p, s in tiers
     ]
-    data = tariff(version, [*elements, {"price_components": [{"type": "ENERGY", "price": fallback, "step_size": 1}]}])
-    low, high = sorted(energies)
-    cheaper = price(data, _cdr(version, [(60, {"ENERGY": low})]), version=version).total.excl
-    dearer = price(data, _cdr(version, [(60, {"ENERGY": high})]), version=version).total.excl
-    assert cheaper <= dearer
+    return tariff(version, [*elements, {"price_components": [{"type": "ENERGY", "price": fallback, "step_size": 1}]}])
 
 
 @FAST
