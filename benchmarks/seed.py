@@ -8,7 +8,7 @@ real database in one transaction per chunk instead of one per object.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ocpi.modules.locations.interfaces import LOCATION
 from ocpi.storage.base import ListQuery, ObjectKey, Page, PartyRole, PutOutcome, StoredObject, TokenKind
 from ocpi.storage.repository import Repository
-from ocpi.storage.sql import SqlStore, objects
+from ocpi.storage.sql import SqlStore, object_row, objects
 
 EXAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
 EXAMPLE_FILE = "location_example.json"
@@ -83,18 +83,7 @@ class _CollectingStore:
         *,
         expected: bytes | None = None,
     ) -> PutOutcome:
-        row = {
-            "module": key.module,
-            "country_code": key.country_code,
-            "party_id": key.party_id,
-            "object_id": key.object_id,
-            "object_key": key.lookup_id,
-            "variant": key.variant,
-            "last_updated": last_updated.astimezone(UTC).replace(tzinfo=None),
-            "canonical": canonical,
-        }
-        # Columns `json_2_1_1`, `json_2_2_1`, `json_2_3_0`: one rendering per version.
-        row.update({"json_" + version.replace(".", "_"): body for version, body in rendered.items()})
+        row = object_row(key, last_updated, canonical, rendered)
         self.rows.append(row)
         return PutOutcome.CREATED
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,15 @@ from ocpi.server.config import OwnParty
 from ocpi.testing import LocalNode, listening, serving
 
 RunningNode = LocalNode
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, attempts: int = 400) -> None:
+    """Poll (bounded: `attempts` x 50 ms, about 20 s by default) until `check` holds."""
+    for _ in range(attempts):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
 
 
 @asynccontextmanager

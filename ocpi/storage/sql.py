@@ -140,6 +140,26 @@ def _key_params(key: ObjectKey) -> dict[str, str]:
     }
 
 
+def _object_values(
+    key: ObjectKey, stamp: datetime, canonical: bytes, rendered: Mapping[str, bytes | None]
+) -> dict[str, Any]:
+    """The columns a write sets besides the key: the rendering per version and the bitmask of those present."""
+    return {
+        "object_id": key.object_id,
+        "last_updated": stamp,
+        "canonical": canonical,
+        "versions": sum(bit for v, bit in _VERSION_BITS.items() if rendered.get(v) is not None),
+        **{c: rendered.get(v) for v, c in _RENDER_COLUMNS.items()},
+    }
+
+
+def object_row(
+    key: ObjectKey, last_updated: datetime, canonical: bytes, rendered: Mapping[str, bytes | None]
+) -> dict[str, Any]:
+    """A whole ocpi_objects row, as `SqlStore.put` would insert it (for bulk loads)."""
+    return {**_key_params(key), **_object_values(key, _naive_utc(last_updated), canonical, rendered)}
+
+
 def _storable(key: ObjectKey) -> bool:
     """PostgreSQL text cannot hold NUL: a key with one names no object (and must not reach the database,
     where it is an error, not a miss). Objects themselves are stored as JSON bytes, where NUL is escaped."""
@@ -194,9 +214,7 @@ class SqlStore:
         self._credentials_generation = 0
         self._reader: SqliteReader | None = None
         # One queue of writers per event loop (a lock belongs to its loop; tests share stores across loops).
-        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
         self._counts: dict[tuple[str, str, tuple[tuple[str, str], ...] | None], tuple[int, int]] = {}
         self._listener: Any = None  # PostgreSQL: an asyncpg connection listening on channel ocpi_objects
         self._listener_loop: asyncio.AbstractEventLoop | None = None
@@ -333,13 +351,7 @@ class SqlStore:
         expected: bytes | None = None,
     ) -> PutOutcome:
         stamp = _naive_utc(last_updated)
-        values: dict[str, Any] = {
-            "object_id": key.object_id,
-            "last_updated": stamp,
-            "canonical": canonical,
-            "versions": sum(bit for v, bit in _VERSION_BITS.items() if rendered.get(v) is not None),
-            **{c: rendered.get(v) for v, c in _RENDER_COLUMNS.items()},
-        }
+        values = _object_values(key, stamp, canonical, rendered)
         try:
             return await self._put(key, stamp, values, expected)
         except IntegrityError:
@@ -385,16 +397,7 @@ class SqlStore:
             if expected is not None:
                 return None, PutOutcome.CONFLICT  # it was read, and is gone now
             inserted = await conn.execute(
-                sa.insert(objects)
-                .values(
-                    module=key.module,
-                    country_code=key.country_code,
-                    party_id=key.party_id,
-                    object_key=key.lookup_id,
-                    variant=key.variant,
-                    **values,
-                )
-                .returning(objects.c.pk)
+                sa.insert(objects).values(**_key_params(key), **values).returning(objects.c.pk)
             )
             return int(inserted.scalar_one()), PutOutcome.CREATED
         return None, PutOutcome.CONFLICT

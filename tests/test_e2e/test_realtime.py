@@ -12,7 +12,8 @@ from ocpi.core.errors import UnknownToken
 from ocpi.server.hooks import CommandAnswer, KeepResults
 from ocpi.server.outbound import authorize_token, send_command
 from ocpi.storage.base import Party
-from tests.test_e2e.test_sync import VERSIONS, eventually, example, registered_pair
+from tests.nodes import eventually
+from tests.test_e2e.test_sync import VERSIONS, example, registered_pair
 
 
 class RecordingCommands:

@@ -3,9 +3,8 @@ owns, pull with pagination, commands, real-time authorization, and an outage of 
 
 from __future__ import annotations
 
-import asyncio
 import copy
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from ocpi.push.pull import pull
 from ocpi.server.config import OwnParty
 from ocpi.server.credentials import register
 from ocpi.storage.base import ObjectKey, Party, TokenKind
-from tests.nodes import RunningNode, serve_node
+from tests.nodes import RunningNode, eventually, serve_node
 from tests.spec import SPEC_DIR
 
 CPO = OwnParty(RoleEnum.CPO, "BE", "BEC", name="CPO node")
@@ -32,15 +31,6 @@ def example(name: str) -> dict[str, Any]:
     document = orjson.loads((SPEC_DIR / "2.2.1" / "examples" / name).read_bytes())
     assert isinstance(document, dict)
     return document
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, attempts: int = 200) -> None:
-    """Wait (bounded) for the push worker to bring the partner up to date."""
-    for _ in range(attempts):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 @asynccontextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -37,15 +36,6 @@ def check_answer(status: int, content: bytes) -> dict[str, Any]:
     if status >= 400:
         assert 2000 <= code < 3000, document
     return document
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, attempts: int = 400) -> None:
-    """Poll (bounded: about 20 s) until `check` holds."""
-    for _ in range(attempts):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 class FakePartner:

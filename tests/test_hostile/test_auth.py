@@ -28,9 +28,9 @@ from ocpi.storage import sql
 from ocpi.storage.base import ObjectKey, PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore, hash_token, metadata
 from tests.conftest import PartnerFactory
-from tests.nodes import RunningNode, serve_node
+from tests.nodes import RunningNode, eventually, serve_node
 from tests.test_e2e.test_sync import example
-from tests.test_hostile.support import envelope_of, eventually
+from tests.test_hostile.support import envelope_of
 
 DISCOVERY = re.compile(r"/(versions|[0-9.]+|credentials)$")
 

@@ -22,9 +22,8 @@ from ocpi.server.credentials import register
 from ocpi.storage.base import ListQuery, ObjectKey, TokenKind
 from ocpi.storage.push import PushLedger
 from ocpi.storage.sql import SqlStore
-from tests.nodes import serve_app
+from tests.nodes import eventually, serve_app
 from tests.test_cli.nodes import free_port
-from tests.test_hostile.support import eventually
 
 EMSP = OwnParty(RoleEnum.EMSP, "DE", "TNM", name="eMSP node")
 PENDING = 1000

@@ -25,10 +25,10 @@ from ocpi.server.credentials import our_credentials, register
 from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore
 from tests.conftest import node_app
-from tests.nodes import serve_app, serve_node
+from tests.nodes import eventually, serve_app, serve_node
 from tests.test_cli.nodes import cli_env, free_port, ocpi_serve
 from tests.test_e2e.test_sync import example
-from tests.test_hostile.support import FakePartner, eventually
+from tests.test_hostile.support import FakePartner
 
 EMSP = OwnParty(RoleEnum.EMSP, "DE", "TNM", name="eMSP node")
 CPO = OwnParty(RoleEnum.CPO, "BE", "BEC", name="CPO node")

@@ -22,9 +22,9 @@ from ocpi.server.node import Node
 from ocpi.storage.base import Party, PartyRole
 from ocpi.storage.push import PushLedger, backoff
 from ocpi.storage.sql import SqlStore
-from tests.nodes import serve_app
+from tests.nodes import eventually, serve_app
 from tests.test_e2e.test_sync import example
-from tests.test_hostile.support import FakePartner, eventually
+from tests.test_hostile.support import FakePartner
 
 CPO = OwnParty(RoleEnum.CPO, "BE", "BEC", name="CPO node")
 OBJECTS = 40

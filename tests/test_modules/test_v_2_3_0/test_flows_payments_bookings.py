@@ -17,9 +17,8 @@ from ocpi.server.credentials import register
 from ocpi.storage.base import ObjectKey, PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore
 from tests.conftest import node_app
-from tests.nodes import serve_node
+from tests.nodes import eventually, serve_node
 from tests.spec import SPEC_DIR
-from tests.test_e2e.test_sync import eventually
 
 TERMS = {"supported_access_methods": ["OPEN"], "change_until_minutes": 30, "cancel_until_minutes": 15}
 PTP = OwnParty(RoleEnum.PTP, "NL", "PTP", name="PTP node")
