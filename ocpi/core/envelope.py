@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -29,22 +31,40 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+_second_text: tuple[int, str] = (0, "")
+
+
+def timestamp_now() -> str:
+    """The current time as an OCPI DateTime with milliseconds: every answer carries one, so the part up to
+    the second is formatted once per second."""
+    global _second_text
+    moment = time.time()
+    second = int(moment)
+    if _second_text[0] != second:
+        _second_text = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{_second_text[1]}.{int((moment - second) * 1000):03d}Z"
+
+
 def envelope_bytes(
-    data_json: bytes | None = None,
+    data_json: bytes | Sequence[bytes] | None = None,
     status_code: int = StatusCode.SUCCESS,
     status_message: str | None = None,
     timestamp: datetime | None = None,
 ) -> bytes:
-    """Encode an envelope around already-encoded `data` JSON, so stored objects are never re-encoded."""
-    parts = []
-    if data_json is not None:
-        parts.append(b'{"data":' + data_json)
-    parts.append(b'"status_code":' + str(int(status_code)).encode())
+    """Encode an envelope around already-encoded `data` JSON (or the pieces that make it when joined), so
+    stored objects are never re-encoded and are copied once, into the answer."""
+    if data_json is None:
+        parts = [b'{"status_code":']
+    elif isinstance(data_json, bytes):
+        parts = [b'{"data":', data_json, b',"status_code":']
+    else:
+        parts = [b'{"data":', *data_json, b',"status_code":']
+    parts.append(str(int(status_code)).encode())
     if status_message is not None:
-        parts.append(b'"status_message":' + orjson.dumps(status_message))
-    parts.append(b'"timestamp":"' + format_datetime(timestamp or now()).encode() + b'"}')
-    body = b",".join(parts)
-    return body if data_json is not None else b"{" + body
+        parts += (b',"status_message":', orjson.dumps(status_message))
+    stamp = timestamp_now() if timestamp is None else format_datetime(timestamp)
+    parts += (b',"timestamp":"', stamp.encode(), b'"}')
+    return b"".join(parts)
 
 
 def envelope(data: Any = None, status_code: int = StatusCode.SUCCESS, status_message: str | None = None) -> bytes:

@@ -52,7 +52,7 @@ def token_candidates(authorization: str | None) -> tuple[str, ...]:
         return (credential,)
     if decoded.endswith("\n"):
         decoded = decoded[:-1]
-    if decoded and decoded != credential and all(0x21 <= ord(c) <= 0x7E for c in decoded):
+    if decoded and decoded != credential and decoded.isascii() and decoded.isprintable() and " " not in decoded:
         return (credential, decoded)
     return (credential,)
 

@@ -106,9 +106,9 @@ def get_application(
     _mount_discovery(table, node, endpoints)
     install_openapi(app, table)
     app.state.read_lane = table.lane
+    app.add_middleware(CorrelationHeaders)
     if config.read_lane:
-        app.add_middleware(ReadLane, routes=table.lane)
-    app.add_middleware(CorrelationHeaders)  # added last: outside the read lane, so its answers carry the ids
+        app.add_middleware(ReadLane, routes=table.lane)  # added last: the lane answers before the others
     return app
 
 

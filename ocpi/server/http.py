@@ -3,11 +3,13 @@ headers, correlation and routing headers, and the errors that must never leave t
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping
+import itertools
+import os
+import random
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus
 
 import orjson
 from fastapi import Request
@@ -26,7 +28,7 @@ JSON = "application/json"
 
 
 def ocpi_response(
-    data_json: bytes | None = None,
+    data_json: bytes | Sequence[bytes] | None = None,
     *,
     http_status: int = 200,
     status_code: int = StatusCode.SUCCESS,
@@ -98,20 +100,44 @@ def parse_query_datetime(name: str, value: str | None) -> datetime | None:
     return parsed
 
 
-def link_header(request: Request, base_url: str | None, offset: int, limit: int, after: int | None = None) -> str:
-    """`<url>; rel="next"` keeping every original query parameter, with the next offset (and, for our own
-    keyset pagination, the position the page ended at)."""
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit", "after")]
-    params += [("offset", str(offset)), ("limit", str(limit))]
+_PAGING = frozenset({"offset", "limit", "after"})
+
+
+def link_header(root: str, path: str, query_string: bytes, offset: int, limit: int, after: int | None = None) -> str:
+    """`<url>; rel="next"` keeping every other query parameter as the client wrote it, with the next offset
+    (and, for our own keyset pagination, the position the page ended at)."""
+    kept = [
+        part
+        for part in query_string.decode("latin-1").split("&")
+        if part and unquote_plus(part.partition("=")[0]) not in _PAGING
+    ]
+    kept += (f"offset={offset}", f"limit={limit}")
     if after is not None:
-        params.append(("after", str(after)))
-    url = absolute_url(request, base_url, request.url.path)
-    return f'<{url}?{urlencode(params)}>; rel="next"'
+        kept.append(f"after={after}")
+    return f'<{root}{path}?{"&".join(kept)}>; rel="next"'
+
+
+_roots: dict[tuple[Any, ...], str] = {}
+
+
+def request_root(request: Request, base_url: str | None) -> str:
+    """Our URL without a trailing slash: `base_url` when configured, else the one the request was sent to (as
+    Starlette reads it from the Host header, once per distinct host)."""
+    if base_url:
+        return base_url.rstrip("/")
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    key = (scope.get("scheme"), host, scope.get("server"), scope.get("root_path"), scope.get("app_root_path"))
+    root = _roots.get(key)
+    if root is None:
+        if len(_roots) >= 256:
+            _roots.clear()
+        root = _roots[key] = str(request.base_url).rstrip("/")
+    return root
 
 
 def absolute_url(request: Request, base_url: str | None, path: str) -> str:
-    root = base_url.rstrip("/") if base_url else str(request.base_url).rstrip("/")
-    return root + path
+    return request_root(request, base_url) + path
 
 
 def error_response(error: OcpiError) -> Response:
@@ -148,6 +174,38 @@ async def unexpected_error_handler(_request: Request, _error: Exception) -> Resp
     return Response(envelope(None, StatusCode.SERVER_ERROR, "internal error"), status_code=500, media_type=JSON)
 
 
+def _new_id_prefix() -> None:
+    global _id_prefix
+    digits = f"{random.getrandbits(80):020x}"
+    _id_prefix = f"{digits[:8]}-{digits[8:12]}-4{digits[12:15]}-{'89ab'[int(digits[15], 16) & 3]}{digits[16:19]}-"
+
+
+_id_prefix = ""
+_new_id_prefix()
+os.register_at_fork(after_in_child=_new_id_prefix)
+_id_counter = itertools.count(random.getrandbits(40))
+
+
+def new_request_id() -> bytes:
+    """A version 4 UUID unique to this request: a random prefix drawn once per process, then a counter. Ids
+    identify, they do not protect, so they need not be unpredictable."""
+    return f"{_id_prefix}{next(_id_counter) & 0xFFFFFFFFFFFF:012x}".encode()
+
+
+def correlation_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """`X-Request-ID` and `X-Correlation-ID` of the answer: the request's own (2.2.1+), or new ones."""
+    request_id = correlation_id = None
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            request_id = value
+        elif name == b"x-correlation-id":
+            correlation_id = value
+    return [
+        (b"x-request-id", request_id or new_request_id()),
+        (b"x-correlation-id", correlation_id or new_request_id()),
+    ]
+
+
 class CorrelationHeaders:
     """Echo `X-Request-ID` and `X-Correlation-ID` (2.2.1+), generating them when the request has none."""
 
@@ -158,21 +216,11 @@ class CorrelationHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = correlation_id = None
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                request_id = value
-            elif name == b"x-correlation-id":
-                correlation_id = value
-        request_id = request_id or str(uuid.uuid4()).encode()
-        correlation_id = correlation_id or str(uuid.uuid4()).encode()
+        ids = correlation_headers(scope)
 
         async def send_with_ids(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id))
-                headers.append((b"x-correlation-id", correlation_id))
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", ()), *ids]
             await send(message)
 
         await self.app(scope, receive, send_with_ids)

@@ -16,11 +16,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ocpi.server.http import correlation_headers
 
 log = logging.getLogger("ocpi.server")
 
@@ -80,7 +83,7 @@ class LaneRoutes:
     async def answer(self, route: LaneRoute, values: list[str], request: Request) -> Response | None:
         """The handler's successful answer, or None for the app to answer."""
         arguments: dict[str, Any] = dict(zip(route.path_params, values, strict=True))
-        query = request.query_params
+        query = dict(parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
         try:
             for name, adapter in route.query.items():
                 raw = query.get(name)
@@ -96,7 +99,8 @@ class LaneRoutes:
 
 
 class ReadLane:
-    """ASGI middleware: the GETs `routes` match are answered here when they succeed; all else goes to `app`."""
+    """ASGI middleware: the GETs `routes` match are answered here when they succeed; all else goes to `app`.
+    Placed outside the app's other middleware, it adds the correlation headers to its answers itself."""
 
     def __init__(self, app: ASGIApp, routes: LaneRoutes):
         self.app = app
@@ -108,6 +112,7 @@ class ReadLane:
             if found is not None:
                 response = await self.routes.answer(*found, Request(scope, receive))
                 if response is not None:
+                    response.raw_headers += correlation_headers(scope)
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)

@@ -30,7 +30,14 @@ from ocpi.core.interfaces import (
 )
 from ocpi.core.status import StatusCode
 from ocpi.core.validation import parse
-from ocpi.server.http import link_header, ocpi_data, ocpi_response, parse_query_datetime, read_json
+from ocpi.server.http import (
+    link_header,
+    ocpi_data,
+    ocpi_response,
+    parse_query_datetime,
+    read_json,
+    request_root,
+)
 from ocpi.server.routing import Binding, RouteTable, check_owner
 from ocpi.storage.base import ListQuery, ObjectKey, Party, PutOutcome
 
@@ -104,11 +111,16 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
         headers = b.response_headers(request)
         headers["X-Total-Count"] = str(page.total)
         headers["X-Limit"] = str(size)
-        if offset + len(page.items) < page.total and page.items:
+        if page.items and offset + len(page.items) < page.total:
             headers["Link"] = link_header(
-                request, config.base_url, offset + len(page.items), size, after=page.last_position
+                request_root(request, config.base_url),
+                base,
+                request.scope["query_string"],
+                offset + len(page.items),
+                size,
+                after=page.last_position,
             )
-        return ocpi_response(b"[" + b",".join(page.items) + b"]", headers=headers)
+        return ocpi_response((b"[", b",".join(page.items), b"]"), headers=headers)
 
     table.add(
         base,

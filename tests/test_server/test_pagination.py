@@ -10,11 +10,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from ocpi import get_application
 from ocpi.core.enums import RoleEnum
 from ocpi.modules.sessions.interfaces import SESSION
 from ocpi.modules.tariffs.interfaces import TARIFF
 from ocpi.storage.sql import SqlStore
-from tests.conftest import Partner, PartnerFactory, node_app
+from tests.conftest import NODE_PARTIES, Partner, PartnerFactory, node_app
 from tests.test_server import samples
 from tests.test_server.samples import stamp
 from tests.test_server.support import envelope, refused, seed, url
@@ -128,3 +129,34 @@ async def test_bad_paging_parameters_are_2001(client: httpx.AsyncClient, partner
     tariffs = url(RoleEnum.CPO, "2.2.1", "tariffs")
     for params in ({"limit": 0}, {"offset": -1}, {"limit": "many"}, {"date_to": "soon"}):
         refused(await client.get(tariffs, params=params, headers=partner.headers()), 200, 2001)
+
+
+async def test_the_link_keeps_other_parameters_as_written_and_replaces_the_paging_ones(
+    client: httpx.AsyncClient, partner: Partner
+) -> None:
+    await seed_tariffs(client, 5)
+    since = "2019-01-01T00:00:00%2B00:00"  # percent-encoded by the client: kept so
+    query = f"date_from={since}&off%73et=0&limit=2&after=0&extra=a+b"  # `off%73et` is `offset`, spelled oddly
+    first = await client.get(url(RoleEnum.CPO, "2.2.1", "tariffs") + "?" + query, headers=partner.headers())
+    match = LINK.match(first.headers["Link"])
+    assert match, first.headers
+    path, _, link_query = match["target"].partition("?")
+    assert path == url(RoleEnum.CPO, "2.2.1", "tariffs")
+    parts = link_query.split("&")
+    assert parts[:2] == [f"date_from={since}", "extra=a+b"]
+    assert parts[2:4] == ["offset=2", "limit=2"] and parts[4].startswith("after=") and len(parts) == 5
+
+
+@pytest.mark.parametrize("read_lane", [True, False])
+async def test_the_link_names_the_host_each_request_was_sent_to(
+    store: SqlStore, partner: Partner, read_lane: bool
+) -> None:
+    app = get_application(parties=NODE_PARTIES, store=store, read_lane=read_lane)  # no base_url
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        http.app = app  # type: ignore[attr-defined]
+        await seed_tariffs(http, 3)
+        for host in ("one.example", "two.example:8443", "one.example"):
+            listed = await http.get(
+                url(RoleEnum.CPO, "2.2.1", "tariffs"), params={"limit": 1}, headers={**partner.headers(), "Host": host}
+            )
+            assert listed.headers["Link"].startswith(f"<http://{host}/ocpi/cpo/2.2.1/tariffs?"), listed.headers

@@ -3,6 +3,7 @@ pick, answer exactly what the app answers, and leave every request it cannot ans
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -114,3 +115,12 @@ async def test_the_lane_answers_only_what_succeeds(store: SqlStore, partner: Par
         refused(await http.get(locations + "/L2", headers=partner.headers()), 404, 2003)
         refused(await http.get(locations, headers={"Authorization": "Token not-a-token"}), 401, 2000)
         assert envelope(await http.get(locations + "/L1", headers=partner.headers()))["data"]["id"] == "L1"
+
+
+async def test_the_lane_generates_correlation_ids_the_request_has_none_of(store: SqlStore, partner: Partner) -> None:
+    app = node_app(store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        answers = [await http.get(url(RoleEnum.CPO, "2.2.1", "locations"), headers=partner.headers()) for _ in range(3)]
+    assert {answer.status_code for answer in answers} == {200}
+    ids = [answer.headers[name] for answer in answers for name in ("x-request-id", "x-correlation-id")]
+    assert len(set(ids)) == 6 and all(uuid.UUID(i).version == 4 for i in ids), ids
