@@ -34,6 +34,7 @@ from ocpi.storage.base import (
     StoredObject,
     TokenKind,
 )
+from ocpi.storage.postgres_reader import PostgresReader
 from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
 
 log = logging.getLogger("ocpi.storage")
@@ -213,6 +214,7 @@ class SqlStore:
         self._credential_lookups: dict[str, tuple[int, asyncio.Future[Credential | None]]] = {}
         self._credentials_generation = 0
         self._reader: SqliteReader | None = None
+        self._postgres_reader: PostgresReader | None = None
         # One queue of writers per event loop (a lock belongs to its loop; tests share stores across loops).
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
         self._counts: dict[tuple[str, str, tuple[tuple[str, str], ...] | None], tuple[int, int]] = {}
@@ -247,8 +249,10 @@ class SqlStore:
         database = engine.url.database
         if engine.dialect.name == "sqlite" and database and database != ":memory:" and "mode=memory" not in database:
             store._reader = SqliteReader(database)
-        elif engine.dialect.name == "postgresql" and listen:
-            await store._listen()
+        elif engine.dialect.name == "postgresql":
+            store._postgres_reader = PostgresReader(engine)
+            if listen:
+                await store._listen()
         return store
 
     async def _listen(self) -> None:
@@ -319,17 +323,25 @@ class SqlStore:
             found = self._reader.get(key)
             if found is None:
                 return None
-            pk, country_code, party_id, object_id, variant, last_updated, canonical, *rendered = found
-            return StoredObject(
-                key=ObjectKey(key.module, country_code, party_id, object_id, variant),
-                last_updated=_aware(last_updated),
-                canonical=canonical,
-                rendered=dict(zip(VERSIONS, rendered, strict=True)),
-                pk=pk,
-            )
+            return self._found(key, found)
+        if self._postgres_reader is not None:
+            found = await self._postgres_reader.get(key)
+            return None if found is None else self._found(key, found)
         async with self._reading.connect() as conn:
             row = (await conn.execute(_GET_OBJECT, _key_params(key))).first()
         return None if row is None else self._stored(key, row)
+
+    @staticmethod
+    def _found(key: ObjectKey, row: tuple[Any, ...]) -> StoredObject:
+        """A direct reader's row (`direct_sql.OBJECT_COLUMNS`) as the object."""
+        pk, country_code, party_id, object_id, variant, last_updated, canonical, *rendered = row
+        return StoredObject(
+            key=ObjectKey(key.module, country_code, party_id, object_id, variant),
+            last_updated=_aware(last_updated),
+            canonical=canonical,
+            rendered=dict(zip(VERSIONS, rendered, strict=True)),
+            pk=pk,
+        )
 
     @staticmethod
     def _stored(key: ObjectKey, row: Any) -> StoredObject:
@@ -421,15 +433,29 @@ class SqlStore:
             and (query.after is not None or query.offset <= OFFSET_ROWS)
         ):
             return await self._read_page(reader, query)
-        column = objects.c[_RENDER_COLUMNS[query.version]]
-        where = self._listing(query)
-        page = sa.select(objects.c.pk, column).order_by(objects.c.pk).limit(query.limit)
-        if query.after is not None:  # keyset: where the previous page ended, whatever its offset
-            page = page.where(where, objects.c.pk > query.after)
+        rows: Sequence[Any]
+        if self._postgres_reader is not None:
+            rows = await self._postgres_reader.page(
+                query.module,
+                _RENDER_COLUMNS[query.version],
+                _VERSION_BITS[query.version],
+                query.owners,
+                query.limit,
+                query.offset,
+                query.after,
+                None if query.date_from is None else _naive_utc(query.date_from),
+                None if query.date_to is None else _naive_utc(query.date_to),
+            )
         else:
-            page = page.where(where).offset(query.offset)
-        async with self._reading.connect() as conn:
-            rows = (await conn.execute(page)).all()
+            column = objects.c[_RENDER_COLUMNS[query.version]]
+            where = self._listing(query)
+            page = sa.select(objects.c.pk, column).order_by(objects.c.pk).limit(query.limit)
+            if query.after is not None:  # keyset: where the previous page ended, whatever its offset
+                page = page.where(where, objects.c.pk > query.after)
+            else:
+                page = page.where(where).offset(query.offset)
+            async with self._reading.connect() as conn:
+                rows = (await conn.execute(page)).all()
         total = await self._total(query)
         return Page(items=[row[1] for row in rows], total=total, last_position=rows[-1][0] if rows else None)
 

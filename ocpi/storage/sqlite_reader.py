@@ -16,19 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from ocpi.storage.base import ObjectKey
+from ocpi.storage.direct_sql import get_statement, page_statement
 
 PAGE_ROWS = 200
 """Pages up to this many rows are read in place (a page of 1,000 full locations copies ~1.5 MB: a thread's job)."""
 OFFSET_ROWS = 1000
 """Offsets up to this many rows are stepped over in place (about 0.15 ms per 1,000 index entries)."""
-
-_OBJECT_COLUMNS = (
-    "pk, country_code, party_id, object_id, variant, last_updated, canonical, json_2_1_1, json_2_2_1, json_2_3_0"
-)
-_GET = (
-    f"SELECT {_OBJECT_COLUMNS} FROM ocpi_objects "
-    "WHERE module = ? AND country_code = ? AND party_id = ? AND object_key = ? AND variant = ?"
-)
 
 
 class SqliteReader:
@@ -54,7 +47,7 @@ class SqliteReader:
     def get(self, key: ObjectKey) -> tuple[Any, ...] | None:
         """The object's row: pk, country_code, party_id, object_id, variant, last_updated (a datetime),
         canonical, then the JSON of each version."""
-        rows = self._all(_GET, (key.module, key.country_code, key.party_id, key.lookup_id, key.variant))
+        rows = self._all(*get_statement(key))
         if not rows:
             return None
         row = rows[0]
@@ -70,21 +63,4 @@ class SqliteReader:
         offset: int,
         after: int | None,
     ) -> list[tuple[int, bytes]]:
-        where, params = _listing(module, bit, owners)
-        if after is not None:
-            sql = f"SELECT pk, {column} FROM ocpi_objects WHERE {where} AND pk > ? ORDER BY pk LIMIT ?"
-            return self._all(sql, (*params, after, limit))
-        sql = f"SELECT pk, {column} FROM ocpi_objects WHERE {where} ORDER BY pk LIMIT ? OFFSET ?"
-        return self._all(sql, (*params, limit, offset))
-
-
-def _listing(module: str, bit: int, owners: Sequence[tuple[str, str]] | None) -> tuple[str, list[Any]]:
-    where = "module = ? AND (versions & ?) = ?"
-    params: list[Any] = [module, bit, bit]
-    if owners is not None:
-        if not owners:
-            return where + " AND 0", params
-        where += " AND (" + " OR ".join("(country_code = ? AND party_id = ?)" for _ in owners) + ")"
-        for country_code, party_id in owners:
-            params += [country_code.upper(), party_id.upper()]
-    return where, params
+        return self._all(*page_statement(column, module, bit, owners, limit, offset, after))

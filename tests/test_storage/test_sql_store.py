@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,6 +16,7 @@ from alembic.script import ScriptDirectory
 from ocpi.storage.base import ListQuery, ObjectKey, PartyRole, PutOutcome, TokenKind
 from ocpi.storage.migrations import alembic_config
 from ocpi.storage.sql import SqlStore, metadata
+from tests.conftest import POSTGRES_URL, open_clean_store
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -357,3 +359,59 @@ async def test_opening_an_existing_database_again_is_idempotent(store: SqlStore)
         assert await again.find_credential(token) is not None
     finally:
         await again.close()
+
+
+async def test_direct_reads_agree_with_the_engine(store: SqlStore) -> None:
+    """`SqlStore.open` reads objects and pages on the driver's own connection (SQLite in place, asyncpg from
+    the pool); a store built on the bare engine reads through SQLAlchemy: both must find the same."""
+    for n in range(40):
+        await put(store, key(f"L{n:03}", ("NL", "CPO") if n % 3 else ("BE", "BEC")), n, in_211=n % 5 != 0)
+    engine_only = SqlStore(store.engine)
+    for object_id in ("L001", "l001", "L003", "NOPE"):
+        for owner in (("NL", "CPO"), ("BE", "BEC")):
+            assert await store.get(key(object_id, owner)) == await engine_only.get(key(object_id, owner))
+    for version in ("2.1.1", "2.3.0"):
+        for owners in (None, [("NL", "CPO")], [("be", "bec"), ("NL", "CPO")], []):
+            for shape in (
+                {"limit": 7},
+                {"limit": 7, "offset": 30},
+                {"limit": 5, "after": 12},
+                {"date_from": at(10), "date_to": at(25), "limit": 50},
+            ):
+                query = ListQuery("locations", version, owners, **shape)  # type: ignore[arg-type]
+                assert await store.page(query) == await engine_only.page(query), (version, owners, shape)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="OCPI_TEST_POSTGRES_URL is not set")
+async def test_a_postgres_restart_costs_one_failed_read() -> None:
+    """A read on a connection the server dropped fails; the pool's other connections, dropped with it, are
+    not tried in turn: the next read opens a new one."""
+    assert POSTGRES_URL
+    store = await open_clean_store(POSTGRES_URL)
+    try:
+        await _read_through_a_restart(store)
+    finally:
+        await store.close()
+
+
+async def _read_through_a_restart(store: SqlStore) -> None:
+    await put(store, key("L1"), 0)
+    held = [await store.engine.connect() for _ in range(3)]  # several pooled connections, all dropped below
+    for conn in held:
+        await conn.close()
+    async with store.engine.connect() as conn:
+        await conn.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    failures = 0
+    for _ in range(3):
+        try:
+            found = await store.get(key("L1"))
+        except Exception:
+            failures += 1
+            continue
+        assert found is not None
+    assert failures <= 1

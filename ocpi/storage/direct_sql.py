@@ -1,0 +1,64 @@
+"""The SQL of the hot reads (one object by key, a page of a list), written once for the readers that run it
+on the driver's own connection: `SqliteReader` (`?` placeholders) and `PostgresReader` (`$n`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ocpi.storage.base import ObjectKey
+
+OBJECT_COLUMNS = (
+    "pk, country_code, party_id, object_id, variant, last_updated, canonical, json_2_1_1, json_2_2_1, json_2_3_0"
+)
+"""The columns of `get_statement`, in the order of a `StoredObject`'s parts."""
+
+
+def get_statement(key: ObjectKey) -> tuple[str, tuple[Any, ...]]:
+    return (
+        f"SELECT {OBJECT_COLUMNS} FROM ocpi_objects "
+        "WHERE module = ? AND country_code = ? AND party_id = ? AND object_key = ? AND variant = ?",
+        (key.module, key.country_code, key.party_id, key.lookup_id, key.variant),
+    )
+
+
+def page_statement(
+    column: str,
+    module: str,
+    bit: int,
+    owners: Sequence[tuple[str, str]] | None,
+    limit: int,
+    offset: int,
+    after: int | None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+) -> tuple[str, tuple[Any, ...]]:
+    """`pk, <column>` of a page in creation order: after position `after`, else past `offset` objects. The
+    dates are naive UTC, as stored."""
+    where = "module = ? AND (versions & ?) = ?"
+    params: list[Any] = [module, bit, bit]
+    if owners is not None:
+        if owners:
+            where += " AND (" + " OR ".join("(country_code = ? AND party_id = ?)" for _ in owners) + ")"
+            for country_code, party_id in owners:
+                params += [country_code.upper(), party_id.upper()]
+        else:
+            where += " AND 1 = 0"
+    if date_from is not None:
+        where += " AND last_updated >= ?"
+        params.append(date_from)
+    if date_to is not None:
+        where += " AND last_updated < ?"
+        params.append(date_to)
+    select = f"SELECT pk, {column} FROM ocpi_objects WHERE {where}"
+    if after is not None:
+        return f"{select} AND pk > ? ORDER BY pk LIMIT ?", (*params, after, limit)
+    return f"{select} ORDER BY pk LIMIT ? OFFSET ?", (*params, limit, offset)
+
+
+def numbered(sql: str) -> str:
+    """`?` placeholders as PostgreSQL's `$1`, `$2`, ... (the statements above hold no other `?`)."""
+    count = iter(range(1, sql.count("?") + 1))
+    return re.sub(r"\?", lambda _: f"${next(count)}", sql)
