@@ -4,11 +4,10 @@ on the driver's own connection: `SqliteReader` (`?` placeholders) and `PostgresR
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from ocpi.storage.base import ObjectKey
+from ocpi.storage.base import ListQuery, ObjectKey
 
 OBJECT_COLUMNS = (
     "pk, country_code, party_id, object_id, variant, last_updated, canonical, json_2_1_1, json_2_2_1, json_2_3_0"
@@ -24,38 +23,35 @@ def get_statement(key: ObjectKey) -> tuple[str, tuple[Any, ...]]:
     )
 
 
-def page_statement(
-    column: str,
-    module: str,
-    bit: int,
-    owners: Sequence[tuple[str, str]] | None,
-    limit: int,
-    offset: int,
-    after: int | None,
-    date_from: datetime | None = None,
-    date_to: datetime | None = None,
-) -> tuple[str, tuple[Any, ...]]:
-    """`pk, <column>` of a page in creation order: after position `after`, else past `offset` objects. The
-    dates are naive UTC, as stored."""
+def page_statement(query: ListQuery, column: str, bit: int) -> tuple[str, tuple[Any, ...]]:
+    """`pk, <column>` of the page `query` asks for, in creation order: after position `after`, else past
+    `offset` objects; `bit` is the query's version's in the `versions` column."""
     where = "module = ? AND (versions & ?) = ?"
-    params: list[Any] = [module, bit, bit]
-    if owners is not None:
-        if owners:
-            where += " AND (" + " OR ".join("(country_code = ? AND party_id = ?)" for _ in owners) + ")"
-            for country_code, party_id in owners:
+    params: list[Any] = [query.module, bit, bit]
+    if query.owners is not None:
+        if query.owners:
+            where += " AND (" + " OR ".join("(country_code = ? AND party_id = ?)" for _ in query.owners) + ")"
+            for country_code, party_id in query.owners:
                 params += [country_code.upper(), party_id.upper()]
         else:
             where += " AND 1 = 0"
-    if date_from is not None:
+    if query.date_from is not None:
         where += " AND last_updated >= ?"
-        params.append(date_from)
-    if date_to is not None:
+        params.append(naive_utc(query.date_from))
+    if query.date_to is not None:
         where += " AND last_updated < ?"
-        params.append(date_to)
+        params.append(naive_utc(query.date_to))
     select = f"SELECT pk, {column} FROM ocpi_objects WHERE {where}"
-    if after is not None:
-        return f"{select} AND pk > ? ORDER BY pk LIMIT ?", (*params, after, limit)
-    return f"{select} ORDER BY pk LIMIT ? OFFSET ?", (*params, limit, offset)
+    if query.after is not None:
+        return f"{select} AND pk > ? ORDER BY pk LIMIT ?", (*params, query.after, query.limit)
+    return f"{select} ORDER BY pk LIMIT ? OFFSET ?", (*params, query.limit, query.offset)
+
+
+def naive_utc(value: datetime) -> datetime:
+    """As the tables keep time: UTC without a zone."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def numbered(sql: str) -> str:

@@ -34,6 +34,7 @@ from ocpi.storage.base import (
     StoredObject,
     TokenKind,
 )
+from ocpi.storage.direct_sql import naive_utc as _naive_utc
 from ocpi.storage.postgres_reader import PostgresReader
 from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
 
@@ -176,12 +177,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _naive_utc(value: datetime) -> datetime:
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
@@ -203,7 +198,10 @@ def async_url(url: str) -> str:
 class SqlStore:
     """`Store` on SQLAlchemy Core. Use `await SqlStore.open(url)`."""
 
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, *, direct_reads: bool = True):
+        """`direct_reads`: on PostgreSQL, read objects and pages on asyncpg's own connection (`PostgresReader`)
+        rather than through SQLAlchemy's execution, at a quarter of the CPU; SQLite's in-place reader comes
+        with `open`, which knows the file."""
         self.engine = engine
         # PostgreSQL reads need no transaction: without one, a lookup is one round trip instead of BEGIN, the
         # query and ROLLBACK (same pool). SQLite's driver begins no transaction for a SELECT anyway.
@@ -214,7 +212,7 @@ class SqlStore:
         self._credential_lookups: dict[str, tuple[int, asyncio.Future[Credential | None]]] = {}
         self._credentials_generation = 0
         self._reader: SqliteReader | None = None
-        self._postgres_reader: PostgresReader | None = None
+        self._postgres_reader = PostgresReader(engine) if direct_reads and engine.dialect.name == "postgresql" else None
         # One queue of writers per event loop (a lock belongs to its loop; tests share stores across loops).
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
         self._counts: dict[tuple[str, str, tuple[tuple[str, str], ...] | None], tuple[int, int]] = {}
@@ -249,10 +247,8 @@ class SqlStore:
         database = engine.url.database
         if engine.dialect.name == "sqlite" and database and database != ":memory:" and "mode=memory" not in database:
             store._reader = SqliteReader(database)
-        elif engine.dialect.name == "postgresql":
-            store._postgres_reader = PostgresReader(engine)
-            if listen:
-                await store._listen()
+        elif engine.dialect.name == "postgresql" and listen:
+            await store._listen()
         return store
 
     async def _listen(self) -> None:
@@ -424,46 +420,27 @@ class SqlStore:
         return deleted
 
     async def page(self, query: ListQuery) -> Page:
-        reader = self._reader
+        column, bit = _RENDER_COLUMNS[query.version], _VERSION_BITS[query.version]
+        rows: Sequence[Any]
         if (
-            reader is not None
+            self._reader is not None
             and query.date_from is None
             and query.date_to is None
             and query.limit <= PAGE_ROWS
             and (query.after is not None or query.offset <= OFFSET_ROWS)
         ):
-            return await self._read_page(reader, query)
-        rows: Sequence[Any]
-        if self._postgres_reader is not None:
-            rows = await self._postgres_reader.page(
-                query.module,
-                _RENDER_COLUMNS[query.version],
-                _VERSION_BITS[query.version],
-                query.owners,
-                query.limit,
-                query.offset,
-                query.after,
-                None if query.date_from is None else _naive_utc(query.date_from),
-                None if query.date_to is None else _naive_utc(query.date_to),
-            )
+            rows = self._reader.page(query, column, bit)
+        elif self._postgres_reader is not None:
+            rows = await self._postgres_reader.page(query, column, bit)
         else:
-            column = objects.c[_RENDER_COLUMNS[query.version]]
             where = self._listing(query)
-            page = sa.select(objects.c.pk, column).order_by(objects.c.pk).limit(query.limit)
+            page = sa.select(objects.c.pk, objects.c[column]).order_by(objects.c.pk).limit(query.limit)
             if query.after is not None:  # keyset: where the previous page ended, whatever its offset
                 page = page.where(where, objects.c.pk > query.after)
             else:
                 page = page.where(where).offset(query.offset)
             async with self._reading.connect() as conn:
                 rows = (await conn.execute(page)).all()
-        total = await self._total(query)
-        return Page(items=[row[1] for row in rows], total=total, last_position=rows[-1][0] if rows else None)
-
-    async def _read_page(self, reader: SqliteReader, query: ListQuery) -> Page:
-        bit = _VERSION_BITS[query.version]
-        rows = reader.page(
-            query.module, _RENDER_COLUMNS[query.version], bit, query.owners, query.limit, query.offset, query.after
-        )
         total = await self._total(query)
         return Page(items=[row[1] for row in rows], total=total, last_position=rows[-1][0] if rows else None)
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ocpi.storage.base import ObjectKey
+from ocpi.storage.base import ListQuery, ObjectKey
 from ocpi.storage.direct_sql import get_statement, page_statement
 
 PAGE_ROWS = 200
@@ -53,14 +53,9 @@ class SqliteReader:
         row = rows[0]
         return (*row[:5], datetime.fromisoformat(row[5]), *row[6:])
 
-    def page(
-        self,
-        module: str,
-        column: str,
-        bit: int,
-        owners: Sequence[tuple[str, str]] | None,
-        limit: int,
-        offset: int,
-        after: int | None,
-    ) -> list[tuple[int, bytes]]:
-        return self._all(*page_statement(column, module, bit, owners, limit, offset, after))
+    def page(self, query: ListQuery, column: str, bit: int) -> list[tuple[int, bytes]]:
+        """The page's positions and JSON in `column`; without date filters (SQLite keeps times as text, which
+        only the engine's own statements compare rightly)."""
+        if query.date_from is not None or query.date_to is not None:
+            raise ValueError("the in-place reader takes no date filters")
+        return self._all(*page_statement(query, column, bit))

@@ -362,11 +362,11 @@ async def test_opening_an_existing_database_again_is_idempotent(store: SqlStore)
 
 
 async def test_direct_reads_agree_with_the_engine(store: SqlStore) -> None:
-    """`SqlStore.open` reads objects and pages on the driver's own connection (SQLite in place, asyncpg from
-    the pool); a store built on the bare engine reads through SQLAlchemy: both must find the same."""
+    """Objects and pages are read on the driver's own connection (SQLite in place, asyncpg from the pool);
+    without direct reads, through SQLAlchemy: both must find the same."""
     for n in range(40):
         await put(store, key(f"L{n:03}", ("NL", "CPO") if n % 3 else ("BE", "BEC")), n, in_211=n % 5 != 0)
-    engine_only = SqlStore(store.engine)
+    engine_only = SqlStore(store.engine, direct_reads=False)
     for object_id in ("L001", "l001", "L003", "NOPE"):
         for owner in (("NL", "CPO"), ("BE", "BEC")):
             assert await store.get(key(object_id, owner)) == await engine_only.get(key(object_id, owner))
