@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -78,6 +79,7 @@ class _Dropped:
 _DROPPED = _Dropped()
 
 
+@cache
 def _values(enum: type[Enum]) -> frozenset[str]:
     return frozenset(str(member.value) for member in enum)
 
