@@ -343,6 +343,7 @@ async def prepare(settings: Settings, workdir: Path) -> Databases:
         await seed.seed_locations([databases.big], seed.OUR_CPO, count, settings.big_locations)
     for url in [*databases.get, *databases.ingest, databases.big]:
         await seed.register_partner(url)
+    await seed.settle([*databases.get, *databases.ingest])
     log(f"seeded in {time.perf_counter() - started:.0f} s")
     return databases
 

@@ -7,6 +7,7 @@ real database in one transaction per chunk instead of one per object.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -126,6 +127,24 @@ async def analyze(store: SqlStore) -> None:
     if store.engine.dialect.name == "postgresql":
         async with store.engine.begin() as conn:
             await conn.execute(sa.text("ANALYZE"))
+
+
+async def settle(urls: Sequence[str]) -> None:
+    """Write out what seeding left in memory before anything is timed: PostgreSQL's dirty buffers (a
+    CHECKPOINT, when the role may) and the kernel's dirty pages (seeding writes hundreds of MB, which the
+    kernel would otherwise flush during the first measurements)."""
+    for url in urls:
+        if not url.startswith("postgresql"):
+            continue
+        store = await SqlStore.open(url, create=False, listen=False)
+        try:
+            async with store.engine.connect() as conn:
+                await conn.execute(sa.text("CHECKPOINT"))
+        except sa.exc.DBAPIError:
+            pass  # not a superuser or pg_checkpoint member: the kernel's flush below still helps
+        finally:
+            await store.close()
+    os.sync()
 
 
 async def register_partner(url: str) -> str:
