@@ -160,3 +160,18 @@ async def test_the_link_names_the_host_each_request_was_sent_to(
                 url(RoleEnum.CPO, "2.2.1", "tariffs"), params={"limit": 1}, headers={**partner.headers(), "Host": host}
             )
             assert listed.headers["Link"].startswith(f"<http://{host}/ocpi/cpo/2.2.1/tariffs?"), listed.headers
+
+
+async def test_behind_a_root_path_the_link_names_it_once(store: SqlStore, partner: Partner) -> None:
+    """Mounted under a root path (a proxy's prefix), the Link is the root URL, root path included, then the
+    list's own path: as the version details build every URL."""
+    app = get_application(parties=NODE_PARTIES, store=store)  # no base_url: the request's root
+    transport = httpx.ASGITransport(app=app, root_path="/api")
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        http.app = app  # type: ignore[attr-defined]
+        await seed_tariffs(http, 3)
+        listed = await http.get(
+            "/api" + url(RoleEnum.CPO, "2.2.1", "tariffs"), params={"limit": 1}, headers=partner.headers()
+        )
+        assert envelope(listed)["data"], listed.text
+        assert listed.headers["Link"].startswith("<http://testserver/api/ocpi/cpo/2.2.1/tariffs?"), listed.headers
