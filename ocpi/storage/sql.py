@@ -172,6 +172,15 @@ CREDENTIAL_CACHE_SECONDS = 1.0
 _CREDENTIAL_CACHE_SIZE = 10_000
 
 
+def new_token() -> str:
+    """A random token: 256 bits, URL-safe. Never one that starts with `-`: tokens are pasted into command lines
+    (`ocpi register URL TOKEN_A`), where it would read as an option (one in 64 did)."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
+
+
 def hash_token(token: str) -> str:
     """Tokens are kept only as SHA-256: they are random, so a fast unsalted hash is enough."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -561,7 +570,7 @@ class SqlStore:
     ) -> str:
         """Create a credentials token and keep only its hash. Returns the token, to be handed out once."""
         self._forget_credentials()
-        token = token or secrets.token_urlsafe(32)
+        token = token or new_token()
         async with self.transaction() as conn:
             await conn.execute(
                 sa.insert(credential_tokens).values(

@@ -202,6 +202,14 @@ async def all_text(store: SqlStore) -> str:
     return "\n".join(parts)
 
 
+async def test_issued_tokens_never_start_with_a_dash(store: SqlStore, monkeypatch: Any) -> None:
+    """A token starting with `-` reads as an option where it is pasted (`ocpi register URL TOKEN_A`): CI
+    once drew one and the README's quickstart failed."""
+    drawn = iter(["-cFirstDrawStartsWithADash", "second-draw-is-fine"])
+    monkeypatch.setattr("ocpi.storage.sql.secrets.token_urlsafe", lambda _size: next(drawn))
+    assert await store.issue_token(TokenKind.A) == "second-draw-is-fine"
+
+
 async def test_credential_tokens_are_kept_hashed(store: SqlStore) -> None:
     party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
     token_c = await store.issue_token(TokenKind.C, party.pk)
