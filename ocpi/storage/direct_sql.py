@@ -9,10 +9,20 @@ from typing import Any
 
 from ocpi.storage.base import ListQuery, ObjectKey
 
-OBJECT_COLUMNS = (
-    "pk, country_code, party_id, object_id, variant, last_updated, canonical, json_2_1_1, json_2_2_1, json_2_3_0"
+OBJECT_COLUMN_NAMES = (
+    "pk",
+    "country_code",
+    "party_id",
+    "object_id",
+    "variant",
+    "last_updated",
+    "canonical",
+    "json_2_1_1",
+    "json_2_2_1",
+    "json_2_3_0",
 )
-"""The columns of `get_statement`, in the order of a `StoredObject`'s parts."""
+"""The columns an object is read with, in the order of a `StoredObject`'s parts."""
+OBJECT_COLUMNS = ", ".join(OBJECT_COLUMN_NAMES)
 
 
 def get_statement(key: ObjectKey) -> tuple[str, tuple[Any, ...]]:

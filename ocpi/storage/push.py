@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi.storage.base import ObjectKey, StoredObject
+from ocpi.storage.direct_sql import OBJECT_COLUMN_NAMES
 from ocpi.storage.sql import SqlStore, _aware, _naive_utc, changes, metadata, objects, parties, utcnow
 
 push_cursors = sa.Table(
@@ -270,4 +271,5 @@ class PushLedger:
 
 
 def _stored(row: Any) -> StoredObject:
-    return SqlStore._stored(ObjectKey(row.module, row.country_code, row.party_id, row.object_id, row.variant), row)
+    key = ObjectKey(row.module, row.country_code, row.party_id, row.object_id, row.variant)
+    return SqlStore._stored(key, [getattr(row, name) for name in OBJECT_COLUMN_NAMES])

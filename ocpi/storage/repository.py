@@ -331,11 +331,7 @@ class Repository:
         """The object's JSON in every version of its module; None where it cannot be expressed. `written`: the
         context the write was converted with, whose Location (one a 2.1.1 Session embedded) wins over the
         store's."""
-        if written is not None and written.embedded.get("location") is not None:
-            location = written.embedded["location"]
-            context = ConversionContext(country_code=key.country_code, party_id=key.party_id, location=location)
-        else:
-            context = await self._context(canonical, key)
+        context = await self._context(canonical, key, None if written is None else written.embedded.get("location"))
         rendered: dict[str, bytes | None] = {}
         for version in ALL_VERSIONS:
             if version not in object_type.models:
@@ -351,10 +347,11 @@ class Repository:
                 rendered[version] = None
         return rendered
 
-    async def _context(self, canonical: BaseModel, key: ObjectKey) -> ConversionContext:
-        location = None
+    async def _context(self, canonical: BaseModel, key: ObjectKey, location: Any = None) -> ConversionContext:
+        """The owner and, for an object that refers to a Location, that Location: the one given, else the
+        store's."""
         location_id = getattr(canonical, "location_id", None)
-        if isinstance(location_id, str):
+        if location is None and isinstance(location_id, str):
             stored = await self.store.get(ObjectKey.of("locations", key.country_code, key.party_id, location_id))
             if stored is not None:
                 from ocpi.modules.locations.v_2_3_0.schemas import Location

@@ -34,6 +34,7 @@ from ocpi.storage.base import (
     StoredObject,
     TokenKind,
 )
+from ocpi.storage.direct_sql import OBJECT_COLUMN_NAMES
 from ocpi.storage.direct_sql import naive_utc as _naive_utc
 from ocpi.storage.postgres_reader import PostgresReader
 from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
@@ -117,7 +118,7 @@ credential_tokens = sa.Table(
 
 # The statements on every request's path are built once, with bound parameters: building one per call costs
 # more than the SQLite lookup it runs (measured in benchmarks/).
-_GET_OBJECT = sa.select(objects).where(
+_GET_OBJECT = sa.select(*(objects.c[name] for name in OBJECT_COLUMN_NAMES)).where(
     *(objects.c[name] == sa.bindparam(name) for name in ("module", "country_code", "party_id", "object_key", "variant"))
 )
 _FIND_CREDENTIAL = (
@@ -324,21 +325,19 @@ class SqlStore:
     async def get(self, key: ObjectKey) -> StoredObject | None:
         if not _storable(key):
             return None
+        found: Sequence[Any] | None
         if self._reader is not None:
             found = self._reader.get(key)
-            if found is None:
-                return None
-            return self._found(key, found)
-        if self._postgres_reader is not None:
+        elif self._postgres_reader is not None:
             found = await self._postgres_reader.get(key)
-            return None if found is None else self._found(key, found)
-        async with self._reading.connect() as conn:
-            row = (await conn.execute(_GET_OBJECT, _key_params(key))).first()
-        return None if row is None else self._stored(key, row)
+        else:
+            async with self._reading.connect() as conn:
+                found = (await conn.execute(_GET_OBJECT, _key_params(key))).first()
+        return None if found is None else self._stored(key, found)
 
     @staticmethod
-    def _found(key: ObjectKey, row: tuple[Any, ...]) -> StoredObject:
-        """A direct reader's row (`direct_sql.OBJECT_COLUMNS`) as the object."""
+    def _stored(key: ObjectKey, row: Sequence[Any]) -> StoredObject:
+        """A row of `direct_sql.OBJECT_COLUMN_NAMES`, from any reader, as the object."""
         pk, country_code, party_id, object_id, variant, last_updated, canonical, *rendered = row
         return StoredObject(
             key=ObjectKey(key.module, country_code, party_id, object_id, variant),
@@ -346,16 +345,6 @@ class SqlStore:
             canonical=canonical,
             rendered=dict(zip(VERSIONS, rendered, strict=True)),
             pk=pk,
-        )
-
-    @staticmethod
-    def _stored(key: ObjectKey, row: Any) -> StoredObject:
-        return StoredObject(
-            key=ObjectKey(key.module, row.country_code, row.party_id, row.object_id, row.variant),
-            last_updated=_aware(row.last_updated),
-            canonical=row.canonical,
-            rendered={v: getattr(row, c) for v, c in _RENDER_COLUMNS.items()},
-            pk=row.pk,
         )
 
     async def put(

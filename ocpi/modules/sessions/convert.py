@@ -89,9 +89,10 @@ def to_canonical(obj: BaseModel, version: str, context: ConversionContext | None
         if data.get("location") is not None:
             location_id, evse, connector = location_ref_up(data["location"], log)
             note(log.at("location"), "reduced to location_id, evse_uid and connector_id")
-            embedded = _embedded_location(data["location"], context) if context is not None else None
-            if context is not None and embedded is not None:
-                context.embedded["location"] = embedded
+            if context is not None:
+                embedded = _embedded_location(data["location"], context)
+                if embedded is not None:
+                    context.embedded["location"] = embedded
             out.update(
                 location_id=location_id,
                 evse_uid=evse.get("uid", NOT_AVAILABLE),
