@@ -135,6 +135,9 @@ _FIND_CREDENTIAL = (
 )
 
 
+_KEY_COLUMNS = ("module", "country_code", "party_id", "object_key", "variant")
+
+
 def _key_params(key: ObjectKey) -> dict[str, str]:
     return {
         "module": key.module,
@@ -143,6 +146,11 @@ def _key_params(key: ObjectKey) -> dict[str, str]:
         "object_key": key.lookup_id,
         "variant": key.variant,
     }
+
+
+def _key_matches(key: ObjectKey) -> dict[str, str]:
+    """The parameters of `_KEY_MATCHES`."""
+    return {"key_" + name: value for name, value in _key_params(key).items()}
 
 
 def _object_values(
@@ -156,6 +164,19 @@ def _object_values(
         "versions": sum(bit for v, bit in _VERSION_BITS.items() if rendered.get(v) is not None),
         **{c: rendered.get(v) for v, c in _RENDER_COLUMNS.items()},
     }
+
+
+# An object write's statements, built once: building and cache-keying them per write cost more CPU than
+# SQLite's work. The key is bound by `_key_matches(key)`, the UPDATE's condition by `key_stamp` (and
+# `key_expected`); the UPDATE sets the columns its other parameters name.
+_KEY_MATCHES = sa.and_(*(objects.c[name] == sa.bindparam("key_" + name) for name in _KEY_COLUMNS))
+_UPDATE_IF_NOT_OLDER = (
+    sa.update(objects).where(_KEY_MATCHES, objects.c.last_updated <= sa.bindparam("key_stamp")).returning(objects.c.pk)
+)
+_UPDATE_IF_UNCHANGED = _UPDATE_IF_NOT_OLDER.where(objects.c.canonical == sa.bindparam("key_expected"))
+_STAMP_OF = sa.select(objects.c.last_updated).where(_KEY_MATCHES)
+_INSERT_OBJECT = sa.insert(objects).returning(objects.c.pk)
+_DELETE_OBJECT = sa.delete(objects).where(_KEY_MATCHES).returning(objects.c.pk)
 
 
 def object_row(
@@ -344,16 +365,6 @@ class SqlStore:
 
     # --- objects -------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _where_key(key: ObjectKey) -> sa.ColumnElement[bool]:
-        return sa.and_(
-            objects.c.module == key.module,
-            objects.c.country_code == key.country_code,
-            objects.c.party_id == key.party_id,
-            objects.c.object_key == key.lookup_id,
-            objects.c.variant == key.variant,
-        )
-
     async def get(self, key: ObjectKey) -> StoredObject | None:
         if not _storable(key):
             return None
@@ -398,14 +409,10 @@ class SqlStore:
             return await self._put(key, stamp, values, expected)
 
     async def _put(self, key: ObjectKey, stamp: datetime, values: dict[str, Any], expected: bytes | None) -> PutOutcome:
-        condition = sa.and_(self._where_key(key), objects.c.last_updated <= stamp)
-        if expected is not None:
-            condition = sa.and_(condition, objects.c.canonical == expected)
-
         def write(conn: sa.Connection) -> tuple[int | None, PutOutcome]:
-            pk, outcome = self._write(conn, key, stamp, values, expected, condition)
+            pk, outcome = self._write(conn, key, stamp, values, expected)
             if pk is not None:
-                conn.execute(sa.insert(changes).values(object_pk=pk, module=key.module, changed_at=utcnow()))
+                conn.execute(sa.insert(changes), {"object_pk": pk, "module": key.module, "changed_at": utcnow()})
             return pk, outcome
 
         pk, outcome = await self._write_objects(write)
@@ -413,21 +420,20 @@ class SqlStore:
             self._objects_changes += 1
         return outcome
 
+    @staticmethod
     def _write(
-        self,
-        conn: sa.Connection,
-        key: ObjectKey,
-        stamp: datetime,
-        values: dict[str, Any],
-        expected: bytes | None,
-        condition: sa.ColumnElement[bool],
+        conn: sa.Connection, key: ObjectKey, stamp: datetime, values: dict[str, Any], expected: bytes | None
     ) -> tuple[int | None, PutOutcome]:
         """The row written and how (CREATED, UPDATED), or no row and why nothing was written."""
+        matches = _key_matches(key)
+        update, update_params = _UPDATE_IF_NOT_OLDER, {**matches, "key_stamp": stamp, **values}
+        if expected is not None:
+            update, update_params["key_expected"] = _UPDATE_IF_UNCHANGED, expected
         for _ in range(3):
-            pk = conn.execute(sa.update(objects).where(condition).values(**values).returning(objects.c.pk)).scalar()
+            pk = conn.execute(update, update_params).scalar()
             if pk is not None:
                 return int(pk), PutOutcome.UPDATED
-            found = conn.execute(sa.select(objects.c.last_updated).where(self._where_key(key))).first()
+            found = conn.execute(_STAMP_OF, matches).first()
             if found is not None:
                 if found.last_updated > stamp:
                     return None, PutOutcome.STALE
@@ -437,15 +443,15 @@ class SqlStore:
                 continue
             if expected is not None:
                 return None, PutOutcome.CONFLICT  # it was read, and is gone now
-            inserted = conn.execute(sa.insert(objects).values(**_key_params(key), **values).returning(objects.c.pk))
+            inserted = conn.execute(_INSERT_OBJECT, {**_key_params(key), **values})
             return int(inserted.scalar_one()), PutOutcome.CREATED
         return None, PutOutcome.CONFLICT
 
     async def delete(self, key: ObjectKey) -> bool:
         if not _storable(key):
             return False
-        statement = sa.delete(objects).where(self._where_key(key)).returning(objects.c.pk)
-        deleted = await self._write_objects(lambda conn: conn.execute(statement).first() is not None)
+        matches = _key_matches(key)
+        deleted = await self._write_objects(lambda conn: conn.execute(_DELETE_OBJECT, matches).first() is not None)
         self._objects_changes += 1
         return deleted
 
