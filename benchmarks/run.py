@@ -2,8 +2,9 @@
 
 One run on 127.0.0.1: every server is uvicorn in a subprocess (one worker, asyncio loop, h11, warnings only,
 no access log) on a free port, ended by its PID; the load generator is a process of its own (wrk, else an
-async httpx client). Each figure is the median of `--repeats` runs after a warm-up. It prints a table and
-writes `benchmarks/results/latest.json`.
+async httpx client). Each figure is the median of `--repeats` runs, each after a warm-up; the reads of our
+nodes and of the ceiling take turns, run after run, so that their ratios compare the same machine state. It
+prints a table and writes `benchmarks/results/latest.json`.
 
 The figures (issue #7):
 - read: GET the locations list (limit=50) and one location, at `locations` stored (SQLite, PostgreSQL if
@@ -34,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -207,36 +208,54 @@ class Load:
         return run_python(plan, base_url, seconds, self.settings.connections)
 
     def measure(self, plan: Plan, running: Running) -> Measured:
-        check(plan, running.base_url)
-        duration = self.settings.duration
-        if self.settings.warmup > 0:
-            self._once(plan, running.base_url, self.settings.warmup)
-            started = time.perf_counter()
-            check(plan, running.base_url)
-            # That check waited for the warm-up's requests still in flight: one round of `connections`
-            # requests. A server answering them round-robin answers none within a shorter window, so a slow
-            # one gets windows of three rounds (at most 30 s).
-            duration = max(duration, min(30.0, 3 * (time.perf_counter() - started)))
-        samples, cpu = [], []
+        return self.measure_together([(plan, running)])[0]
+
+    def measure_together(self, jobs: Sequence[tuple[Plan, Running]]) -> list[Measured]:
+        """Each job measured `repeats` times, the jobs taking turns (round after round): figures that are
+        compared as a ratio are then measured under the same machine state, not minutes apart. Every run starts
+        after a warm-up of its own (its server sat idle while the others ran)."""
+        windows = [self._window(plan, running) for plan, running in jobs]
+        samples: list[list[Sample]] = [[] for _ in jobs]
+        cpu: list[list[float]] = [[] for _ in jobs]
         for _ in range(self.settings.repeats):
-            before = cpu_seconds(running.pid)
-            samples.append(self._once(plan, running.base_url, duration))
-            # The load generator leaves up to `connections` requests in flight, which a slow server still
-            # works through after the window: wait for them (a request queued behind them returns last), or
-            # the next run would start behind them. Its CPU counts them, and the probe.
-            check(plan, running.base_url)
-            served = samples[-1].requests + self.settings.connections + 1
-            cpu.append((cpu_seconds(running.pid) - before) * 1000 / served)
-        return Measured(
-            rps=statistics.median(s.rps for s in samples),
-            p50_ms=statistics.median(s.p50_ms for s in samples),
-            p99_ms=statistics.median(s.p99_ms for s in samples),
-            errors=sum(s.errors for s in samples),
-            requests=sum(s.requests for s in samples),
-            server_cpu_ms=statistics.median(cpu),
-            window_s=duration,
-            runs=[asdict(s) for s in samples],
-        )
+            for (plan, running), duration, taken, spent in zip(jobs, windows, samples, cpu, strict=True):
+                if self.settings.warmup > 0:
+                    self._once(plan, running.base_url, self.settings.warmup)
+                    check(plan, running.base_url)
+                before = cpu_seconds(running.pid)
+                taken.append(self._once(plan, running.base_url, duration))
+                # The load generator leaves up to `connections` requests in flight, which a slow server still
+                # works through after the window: wait for them (a request queued behind them returns last),
+                # or the next run would start behind them. Its CPU counts them, and the probe.
+                check(plan, running.base_url)
+                served = taken[-1].requests + self.settings.connections + 1
+                spent.append((cpu_seconds(running.pid) - before) * 1000 / served)
+        return [
+            Measured(
+                rps=statistics.median(s.rps for s in taken),
+                p50_ms=statistics.median(s.p50_ms for s in taken),
+                p99_ms=statistics.median(s.p99_ms for s in taken),
+                errors=sum(s.errors for s in taken),
+                requests=sum(s.requests for s in taken),
+                server_cpu_ms=statistics.median(spent),
+                window_s=duration,
+                runs=[asdict(s) for s in taken],
+            )
+            for taken, spent, duration in zip(samples, cpu, windows, strict=True)
+        ]
+
+    def _window(self, plan: Plan, running: Running) -> float:
+        """The length of each run: `duration`, longer for a server too slow to answer within it."""
+        check(plan, running.base_url)
+        if self.settings.warmup <= 0:
+            return self.settings.duration
+        self._once(plan, running.base_url, self.settings.warmup)
+        started = time.perf_counter()
+        check(plan, running.base_url)
+        # That check waited for the warm-up's requests still in flight: one round of `connections` requests.
+        # A server answering them round-robin answers none within a shorter window, so a slow one gets windows
+        # of three rounds (at most 30 s).
+        return max(self.settings.duration, min(30.0, 3 * (time.perf_counter() - started)))
 
 
 def check(plan: Plan, base_url: str) -> None:
@@ -438,23 +457,7 @@ class Bench:
         )
 
     def run(self, databases: Databases) -> None:
-        backends = ["sqlite", "postgres"]
-        for backend, url in zip(backends, databases.get, strict=False):
-            with self.ours(f"ours_{backend}", url) as node:
-                if backend == "sqlite":
-                    self.results["rss_mb"][f"ours_{self.settings.locations}"] = walk_rss(node)
-                    self._save_ceiling_bodies(node.base_url)
-                for measure, plan in read_plans(self.settings).items():
-                    self.record("read", measure, f"ours_{backend}", self.load.measure(plan, node))
-
-        ceiling_env = {
-            "OCPI_BENCH_LIST_BODY": str(self.workdir / "list.json"),
-            "OCPI_BENCH_ONE_BODY": str(self.workdir / "one.json"),
-        }
-        command = uvicorn_command(sys.executable, "benchmarks.ceiling_app:app", free_port())
-        with server("ceiling", command, ceiling_env, self.workdir) as ceiling:
-            for measure, plan in read_plans(self.settings).items():
-                self.record("read", measure, "ceiling", self.load.measure(plan, ceiling))
+        self._reads(databases)
 
         if self.peer is not None:
             with self.their("peer", databases.peer_get, "CPO") as peer:
@@ -462,6 +465,7 @@ class Bench:
                 for measure, plan in read_plans(self.settings, peer=True).items():
                     self.record("read", measure, "peer", self.load.measure(plan, peer))
 
+        backends = ["sqlite", "postgres"]
         for backend, url in zip(backends, databases.ingest, strict=False):
             with self.ours(f"ours_{backend}_ingest", url, "EMSP") as node:
                 for measure, plan in ingest_plans(self.settings).items():
@@ -472,16 +476,43 @@ class Bench:
                     self.record("ingest", measure, "peer", self.load.measure(plan, peer))
 
         self._validation()
-
-        big = self.settings.big_locations
-        with self.ours("ours_big", databases.big) as node:
-            # The RSS first: what the crawl and the reads below hold would count in it.
-            self.results["rss_mb"][f"ours_{big}"] = walk_rss(node)
-            self._crawl(node)
-            for measure, plan in read_plans(self.settings, stored=big).items():
-                self.record("read", measure, big_read_target(self.settings), self.load.measure(plan, node))
-
         self._push_fan_out()
+
+    def _reads(self, databases: Databases) -> None:
+        """Our nodes' reads and the ceiling's, every server up at once and measured in turns (`measure_together`):
+        a ratio to the ceiling compares runs seconds apart, not minutes. Before them, with the others idle: the
+        peak RSS of each node after reading all it holds, and the crawl."""
+        big = self.settings.big_locations
+        with contextlib.ExitStack() as servers:
+            nodes: dict[str, tuple[Running, int]] = {}
+            for backend, url in zip(["sqlite", "postgres"], databases.get, strict=False):
+                nodes[f"ours_{backend}"] = (
+                    servers.enter_context(self.ours(f"ours_{backend}", url)),
+                    self.settings.locations,
+                )
+            sqlite_node = nodes["ours_sqlite"][0]
+            self.results["rss_mb"][f"ours_{self.settings.locations}"] = walk_rss(sqlite_node)
+            self._save_ceiling_bodies(sqlite_node.base_url)
+            ceiling_env = {
+                "OCPI_BENCH_LIST_BODY": str(self.workdir / "list.json"),
+                "OCPI_BENCH_ONE_BODY": str(self.workdir / "one.json"),
+            }
+            command = uvicorn_command(sys.executable, "benchmarks.ceiling_app:app", free_port())
+            nodes["ceiling"] = (servers.enter_context(server("ceiling", command, ceiling_env, self.workdir)), 0)
+            big_node = servers.enter_context(self.ours("ours_big", databases.big))
+            # The RSS first: what the crawl and the reads hold would count in it.
+            self.results["rss_mb"][f"ours_{big}"] = walk_rss(big_node)
+            self._crawl(big_node)
+            nodes[big_read_target(self.settings)] = (big_node, big)
+
+            jobs = [
+                (target, measure, plan, running)
+                for target, (running, stored) in nodes.items()
+                for measure, plan in read_plans(self.settings, stored=stored or None).items()
+            ]
+            measured = self.load.measure_together([(plan, running) for _, _, plan, running in jobs])
+            for (target, measure, _, _), figures in zip(jobs, measured, strict=True):
+                self.record("read", measure, target, figures)
 
     def _crawl(self, node: Running) -> None:
         command = [sys.executable, "-m", "benchmarks.crawl", node.base_url, str(CRAWL_LIMIT)]
