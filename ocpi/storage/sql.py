@@ -339,7 +339,14 @@ class SqlStore:
             async with self.transaction() as conn:
                 return await conn.run_sync(work)
         async with self._sqlite_writers():
-            return await asyncio.get_running_loop().run_in_executor(self._write_thread, self._in_file, work)
+            written = asyncio.get_running_loop().run_in_executor(self._write_thread, self._in_file, work)
+            try:
+                return await asyncio.shield(written)
+            except asyncio.CancelledError:
+                # A thread cannot be stopped: the transaction ends as it would have, and the queue stays ours
+                # until it has, so the next writer does not meet SQLite's lock.
+                await asyncio.wait({written})
+                raise
 
     def _in_file(self, work: Callable[[sa.Connection], _T]) -> _T:
         assert self._file_writer is not None

@@ -4,7 +4,9 @@ pages and filters, credential tokens (hashed, revoked, expired), and its Alembic
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,6 +160,38 @@ async def test_concurrent_writers_of_objects_and_credentials_all_land(store: Sql
     # A delete ran before or after its object's update: gone, or there again with t=1.
     assert page.total == len(page.items) and 30 <= page.total <= 40
     assert all(item.endswith(b',"t":1}') for item in page.items)
+
+
+async def test_a_cancelled_object_write_keeps_the_writers_queue_until_its_transaction_ends(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """On a SQLite file an object write runs on the writer thread, which cannot be stopped: a request cancelled
+    meanwhile (its client left) gives up its place in the writers' queue only when that transaction is over."""
+    store = await SqlStore.open(f"sqlite:///{tmp_path / 'ocpi.db'}")
+    entered, release = threading.Event(), threading.Event()
+    in_file = store._in_file
+
+    def held(work: Any) -> Any:
+        entered.set()
+        release.wait(10)
+        return in_file(work)
+
+    monkeypatch.setattr(store, "_in_file", held)
+    try:
+        writing = asyncio.create_task(put(store, key("LOC1"), 0))
+        await asyncio.to_thread(entered.wait, 10)
+        writing.cancel()
+        next_writer = asyncio.create_task(store.create_party("next", [PartyRole("EMSP", "DE", "NXT")]))
+        await asyncio.sleep(0.2)
+        assert not next_writer.done()  # still queued behind the cancelled write
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await writing
+        await next_writer
+        assert await store.get(key("LOC1")) is not None  # the transaction ran to its end
+    finally:
+        release.set()
+        await store.close()
 
 
 async def total_becomes(store: SqlStore, query: ListQuery, expected: int) -> bool:
