@@ -177,6 +177,7 @@ _UPDATE_IF_UNCHANGED = _UPDATE_IF_NOT_OLDER.where(objects.c.canonical == sa.bind
 _STAMP_OF = sa.select(objects.c.last_updated).where(_KEY_MATCHES)
 _INSERT_OBJECT = sa.insert(objects).returning(objects.c.pk)
 _DELETE_OBJECT = sa.delete(objects).where(_KEY_MATCHES).returning(objects.c.pk)
+_LOG_CHANGE = sa.insert(changes)
 
 
 def object_row(
@@ -357,11 +358,10 @@ class SqlStore:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-        if self._file_writer is not None:
-            assert self._write_thread is not None
+        if self._file_writer is not None and self._write_thread is not None:
             self._write_thread.shutdown()
             self._file_writer.dispose()
-            self._file_writer = None
+            self._file_writer = self._write_thread = None
         if self._listener is not None:
             listener, self._listener = self._listener, None
             if self._listener_loop is asyncio.get_running_loop():
@@ -419,7 +419,7 @@ class SqlStore:
         def write(conn: sa.Connection) -> tuple[int | None, PutOutcome]:
             pk, outcome = self._write(conn, key, stamp, values, expected)
             if pk is not None:
-                conn.execute(sa.insert(changes), {"object_pk": pk, "module": key.module, "changed_at": utcnow()})
+                conn.execute(_LOG_CHANGE, {"object_pk": pk, "module": key.module, "changed_at": utcnow()})
             return pk, outcome
 
         pk, outcome = await self._write_objects(write)
