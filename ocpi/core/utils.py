@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 
 _PREFIX = "token "
@@ -40,6 +41,7 @@ def _credential(authorization: str | None) -> str | None:
     return credential or None
 
 
+@functools.lru_cache(maxsize=1024)  # every request asks, with one of a few header values
 def token_candidates(authorization: str | None) -> tuple[str, ...]:
     """Every token the header may mean: the raw value, and its Base64 decoding when it decodes to printable
     ASCII (one trailing newline dropped, as the spec's own examples encode one)."""

@@ -7,6 +7,7 @@ order is the primary key, which is also the pagination order the spec asks for.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import secrets
@@ -206,6 +207,7 @@ def new_token() -> str:
             return token
 
 
+@functools.lru_cache(maxsize=1024)
 def hash_token(token: str) -> str:
     """Tokens are kept only as SHA-256: they are random, so a fast unsalted hash is enough."""
     return hashlib.sha256(token.encode()).hexdigest()
