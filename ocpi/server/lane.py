@@ -28,6 +28,7 @@ from ocpi.server.http import correlation_headers
 log = logging.getLogger("ocpi.server")
 
 MAX_PATH_PARAMS = 3
+MAX_KEPT_QUERIES = 1024
 _ANNOTATED: Any = Annotated  # a parameter's type with its `Query(...)` constraints, built at run time
 
 
@@ -47,6 +48,7 @@ class LaneRoutes:
 
     def __init__(self) -> None:
         self.routes: dict[tuple[str, int], LaneRoute] = {}
+        self._parsed: dict[tuple[str, bytes], Mapping[str, Any]] = {}
 
     def add(
         self,
@@ -82,12 +84,9 @@ class LaneRoutes:
 
     async def answer(self, route: LaneRoute, values: list[str], request: Request) -> Response | None:
         """The handler's successful answer, or None for the app to answer."""
-        arguments: dict[str, Any] = dict(zip(route.path_params, values, strict=True))
-        query = dict(parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
         try:
-            for name, adapter in route.query.items():
-                raw = query.get(name)
-                arguments[name] = route.defaults[name] if raw is None else adapter.validate_python(raw)
+            arguments = {**self._query_arguments(route, request.scope["query_string"])}
+            arguments.update(zip(route.path_params, values, strict=True))
             partner = await route.dependency(request)
             response = await route.handler(request=request, partner=partner, **arguments)
         except ValidationError:
@@ -96,6 +95,22 @@ class LaneRoutes:
             log.debug("read lane: handing %s to the app", request.url.path, exc_info=True)
             return None
         return response if response.status_code == 200 else None
+
+    def _query_arguments(self, route: LaneRoute, query_string: bytes) -> Mapping[str, Any]:
+        """The route's query parameters, validated, or ValidationError. Kept per query string: a client reading
+        a list asks with the same few again and again."""
+        known = self._parsed.get((route.path, query_string))
+        if known is not None:
+            return known
+        query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+        arguments: dict[str, Any] = {}
+        for name, adapter in route.query.items():
+            raw = query.get(name)
+            arguments[name] = route.defaults[name] if raw is None else adapter.validate_python(raw)
+        if len(self._parsed) >= MAX_KEPT_QUERIES:
+            self._parsed.clear()
+        self._parsed[(route.path, query_string)] = arguments
+        return arguments
 
 
 class ReadLane:

@@ -124,3 +124,25 @@ async def test_the_lane_generates_correlation_ids_the_request_has_none_of(store:
     assert {answer.status_code for answer in answers} == {200}
     ids = [answer.headers[name] for answer in answers for name in ("x-request-id", "x-correlation-id")]
     assert len(set(ids)) == 6 and all(uuid.UUID(i).version == 4 for i in ids), ids
+
+
+async def test_the_lane_keeps_a_few_queries_validated_per_route(
+    store: SqlStore, partner: Partner, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("ocpi.server.lane.MAX_KEPT_QUERIES", 2)
+    app = node_app(store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        http.app = app  # type: ignore[attr-defined]
+        for n in range(3):
+            location = samples.sample("location", "2.2.1", f"L{n}", ("NL", "CPO"), last_updated=stamp(n))
+            await seed(http, LOCATION, "2.2.1", location, RoleEnum.CPO)
+        locations = url(RoleEnum.CPO, "2.2.1", "locations")
+        lane: LaneRoutes = app.state.read_lane
+        for limit in (1, 2, 3, 1, 2, 1):
+            answer = await http.get(locations, params={"limit": str(limit)}, headers=partner.headers())
+            assert (answer.headers["x-limit"], len(envelope(answer)["data"])) == (str(limit), limit)
+            assert len(lane._parsed) <= 2
+        # The same query string on another route is that route's own: GET of one object takes no `limit`.
+        answer = await http.get(locations + "/L1", params={"limit": "1"}, headers=partner.headers())
+        assert envelope(answer)["data"]["id"] == "L1"
+        assert (locations + "/{location_id}", b"limit=1") in {(path, query) for path, query in lane._parsed}
