@@ -119,11 +119,35 @@ credential_tokens = sa.Table(
 )
 
 
-# The statements on every request's path are built once, with bound parameters: building one per call costs
-# more than the SQLite lookup it runs (measured in benchmarks/).
-_GET_OBJECT = sa.select(*(objects.c[name] for name in OBJECT_COLUMN_NAMES)).where(
-    *(objects.c[name] == sa.bindparam(name) for name in ("module", "country_code", "party_id", "object_key", "variant"))
+_KEY_COLUMNS = ("module", "country_code", "party_id", "object_key", "variant")
+
+
+def _key_params(key: ObjectKey) -> dict[str, str]:
+    """The key's columns, as a row has them."""
+    return dict(
+        zip(_KEY_COLUMNS, (key.module, key.country_code, key.party_id, key.lookup_id, key.variant), strict=True)
+    )
+
+
+def _key_matches(key: ObjectKey) -> dict[str, str]:
+    """The parameters of `_KEY_MATCHES` (not named as the columns: an UPDATE keeps those for its SET)."""
+    return {"key_" + name: value for name, value in _key_params(key).items()}
+
+
+# The statements on every request's path and of every object write are built once, with bound parameters:
+# building and cache-keying one per call costs more than the SQLite work it runs (measured in benchmarks/).
+# The UPDATEs' conditions are bound by `key_stamp` (and `key_expected`); they set the columns their other
+# parameters name.
+_KEY_MATCHES = sa.and_(*(objects.c[name] == sa.bindparam("key_" + name) for name in _KEY_COLUMNS))
+_GET_OBJECT = sa.select(*(objects.c[name] for name in OBJECT_COLUMN_NAMES)).where(_KEY_MATCHES)
+_UPDATE_IF_NOT_OLDER = (
+    sa.update(objects).where(_KEY_MATCHES, objects.c.last_updated <= sa.bindparam("key_stamp")).returning(objects.c.pk)
 )
+_UPDATE_IF_UNCHANGED = _UPDATE_IF_NOT_OLDER.where(objects.c.canonical == sa.bindparam("key_expected"))
+_STAMP_OF = sa.select(objects.c.last_updated).where(_KEY_MATCHES)
+_INSERT_OBJECT = sa.insert(objects).returning(objects.c.pk)
+_DELETE_OBJECT = sa.delete(objects).where(_KEY_MATCHES).returning(objects.c.pk)
+_LOG_CHANGE = sa.insert(changes)
 _FIND_CREDENTIAL = (
     sa.select(
         credential_tokens.c.kind,
@@ -134,24 +158,6 @@ _FIND_CREDENTIAL = (
     .select_from(credential_tokens.outerjoin(parties, credential_tokens.c.party_pk == parties.c.pk))
     .where(credential_tokens.c.token_hash == sa.bindparam("token_hash"), credential_tokens.c.revoked_at.is_(None))
 )
-
-
-_KEY_COLUMNS = ("module", "country_code", "party_id", "object_key", "variant")
-
-
-def _key_params(key: ObjectKey) -> dict[str, str]:
-    return {
-        "module": key.module,
-        "country_code": key.country_code,
-        "party_id": key.party_id,
-        "object_key": key.lookup_id,
-        "variant": key.variant,
-    }
-
-
-def _key_matches(key: ObjectKey) -> dict[str, str]:
-    """The parameters of `_KEY_MATCHES`."""
-    return {"key_" + name: value for name, value in _key_params(key).items()}
 
 
 def _object_values(
@@ -165,20 +171,6 @@ def _object_values(
         "versions": sum(bit for v, bit in _VERSION_BITS.items() if rendered.get(v) is not None),
         **{c: rendered.get(v) for v, c in _RENDER_COLUMNS.items()},
     }
-
-
-# An object write's statements, built once: building and cache-keying them per write cost more CPU than
-# SQLite's work. The key is bound by `_key_matches(key)`, the UPDATE's condition by `key_stamp` (and
-# `key_expected`); the UPDATE sets the columns its other parameters name.
-_KEY_MATCHES = sa.and_(*(objects.c[name] == sa.bindparam("key_" + name) for name in _KEY_COLUMNS))
-_UPDATE_IF_NOT_OLDER = (
-    sa.update(objects).where(_KEY_MATCHES, objects.c.last_updated <= sa.bindparam("key_stamp")).returning(objects.c.pk)
-)
-_UPDATE_IF_UNCHANGED = _UPDATE_IF_NOT_OLDER.where(objects.c.canonical == sa.bindparam("key_expected"))
-_STAMP_OF = sa.select(objects.c.last_updated).where(_KEY_MATCHES)
-_INSERT_OBJECT = sa.insert(objects).returning(objects.c.pk)
-_DELETE_OBJECT = sa.delete(objects).where(_KEY_MATCHES).returning(objects.c.pk)
-_LOG_CHANGE = sa.insert(changes)
 
 
 def object_row(
@@ -384,7 +376,7 @@ class SqlStore:
             found = await self._postgres_reader.get(key)
         else:
             async with self._reading.connect() as conn:
-                found = (await conn.execute(_GET_OBJECT, _key_params(key))).first()
+                found = (await conn.execute(_GET_OBJECT, _key_matches(key))).first()
         return None if found is None else self._stored(key, found)
 
     @staticmethod
