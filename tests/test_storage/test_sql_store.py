@@ -449,6 +449,33 @@ async def test_direct_reads_agree_with_the_engine(store: SqlStore) -> None:
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="OCPI_TEST_POSTGRES_URL is not set")
+async def test_postgres_keeps_an_object_of_a_few_kilobytes_uncompressed() -> None:
+    """Reads of such an object then cost no decompression (migration 0006); a larger one is still compressed."""
+    assert POSTGRES_URL
+    store = await open_clean_store(POSTGRES_URL)
+    try:
+        await put(store, key("SMALL"), 0, '{"id":"SMALL","text":"' + "repeated " * 150 + '"}')  # ~1.4 KB x 4
+        await put(store, key("LARGE"), 0, '{"id":"LARGE","text":"' + "repeated " * 1000 + '"}')  # ~9 KB x 4
+        async with store.engine.connect() as conn:
+            sizes = dict(
+                (
+                    await conn.execute(
+                        sa.text(
+                            "SELECT object_id, pg_column_size(json_2_2_1) - octet_length(json_2_2_1) "
+                            "FROM ocpi_objects"
+                        )
+                    )
+                )
+                .tuples()
+                .all()
+            )
+    finally:
+        await store.close()
+    assert sizes["SMALL"] >= 0  # stored as is (plus its length header)
+    assert sizes["LARGE"] < -1000  # compressed
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="OCPI_TEST_POSTGRES_URL is not set")
 async def test_a_postgres_restart_costs_one_failed_read() -> None:
     """A read on a connection the server dropped fails; the pool's other connections, dropped with it, are
     not tried in turn: the next read opens a new one."""
