@@ -456,19 +456,9 @@ async def test_postgres_keeps_an_object_of_a_few_kilobytes_uncompressed() -> Non
     try:
         await put(store, key("SMALL"), 0, '{"id":"SMALL","text":"' + "repeated " * 150 + '"}')  # ~1.4 KB x 4
         await put(store, key("LARGE"), 0, '{"id":"LARGE","text":"' + "repeated " * 1000 + '"}')  # ~9 KB x 4
+        saved = sa.text("SELECT object_id, pg_column_size(json_2_2_1) - octet_length(json_2_2_1) FROM ocpi_objects")
         async with store.engine.connect() as conn:
-            sizes = dict(
-                (
-                    await conn.execute(
-                        sa.text(
-                            "SELECT object_id, pg_column_size(json_2_2_1) - octet_length(json_2_2_1) "
-                            "FROM ocpi_objects"
-                        )
-                    )
-                )
-                .tuples()
-                .all()
-            )
+            sizes = dict((await conn.execute(saved)).tuples().all())
     finally:
         await store.close()
     assert sizes["SMALL"] >= 0  # stored as is (plus its length header)
