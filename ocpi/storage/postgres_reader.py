@@ -1,15 +1,21 @@
-"""The hot reads of a PostgreSQL store (one object by key, a page of a list) on asyncpg's own connection,
-taken from and given back to the engine's pool.
+"""The hot reads of a PostgreSQL store (one object by key, a page of a list) on asyncpg connections of the
+reader's own.
 
 Through SQLAlchemy's statement, cache key, execution context and result rows, a page of 50 locations cost
-0.8 ms of this process's CPU; this way 0.26 ms (measured on the benchmark machine), and the node's CPU is what
-limits a PostgreSQL node's reads (`make bench`: list 860 -> 2,200 req/s). The statements are the SQLite
-reader's (`direct_sql`)."""
+0.8 ms of this process's CPU; on asyncpg directly 0.26 ms (measured on the benchmark machine), and the node's
+CPU is what limits a PostgreSQL node's reads (`make bench`: list 860 -> 2,200 req/s). Taking a connection from
+SQLAlchemy's pool and giving it back for each read (two greenlet hops and the pool's locking) still cost a
+fifth of a list request, so the reader keeps up to `READ_CONNECTIONS` connections per event loop (an asyncpg
+connection belongs to the loop it was opened on). They are opened through the engine, with its connect
+arguments, and then detached from its pool. The statements are the SQLite reader's (`direct_sql`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+import asyncio
+import contextlib
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,39 +24,74 @@ from sqlalchemy.util import greenlet_spawn
 from ocpi.storage.base import ListQuery, ObjectKey
 from ocpi.storage.direct_sql import get_statement, numbered, page_statement
 
+READ_CONNECTIONS = 8
+"""Connections a reader keeps per event loop, beyond the engine's pool: enough to keep the database busy with
+one process's reads, which its event loop issues one at a time."""
+
+
+@dataclass
+class _Kept:
+    """A loop's connections: at most `turns`' count in use or free at once."""
+
+    turns: asyncio.Semaphore
+    free: list[Any] = field(default_factory=list)
+
 
 class PostgresReader:
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, connections: int = READ_CONNECTIONS):
         self.engine = engine
+        self.connections = connections
         self._statements: dict[str, str] = {}
-
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[Any]:
-        """asyncpg's connection under a pooled one. No transaction is begun on it (each statement is its own),
-        so the pool's reset when it is given back has nothing to undo. One that failed is not given back; one
-        the server dropped means it dropped them all (a restart): the pool starts afresh, as SQLAlchemy's own
-        execution does on a disconnect."""
-        pooled = await self.engine.raw_connection()
-        connection = pooled.driver_connection
-        assert connection is not None  # a connection just taken from the pool
-        try:
-            yield connection
-        except BaseException:
-            if connection.is_closed():
-                await self.engine.dispose()
-            else:
-                await greenlet_spawn(pooled.invalidate)
-            raise
-        finally:
-            await greenlet_spawn(pooled.close)
+        self._kept: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Kept] = weakref.WeakKeyDictionary()
 
     async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """The rows, on a kept connection. No transaction is begun on it (each statement is its own), so a
+        connection is given back as it was taken. One that failed is closed; one the server dropped means it
+        dropped them all (a restart): every kept connection and the engine's pool start afresh."""
         statement = self._statements.get(sql)
         if statement is None:
             statement = self._statements[sql] = numbered(sql)
-        async with self._connection() as connection:
-            rows: list[Any] = await connection.fetch(statement, *params)
+        loop = asyncio.get_running_loop()
+        kept = self._kept.get(loop)
+        if kept is None:
+            kept = self._kept[loop] = _Kept(asyncio.Semaphore(self.connections))
+        async with kept.turns:
+            connection = kept.free.pop() if kept.free else await self._connect()
+            try:
+                rows: list[Any] = await connection.fetch(statement, *params)
+            except BaseException:
+                dropped = connection.is_closed()
+                connection.terminate()
+                if dropped:
+                    for other in kept.free:
+                        other.terminate()
+                    kept.free.clear()
+                    await self.engine.dispose()
+                raise
+            if self._kept.get(loop) is kept:
+                kept.free.append(connection)
+            else:  # the reader was closed meanwhile
+                await connection.close()
         return rows
+
+    async def _connect(self) -> Any:
+        pooled = await self.engine.raw_connection()
+        connection = pooled.driver_connection
+        await greenlet_spawn(pooled.detach)
+        return connection
+
+    async def close(self) -> None:
+        """Close the connections (one still reading is closed when its read ends)."""
+        running = asyncio.get_running_loop()
+        for loop, kept in list(self._kept.items()):
+            free, kept.free = kept.free, []
+            for connection in free:
+                if loop is running:
+                    await connection.close()
+                else:
+                    with contextlib.suppress(RuntimeError):  # its loop is closed
+                        connection.terminate()
+        self._kept.clear()
 
     async def get(self, key: ObjectKey) -> tuple[Any, ...] | None:
         """The object's row: pk, country_code, party_id, object_id, variant, last_updated (naive UTC),

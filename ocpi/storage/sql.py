@@ -356,6 +356,8 @@ class SqlStore:
             self._write_thread.shutdown()
             self._file_writer.dispose()
             self._file_writer = self._write_thread = None
+        if self._postgres_reader is not None:
+            await self._postgres_reader.close()
         if self._listener is not None:
             listener, self._listener = self._listener, None
             if self._listener_loop is asyncio.get_running_loop():

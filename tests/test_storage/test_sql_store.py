@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 
 from ocpi.storage.base import ListQuery, ObjectKey, PartyRole, PutOutcome, TokenKind
 from ocpi.storage.migrations import alembic_config
+from ocpi.storage.postgres_reader import READ_CONNECTIONS
 from ocpi.storage.sql import SqlStore, metadata
 from tests.conftest import POSTGRES_URL, open_clean_store
 
@@ -466,6 +467,33 @@ async def test_postgres_keeps_an_object_of_a_few_kilobytes_uncompressed() -> Non
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="OCPI_TEST_POSTGRES_URL is not set")
+async def test_postgres_reads_keep_a_few_connections_until_the_store_closes() -> None:
+    assert POSTGRES_URL
+    await (await open_clean_store(POSTGRES_URL)).close()
+    store = await SqlStore.open(POSTGRES_URL, listen=False)
+    observer = await SqlStore.open(POSTGRES_URL, create=False, listen=False)
+    backends = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+
+    async def connections() -> int:
+        async with observer.engine.connect() as conn:
+            return int((await conn.execute(backends)).scalar_one())
+
+    try:
+        await put(store, key("L1"), 0)
+        before = await connections()
+        for _ in range(3):
+            found = await asyncio.gather(*(store.get(key("L1")) for _ in range(40)))
+            assert all(item is not None for item in found)
+        during = await connections()
+        await store.close()
+        after = await connections()
+    finally:
+        await observer.close()
+    assert 1 <= during - before <= READ_CONNECTIONS
+    assert after == before - 1  # the reader's are closed, and so is the pooled one the write used
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="OCPI_TEST_POSTGRES_URL is not set")
 async def test_a_postgres_restart_costs_one_failed_read() -> None:
     """A read on a connection the server dropped fails; the pool's other connections, dropped with it, are
     not tried in turn: the next read opens a new one."""
@@ -482,6 +510,7 @@ async def _read_through_a_restart(store: SqlStore) -> None:
     held = [await store.engine.connect() for _ in range(3)]  # several pooled connections, all dropped below
     for conn in held:
         await conn.close()
+    await asyncio.gather(*(store.get(key("L1")) for _ in range(3)))  # and several of the reader's own
     async with store.engine.connect() as conn:
         await conn.execute(
             sa.text(
