@@ -46,8 +46,9 @@ class PostgresReader:
 
     async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         """The rows, on a kept connection. No transaction is begun on it (each statement is its own), so a
-        connection is given back as it was taken. One that failed is closed; one the server dropped means it
-        dropped them all (a restart): every kept connection and the engine's pool start afresh."""
+        connection is given back as it was taken. One that failed is closed. One the server dropped (a restart,
+        an idle timeout) means it may have dropped them all: every kept connection and the engine's pool start
+        afresh, and the read is tried once more on a new connection."""
         statement = self._statements.get(sql)
         if statement is None:
             statement = self._statements[sql] = numbered(sql)
@@ -56,18 +57,23 @@ class PostgresReader:
         if kept is None:
             kept = self._kept[loop] = _Kept(asyncio.Semaphore(self.connections))
         async with kept.turns:
-            connection = kept.free.pop() if kept.free else await self._connect()
-            try:
-                rows: list[Any] = await connection.fetch(statement, *params)
-            except BaseException:
-                dropped = connection.is_closed()
-                connection.terminate()
-                if dropped:
+            while True:
+                reused = bool(kept.free)
+                connection = kept.free.pop() if reused else await self._connect()
+                try:
+                    rows: list[Any] = await connection.fetch(statement, *params)
+                    break
+                except BaseException:
+                    dropped = connection.is_closed()
+                    connection.terminate()
+                    if not dropped:
+                        raise
                     for other in kept.free:
                         other.terminate()
                     kept.free.clear()
                     await self.engine.dispose()
-                raise
+                    if not reused:
+                        raise
             if self._kept.get(loop) is kept:
                 kept.free.append(connection)
             else:  # the reader was closed meanwhile

@@ -494,9 +494,9 @@ async def test_postgres_reads_keep_a_few_connections_until_the_store_closes() ->
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="OCPI_TEST_POSTGRES_URL is not set")
-async def test_a_postgres_restart_costs_one_failed_read() -> None:
-    """A read on a connection the server dropped fails; the pool's other connections, dropped with it, are
-    not tried in turn: the next read opens a new one."""
+async def test_reads_go_on_through_a_postgres_restart() -> None:
+    """A read on a connection the server dropped is tried again on a new one; the reader's and the pool's other
+    connections, dropped with it, are not tried in turn."""
     assert POSTGRES_URL
     store = await open_clean_store(POSTGRES_URL)
     try:
@@ -518,12 +518,5 @@ async def _read_through_a_restart(store: SqlStore) -> None:
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         )
-    failures = 0
     for _ in range(3):
-        try:
-            found = await store.get(key("L1"))
-        except Exception:
-            failures += 1
-            continue
-        assert found is not None
-    assert failures <= 1
+        assert await store.get(key("L1")) is not None
