@@ -25,8 +25,8 @@ from ocpi.storage.base import ListQuery, ObjectKey
 from ocpi.storage.direct_sql import get_statement, numbered, page_statement
 
 READ_CONNECTIONS = 8
-"""Connections a reader keeps per event loop, beyond the engine's pool: enough to keep the database busy with
-one process's reads, which its event loop issues one at a time."""
+"""Connections a reader keeps per event loop unless told otherwise, beyond the engine's pool (on the benchmark
+machine, with 4 the node served about 5% fewer list requests/s than with 8)."""
 
 
 @dataclass

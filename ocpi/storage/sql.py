@@ -38,7 +38,7 @@ from ocpi.storage.base import (
 )
 from ocpi.storage.direct_sql import OBJECT_COLUMN_NAMES
 from ocpi.storage.direct_sql import naive_utc as _naive_utc
-from ocpi.storage.postgres_reader import PostgresReader
+from ocpi.storage.postgres_reader import READ_CONNECTIONS, PostgresReader
 from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
 
 log = logging.getLogger("ocpi.storage")
@@ -226,10 +226,10 @@ def async_url(url: str) -> str:
 class SqlStore:
     """`Store` on SQLAlchemy Core. Use `await SqlStore.open(url)`."""
 
-    def __init__(self, engine: AsyncEngine, *, direct_reads: bool = True):
-        """`direct_reads`: on PostgreSQL, read objects and pages on asyncpg's own connection (`PostgresReader`)
-        rather than through SQLAlchemy's execution, at a quarter of the CPU; SQLite's in-place reader comes
-        with `open`, which knows the file."""
+    def __init__(self, engine: AsyncEngine, *, direct_reads: bool = True, read_connections: int = READ_CONNECTIONS):
+        """`direct_reads`: on PostgreSQL, read objects and pages with asyncpg on up to `read_connections` of the
+        reader's own (`PostgresReader`) rather than through SQLAlchemy's execution and pool, at a quarter of
+        the CPU; SQLite's in-place reader comes with `open`, which knows the file."""
         self.engine = engine
         # PostgreSQL reads need no transaction: without one, a lookup is one round trip instead of BEGIN, the
         # query and ROLLBACK (same pool). SQLite's driver begins no transaction for a SELECT anyway.
@@ -242,7 +242,9 @@ class SqlStore:
         self._reader: SqliteReader | None = None
         self._file_writer: sa.Engine | None = None
         self._write_thread: ThreadPoolExecutor | None = None
-        self._postgres_reader = PostgresReader(engine) if direct_reads and engine.dialect.name == "postgresql" else None
+        self._postgres_reader = (
+            PostgresReader(engine, read_connections) if direct_reads and engine.dialect.name == "postgresql" else None
+        )
         # One queue of writers per event loop (a lock belongs to its loop; tests share stores across loops).
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
         self._counts: dict[tuple[str, str, tuple[tuple[str, str], ...] | None], tuple[int, int]] = {}
@@ -252,13 +254,20 @@ class SqlStore:
 
     @classmethod
     async def open(
-        cls, url: str = "sqlite:///./ocpi.db", *, create: bool = True, listen: bool = True, **engine_options: Any
+        cls,
+        url: str = "sqlite:///./ocpi.db",
+        *,
+        create: bool = True,
+        listen: bool = True,
+        read_connections: int = READ_CONNECTIONS,
+        **engine_options: Any,
     ) -> SqlStore:
         """The store at `url`, migrated to the latest schema unless `create=False`; `engine_options` go to
         SQLAlchemy's `create_async_engine` (pool_size, max_overflow, pool_pre_ping, ...). On PostgreSQL the
-        store keeps one more connection that LISTENs for changes to the objects, so list totals are counted
-        only after a change; `listen=False` for a connection pooler in transaction mode (PgBouncer), which
-        cannot deliver notifications: totals are then counted on every list request."""
+        store reads objects and pages on up to `read_connections` of its own, and keeps one more connection that
+        LISTENs for changes to the objects, so list totals are counted only after a change; `listen=False` for
+        a connection pooler in transaction mode (PgBouncer), which cannot deliver notifications: totals are
+        then counted on every list request."""
         url = async_url(url)
         if url.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"timeout": 30})
@@ -271,7 +280,7 @@ class SqlStore:
         engine = create_async_engine(url, **engine_options)
         if url.startswith("sqlite"):
             _tune_sqlite(engine.sync_engine)
-        store = cls(engine)
+        store = cls(engine, read_connections=read_connections)
         if create:
             await store.migrate()
         database = engine.url.database
