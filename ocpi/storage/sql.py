@@ -777,10 +777,18 @@ def _party(row: Any) -> Party:
     )
 
 
+SQLITE_PAGE_SIZE = 16384
+"""A stored object keeps every version's JSON in its row (about 5 KB for a location): on SQLite's default 4 KB
+pages most of it sits on overflow pages, which SQLite copies out piece by piece on every read. On 16 KB pages
+such rows are read in place: the SQL of a list page of 50 locations 49 -> 43 us, the whole request 147 -> 140 us
+(in-process). Writes log 16 KB pages to the WAL instead of 4 KB ones: a PUT measured the same."""
+
+
 def _tune_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # takes effect only in a new, empty file
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -4,6 +4,7 @@ pages and filters, credential tokens (hashed, revoked, expired), and its Alembic
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -17,7 +18,7 @@ from alembic.script import ScriptDirectory
 
 from ocpi.storage.base import ListQuery, ObjectKey, PartyRole, PutOutcome, TokenKind
 from ocpi.storage.migrations import alembic_config
-from ocpi.storage.sql import SqlStore, metadata
+from ocpi.storage.sql import SQLITE_PAGE_SIZE, SqlStore, metadata
 from tests.conftest import POSTGRES_URL, open_clean_store
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -425,6 +426,39 @@ async def test_opening_an_existing_database_again_is_idempotent(store: SqlStore)
         assert await again.find_credential(token) is not None
     finally:
         await again.close()
+
+
+async def test_a_new_sqlite_file_keeps_an_object_of_a_few_kilobytes_in_its_row(tmp_path: Path) -> None:
+    """Its JSON is then read in place, not copied out of overflow pages; a file made with smaller pages keeps
+    them and works as before."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    store = await SqlStore.open(url)
+    document = '{"id":"LOC1","text":"' + "repeated " * 140 + '"}'  # ~1.3 KB, like a location, x 4 in the row
+    try:
+        await put(store, key("LOC1"), 0, document)
+        async with store.engine.connect() as conn:
+            page_size = (await conn.execute(sa.text("PRAGMA page_size"))).scalar_one()
+            by_type = sa.text("SELECT pagetype, count(*) FROM dbstat WHERE name = 'ocpi_objects' GROUP BY pagetype")
+            pages = {pagetype: count for pagetype, count in (await conn.execute(by_type)).all()}
+    finally:
+        await store.close()
+    assert page_size == SQLITE_PAGE_SIZE
+    assert pages == {"leaf": 1}
+
+    old_file = tmp_path / "old.db"
+    with sqlite3.connect(old_file) as old:
+        old.execute("PRAGMA page_size = 4096")
+        old.execute("PRAGMA journal_mode = WAL")
+    old_store = await SqlStore.open(f"sqlite:///{old_file}")
+    try:
+        await put(old_store, key("LOC1"), 0, document)
+        stored = await old_store.get(key("LOC1"))
+        async with old_store.engine.connect() as conn:
+            old_page_size = (await conn.execute(sa.text("PRAGMA page_size"))).scalar_one()
+    finally:
+        await old_store.close()
+    assert stored is not None and stored.rendered["2.2.1"] == document.encode()
+    assert old_page_size == 4096
 
 
 async def test_direct_reads_agree_with_the_engine(store: SqlStore) -> None:
