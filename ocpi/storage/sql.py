@@ -183,7 +183,7 @@ def object_row(
 def _storable(key: ObjectKey) -> bool:
     """PostgreSQL text cannot hold NUL: a key with one names no object (and must not reach the database,
     where it is an error, not a miss). Objects themselves are stored as JSON bytes, where NUL is escaped."""
-    return not any("\x00" in part for part in (key.object_id, key.variant, key.country_code, key.party_id))
+    return "\x00" not in f"{key.object_id}{key.variant}{key.country_code}{key.party_id}"
 
 
 CREDENTIAL_CACHE_SECONDS = 1.0
@@ -392,10 +392,15 @@ class SqlStore:
 
     @staticmethod
     def _stored(key: ObjectKey, row: Sequence[Any]) -> StoredObject:
-        """A row of `direct_sql.OBJECT_COLUMN_NAMES`, from any reader, as the object."""
+        """A row of `direct_sql.OBJECT_COLUMN_NAMES`, from any reader, as the object. `last_updated` is UTC: a
+        datetime with or without its zone, or the text SQLite keeps."""
         pk, country_code, party_id, object_id, variant, last_updated, canonical, *rendered = row
+        if isinstance(last_updated, str):
+            last_updated = datetime.fromisoformat(last_updated + "+00:00")
+        if (country_code, party_id, object_id, variant) != (key.country_code, key.party_id, key.object_id, key.variant):
+            key = ObjectKey(key.module, country_code, party_id, object_id, variant)  # as stored: the id's own case
         return StoredObject(
-            key=ObjectKey(key.module, country_code, party_id, object_id, variant),
+            key=key,
             last_updated=_aware(last_updated),
             canonical=canonical,
             rendered=dict(zip(VERSIONS, rendered, strict=True)),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from ocpi.storage.base import ListQuery, ObjectKey
@@ -45,13 +44,10 @@ class SqliteReader:
         return int(self._all("PRAGMA data_version", ())[0][0])
 
     def get(self, key: ObjectKey) -> tuple[Any, ...] | None:
-        """The object's row: pk, country_code, party_id, object_id, variant, last_updated (a datetime),
-        canonical, then the JSON of each version."""
+        """The object's row: pk, country_code, party_id, object_id, variant, last_updated (as SQLite keeps it:
+        UTC as text without a zone), canonical, then the JSON of each version."""
         rows = self._all(*get_statement(key))
-        if not rows:
-            return None
-        row = rows[0]
-        return (*row[:5], datetime.fromisoformat(row[5]), *row[6:])
+        return rows[0] if rows else None
 
     def page(self, query: ListQuery, column: str, bit: int) -> list[tuple[int, bytes]]:
         """The page's positions and JSON in `column`; without date filters (SQLite keeps times as text, which
