@@ -1,5 +1,6 @@
-"""The SQL of the hot reads (one object by key, a page of a list), written once for the readers that run it
-on the driver's own connection: `SqliteReader` (`?` placeholders) and `PostgresReader` (`$n`)."""
+"""The SQL of the hot reads (one object by key, a page of a list, a credential by its token), written once for
+the readers that run it on the driver's own connection: `SqliteReader` (`?` placeholders) and `PostgresReader`
+(`$n`)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,33 @@ def get_statement(key: ObjectKey) -> tuple[str, tuple[Any, ...]]:
         f"SELECT {OBJECT_COLUMNS} FROM ocpi_objects "
         "WHERE module = ? AND country_code = ? AND party_id = ? AND object_key = ? AND variant = ?",
         (key.module, key.country_code, key.party_id, key.lookup_id, key.variant),
+    )
+
+
+CREDENTIAL_COLUMN_NAMES = (
+    "kind",
+    "token_expires_at",
+    "party_pk",
+    "pk",
+    "name",
+    "roles",
+    "state",
+    "version",
+    "versions_url",
+    "endpoints",
+    "outbound_token",
+    "settings",
+)
+"""The columns a live (not revoked) credential is read with: its token's, then its party's (None without one)."""
+
+
+def credential_statement(token_hash: str) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "SELECT t.kind, t.expires_at, t.party_pk, p.pk, p.name, p.roles, p.state, p.version, p.versions_url, "
+        "p.endpoints, p.outbound_token, p.settings "
+        "FROM ocpi_credential_tokens AS t LEFT OUTER JOIN ocpi_parties AS p ON t.party_pk = p.pk "
+        "WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+        (token_hash,),
     )
 
 

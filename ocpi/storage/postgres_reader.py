@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from ocpi.storage.base import ListQuery, ObjectKey
-from ocpi.storage.direct_sql import get_statement, numbered, page_statement
+from ocpi.storage.direct_sql import credential_statement, get_statement, numbered, page_statement
 
 READ_CONNECTIONS = 8
 """Connections a reader keeps per event loop unless told otherwise, beyond the engine's pool (on the benchmark
@@ -103,6 +103,11 @@ class PostgresReader:
         """The object's row: pk, country_code, party_id, object_id, variant, last_updated (naive UTC),
         canonical, then the JSON of each version."""
         rows = await self._fetch(*get_statement(key))
+        return tuple(rows[0]) if rows else None
+
+    async def credential(self, token_hash: str) -> tuple[Any, ...] | None:
+        """The live credential's row, as `direct_sql.CREDENTIAL_COLUMN_NAMES` (times naive UTC)."""
+        rows = await self._fetch(*credential_statement(token_hash))
         return tuple(rows[0]) if rows else None
 
     async def page(self, query: ListQuery, column: str, bit: int) -> list[tuple[int, bytes]]:

@@ -7,6 +7,7 @@ order is the primary key, which is also the pagination order the spec asks for.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import hashlib
 import logging
@@ -36,7 +37,7 @@ from ocpi.storage.base import (
     StoredObject,
     TokenKind,
 )
-from ocpi.storage.direct_sql import OBJECT_COLUMN_NAMES
+from ocpi.storage.direct_sql import CREDENTIAL_COLUMN_NAMES, OBJECT_COLUMN_NAMES
 from ocpi.storage.direct_sql import naive_utc as _naive_utc
 from ocpi.storage.postgres_reader import READ_CONNECTIONS, PostgresReader
 from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
@@ -148,6 +149,9 @@ _STAMP_OF = sa.select(objects.c.last_updated).where(_KEY_MATCHES)
 _INSERT_OBJECT = sa.insert(objects).returning(objects.c.pk)
 _DELETE_OBJECT = sa.delete(objects).where(_KEY_MATCHES).returning(objects.c.pk)
 _LOG_CHANGE = sa.insert(changes)
+_CredentialRow = collections.namedtuple("_CredentialRow", CREDENTIAL_COLUMN_NAMES)  # type: ignore[misc]
+"""A credential read by a direct reader, with the attributes of `_FIND_CREDENTIAL`'s rows."""
+
 _FIND_CREDENTIAL = (
     sa.select(
         credential_tokens.c.kind,
@@ -207,6 +211,13 @@ def hash_token(token: str) -> str:
 
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A stored time (UTC: a datetime with or without its zone, or the text SQLite keeps) as an aware datetime."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    return _aware(value)
 
 
 def utcnow() -> datetime:
@@ -395,13 +406,11 @@ class SqlStore:
         """A row of `direct_sql.OBJECT_COLUMN_NAMES`, from any reader, as the object. `last_updated` is UTC: a
         datetime with or without its zone, or the text SQLite keeps."""
         pk, country_code, party_id, object_id, variant, last_updated, canonical, *rendered = row
-        if isinstance(last_updated, str):
-            last_updated = datetime.fromisoformat(last_updated + "+00:00")
         if (country_code, party_id, object_id, variant) != (key.country_code, key.party_id, key.object_id, key.variant):
             key = ObjectKey(key.module, country_code, party_id, object_id, variant)  # as stored: the id's own case
         return StoredObject(
             key=key,
-            last_updated=_aware(last_updated),
+            last_updated=_utc(last_updated),
             canonical=canonical,
             rendered=dict(zip(VERSIONS, rendered, strict=True)),
             pk=pk,
@@ -681,17 +690,25 @@ class SqlStore:
         self._credentials_generation += 1
 
     async def _find_credential(self, token_hash: str) -> Credential | None:
-        async with self._reading.connect() as conn:
-            row = (await conn.execute(_FIND_CREDENTIAL, {"token_hash": token_hash})).first()
+        row: Any
+        if self._reader is not None:
+            found = self._reader.credential(token_hash)
+            row = None if found is None else _CredentialRow(*found)
+        elif self._postgres_reader is not None:
+            found = await self._postgres_reader.credential(token_hash)
+            row = None if found is None else _CredentialRow(*found)
+        else:
+            async with self._reading.connect() as conn:
+                row = (await conn.execute(_FIND_CREDENTIAL, {"token_hash": token_hash})).first()
         if row is None:
             return None
-        expires_at = row.token_expires_at
-        if expires_at is not None and expires_at <= utcnow():
+        expires_at = None if row.token_expires_at is None else _utc(row.token_expires_at)
+        if expires_at is not None and expires_at <= datetime.now(UTC):
             return None
         party = _party(row) if row.party_pk is not None else None
         if party is not None and party.state == "unregistered":
             return None
-        return Credential(TokenKind(row.kind), party, None if expires_at is None else _aware(expires_at))
+        return Credential(TokenKind(row.kind), party, expires_at)
 
     async def revoke_tokens(
         self, *, party_pk: int | None = None, token: str | None = None, token_hash: str | None = None

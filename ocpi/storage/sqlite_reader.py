@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ocpi.storage.base import ListQuery, ObjectKey
-from ocpi.storage.direct_sql import get_statement, page_statement
+from ocpi.storage.direct_sql import credential_statement, get_statement, page_statement
 
 PAGE_ROWS = 200
 """Pages up to this many rows are read in place (a page of 1,000 full locations copies ~1.5 MB: a thread's job)."""
@@ -47,6 +47,11 @@ class SqliteReader:
         """The object's row: pk, country_code, party_id, object_id, variant, last_updated (as SQLite keeps it:
         UTC as text without a zone), canonical, then the JSON of each version."""
         rows = self._all(*get_statement(key))
+        return rows[0] if rows else None
+
+    def credential(self, token_hash: str) -> tuple[Any, ...] | None:
+        """The live credential's row, as `direct_sql.CREDENTIAL_COLUMN_NAMES` (times as SQLite keeps them)."""
+        rows = self._all(*credential_statement(token_hash))
         return rows[0] if rows else None
 
     def page(self, query: ListQuery, column: str, bit: int) -> list[tuple[int, bytes]]:

@@ -482,6 +482,32 @@ async def test_direct_reads_agree_with_the_engine(store: SqlStore) -> None:
                 assert await store.page(query) == await engine_only.page(query), (version, owners, shape)
 
 
+async def test_direct_credential_lookups_agree_with_the_engine(store: SqlStore) -> None:
+    now = datetime.now(UTC)
+    party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
+    await store.update_party(party.pk, endpoints=[{"identifier": "locations", "url": "https://x.example/l"}])
+    gone = await store.create_party("DE/GON", [PartyRole("EMSP", "DE", "GON")], state="registered")
+    tokens = {
+        "A, expiring": await store.issue_token(TokenKind.A, expires_at=now + timedelta(hours=1, microseconds=7)),
+        "A, expired": await store.issue_token(TokenKind.A, expires_at=now - timedelta(seconds=1)),
+        "C": await store.issue_token(TokenKind.C, party.pk),
+        "C, revoked": await store.issue_token(TokenKind.C, party.pk),
+        "C, unregistered party": await store.issue_token(TokenKind.C, gone.pk),
+        "unknown": "no-such-token",
+    }
+    await store.revoke_tokens(token=tokens["C, revoked"])
+    await store.update_party(gone.pk, state="unregistered")
+    assert store._reader is not None or store._postgres_reader is not None  # what the lookups below go through
+    engine_only = SqlStore(store.engine, direct_reads=False)
+    found = {name: await store.find_credential(token) for name, token in tokens.items()}
+    assert found == {name: await engine_only.find_credential(token) for name, token in tokens.items()}
+    assert [name for name, credential in found.items() if credential is not None] == ["A, expiring", "C"]
+    assert found["C"] is not None and found["C"].party is not None
+    assert found["C"].party.endpoints == [{"identifier": "locations", "url": "https://x.example/l"}]
+    assert found["A, expiring"] is not None and found["A, expiring"].expires_at is not None
+    assert found["A, expiring"].expires_at.utcoffset() == timedelta(0)
+
+
 @pytest.mark.skipif(not POSTGRES_URL, reason="OCPI_TEST_POSTGRES_URL is not set")
 async def test_postgres_keeps_an_object_of_a_few_kilobytes_uncompressed() -> None:
     """Reads of such an object then cost no decompression (migration 0006); a larger one is still compressed."""
