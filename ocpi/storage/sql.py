@@ -149,19 +149,18 @@ _STAMP_OF = sa.select(objects.c.last_updated).where(_KEY_MATCHES)
 _INSERT_OBJECT = sa.insert(objects).returning(objects.c.pk)
 _DELETE_OBJECT = sa.delete(objects).where(_KEY_MATCHES).returning(objects.c.pk)
 _LOG_CHANGE = sa.insert(changes)
-_CredentialRow = collections.namedtuple("_CredentialRow", CREDENTIAL_COLUMN_NAMES)  # type: ignore[misc]
-"""A credential read by a direct reader, with the attributes of `_FIND_CREDENTIAL`'s rows."""
-
 _FIND_CREDENTIAL = (
     sa.select(
         credential_tokens.c.kind,
+        credential_tokens.c.expires_at,
         credential_tokens.c.party_pk,
-        credential_tokens.c.expires_at.label("token_expires_at"),
-        *parties.c,
+        *(parties.c[name] for name in CREDENTIAL_COLUMN_NAMES[3:]),
     )
     .select_from(credential_tokens.outerjoin(parties, credential_tokens.c.party_pk == parties.c.pk))
     .where(credential_tokens.c.token_hash == sa.bindparam("token_hash"), credential_tokens.c.revoked_at.is_(None))
 )
+"""What `direct_sql.credential_statement` reads, for a store without direct reads: the same columns."""
+_CredentialRow = collections.namedtuple("_CredentialRow", CREDENTIAL_COLUMN_NAMES)  # type: ignore[misc]
 
 
 def _object_values(
@@ -690,18 +689,17 @@ class SqlStore:
         self._credentials_generation += 1
 
     async def _find_credential(self, token_hash: str) -> Credential | None:
-        row: Any
+        found: Sequence[Any] | None
         if self._reader is not None:
             found = self._reader.credential(token_hash)
-            row = None if found is None else _CredentialRow(*found)
         elif self._postgres_reader is not None:
             found = await self._postgres_reader.credential(token_hash)
-            row = None if found is None else _CredentialRow(*found)
         else:
             async with self._reading.connect() as conn:
-                row = (await conn.execute(_FIND_CREDENTIAL, {"token_hash": token_hash})).first()
-        if row is None:
+                found = (await conn.execute(_FIND_CREDENTIAL, {"token_hash": token_hash})).first()
+        if found is None:
             return None
+        row: Any = _CredentialRow(*found)
         expires_at = None if row.token_expires_at is None else _utc(row.token_expires_at)
         if expires_at is not None and expires_at <= datetime.now(UTC):
             return None
