@@ -26,6 +26,7 @@ from ocpi.server.config import OwnParty
 from ocpi.server.credentials import register
 from ocpi.storage import sql
 from ocpi.storage.base import ObjectKey, PartyRole, TokenKind
+from ocpi.storage.direct_sql import credential_statement
 from ocpi.storage.sql import SqlStore, hash_token, metadata
 from tests.conftest import PartnerFactory
 from tests.nodes import RunningNode, eventually, serve_node
@@ -161,8 +162,9 @@ def test_tokens_are_compared_in_constant_time_by_design() -> None:
     - `ocpi.server.auth.identify` hands the token from the header to `find_credential` and never compares it
       with anything itself;
     - `SqlStore.find_credential` hashes it (SHA-256) and lets the database find the row by that hash
-      (`_FIND_CREDENTIAL`, a bound parameter). The stored side is a hash, so what any comparison could leak
-      through timing is the prefix of a SHA-256 the caller cannot steer, never a prefix of a live token;
+      (`_FIND_CREDENTIAL`, or `direct_sql.credential_statement` on a direct reader: a bound parameter). The
+      stored side is a hash, so what any comparison could leak through timing is the prefix of a SHA-256 the
+      caller cannot steer, never a prefix of a live token;
     - where two secrets are compared in Python, `ocpi.core.utils.tokens_equal` uses `hmac.compare_digest`.
     The checks below hold those three facts to the code."""
     identify = inspect.getsource(auth.identify)
@@ -171,6 +173,8 @@ def test_tokens_are_compared_in_constant_time_by_design() -> None:
     find = inspect.getsource(SqlStore.find_credential)
     assert "hash_token(token)" in find and "token ==" not in find and "== token" not in find
     assert "token_hash" in str(sql._FIND_CREDENTIAL)
+    statement, bound = credential_statement("a-hash")
+    assert bound == ("a-hash",) and "a-hash" not in statement
     assert hash_token("abc") == hashlib.sha256(b"abc").hexdigest()
     with mock.patch.object(utils.hmac, "compare_digest", wraps=utils.hmac.compare_digest) as compare:
         assert tokens_equal("secret-1", "secret-1") and not tokens_equal("secret-1", "secret-2")
@@ -178,14 +182,27 @@ def test_tokens_are_compared_in_constant_time_by_design() -> None:
 
 
 async def test_the_database_sees_only_the_hash_of_a_presented_token(
-    client: httpx.AsyncClient, store: SqlStore, make_partner: PartnerFactory
+    client: httpx.AsyncClient, store: SqlStore, make_partner: PartnerFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Every way a statement reaches the database: the engine, and the direct readers (SQLite in place,
+    asyncpg on the reader's own connections)."""
     partner = await make_partner("CPO", "BE", "BEC")
     parameters: list[Any] = []
 
     def record(_conn: Any, _cursor: Any, _statement: str, params: Any, _context: Any, _many: bool) -> None:
         parameters.append(params)
 
+    def recording(read: Any) -> Any:
+        def read_and_record(sql: str, params: Any) -> Any:
+            parameters.append(params)
+            return read(sql, params)
+
+        return read_and_record
+
+    if store._reader is not None:
+        monkeypatch.setattr(store._reader, "_all", recording(store._reader._all))
+    if store._postgres_reader is not None:
+        monkeypatch.setattr(store._postgres_reader, "_fetch", recording(store._postgres_reader._fetch))
     sa.event.listen(store.engine.sync_engine, "before_cursor_execute", record)
     try:
         response = await client.get("/ocpi/cpo/2.2.1/locations", headers=partner.headers())
