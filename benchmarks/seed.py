@@ -66,6 +66,9 @@ class _CollectingStore:
     async def get(self, key: ObjectKey) -> StoredObject | None:
         return None
 
+    async def get_rendered(self, key: ObjectKey, version: str) -> bytes | None:
+        return None
+
     async def delete(self, key: ObjectKey) -> bool:
         raise NotImplementedError
 

@@ -79,6 +79,11 @@ class ListQuery:
 class Store(Protocol):
     async def get(self, key: ObjectKey) -> StoredObject | None: ...
 
+    async def get_rendered(self, key: ObjectKey, version: str) -> bytes | None:
+        """`get(key).rendered[version]` without the rest: the object's JSON in `version`, None when there is no
+        object or it cannot be expressed in `version`. Every read of one object through the API comes here."""
+        ...
+
     async def put(
         self,
         key: ObjectKey,

@@ -26,9 +26,10 @@ OBJECT_COLUMN_NAMES = (
 OBJECT_COLUMNS = ", ".join(OBJECT_COLUMN_NAMES)
 
 
-def get_statement(key: ObjectKey) -> tuple[str, tuple[Any, ...]]:
+def get_statement(key: ObjectKey, columns: str = OBJECT_COLUMNS) -> tuple[str, tuple[Any, ...]]:
+    """`columns` (all of `OBJECT_COLUMN_NAMES` unless told) of the object under `key`."""
     return (
-        f"SELECT {OBJECT_COLUMNS} FROM ocpi_objects "
+        f"SELECT {columns} FROM ocpi_objects "
         "WHERE module = ? AND country_code = ? AND party_id = ? AND object_key = ? AND variant = ?",
         (key.module, key.country_code, key.party_id, key.lookup_id, key.variant),
     )

@@ -105,6 +105,11 @@ class PostgresReader:
         rows = await self._fetch(*get_statement(key))
         return tuple(rows[0]) if rows else None
 
+    async def rendered(self, key: ObjectKey, column: str) -> bytes | None:
+        """The object's JSON in one version's `column` (None when absent or not expressible in it)."""
+        rows = await self._fetch(*get_statement(key, column))
+        return rows[0][0] if rows else None
+
     async def credential(self, token_hash: str) -> tuple[Any, ...] | None:
         """The live credential's row, as `direct_sql.CREDENTIAL_COLUMN_NAMES` (times naive UTC)."""
         rows = await self._fetch(*credential_statement(token_hash))

@@ -81,10 +81,7 @@ class Repository:
         self, object_type: ObjectType, version: str, key: ObjectKey, path: Sequence[str] = ()
     ) -> bytes | None:
         """The object (or the child at `path`) as JSON of `version`, None when absent."""
-        stored = await self.store.get(key)
-        if stored is None:
-            return None
-        rendered = stored.rendered.get(version)
+        rendered = await self.store.get_rendered(key, version)
         if rendered is None:
             return None
         if not path:

@@ -141,6 +141,9 @@ def _key_matches(key: ObjectKey) -> dict[str, str]:
 # parameters name.
 _KEY_MATCHES = sa.and_(*(objects.c[name] == sa.bindparam("key_" + name) for name in _KEY_COLUMNS))
 _GET_OBJECT = sa.select(*(objects.c[name] for name in OBJECT_COLUMN_NAMES)).where(_KEY_MATCHES)
+_GET_RENDERED = {
+    version: sa.select(objects.c[column]).where(_KEY_MATCHES) for version, column in _RENDER_COLUMNS.items()
+}
 _UPDATE_IF_NOT_OLDER = (
     sa.update(objects).where(_KEY_MATCHES, objects.c.last_updated <= sa.bindparam("key_stamp")).returning(objects.c.pk)
 )
@@ -399,6 +402,17 @@ class SqlStore:
             async with self._reading.connect() as conn:
                 found = (await conn.execute(_GET_OBJECT, _key_matches(key))).first()
         return None if found is None else self._stored(key, found)
+
+    async def get_rendered(self, key: ObjectKey, version: str) -> bytes | None:
+        column = _RENDER_COLUMNS.get(version)
+        if column is None or not _storable(key):
+            return None
+        if self._reader is not None:
+            return self._reader.rendered(key, column)
+        if self._postgres_reader is not None:
+            return await self._postgres_reader.rendered(key, column)
+        async with self._reading.connect() as conn:
+            return (await conn.execute(_GET_RENDERED[version], _key_matches(key))).scalar()
 
     @staticmethod
     def _stored(key: ObjectKey, row: Sequence[Any]) -> StoredObject:

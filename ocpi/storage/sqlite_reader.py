@@ -49,6 +49,11 @@ class SqliteReader:
         rows = self._all(*get_statement(key))
         return rows[0] if rows else None
 
+    def rendered(self, key: ObjectKey, column: str) -> bytes | None:
+        """The object's JSON in one version's `column` (None when absent or not expressible in it)."""
+        rows = self._all(*get_statement(key, column))
+        return rows[0][0] if rows else None
+
     def credential(self, token_hash: str) -> tuple[Any, ...] | None:
         """The live credential's row, as `direct_sql.CREDENTIAL_COLUMN_NAMES` (times as SQLite keeps them)."""
         rows = self._all(*credential_statement(token_hash))

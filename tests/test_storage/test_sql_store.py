@@ -56,6 +56,20 @@ async def test_put_get_update_delete(store: SqlStore) -> None:
     assert await store.get(key("LOC1")) is None
 
 
+async def test_one_version_of_an_object_is_what_get_holds_for_it(store: SqlStore) -> None:
+    await put(store, ObjectKey.of("locations", "NL", "CPO", "Loc-1"), 0, in_211=False)
+    found = ObjectKey.of("locations", "nl", "cpo", "LOC-1")
+    stored = await store.get(found)
+    assert stored is not None
+    for version in ("2.1.1", "2.2.1", "2.3.0"):
+        assert await store.get_rendered(found, version) == stored.rendered[version]
+    assert await store.get_rendered(found, "2.2.1") == b'{"id":"Loc-1","t":0}'
+    assert await store.get_rendered(found, "2.1.1") is None  # not expressible in 2.1.1
+    assert await store.get_rendered(found, "2.0") is None  # no such version
+    assert await store.get_rendered(key("LOC-1", ("BE", "BEC")), "2.2.1") is None
+    assert await store.get_rendered(key("LOC-1\x00"), "2.2.1") is None
+
+
 async def test_an_older_write_is_stale_and_changes_nothing(store: SqlStore) -> None:
     await put(store, key("LOC1"), 10, '{"v":"new"}')
     assert await put(store, key("LOC1"), 5, '{"v":"old"}') is PutOutcome.STALE
@@ -467,9 +481,12 @@ async def test_direct_reads_agree_with_the_engine(store: SqlStore) -> None:
     for n in range(40):
         await put(store, key(f"L{n:03}", ("NL", "CPO") if n % 3 else ("BE", "BEC")), n, in_211=n % 5 != 0)
     engine_only = SqlStore(store.engine, direct_reads=False)
-    for object_id in ("L001", "l001", "L003", "NOPE"):
+    for object_id in ("L001", "l001", "L003", "L005", "NOPE"):
         for owner in (("NL", "CPO"), ("BE", "BEC")):
             assert await store.get(key(object_id, owner)) == await engine_only.get(key(object_id, owner))
+            for version in ("2.1.1", "2.3.0"):
+                one = await store.get_rendered(key(object_id, owner), version)
+                assert one == await engine_only.get_rendered(key(object_id, owner), version)
     for version in ("2.1.1", "2.3.0"):
         for owners in (None, [("NL", "CPO")], [("be", "bec"), ("NL", "CPO")], []):
             for shape in (
