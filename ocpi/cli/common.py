@@ -7,6 +7,7 @@ import asyncio
 import enum
 import json
 import re
+import sqlite3
 import sys
 from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -129,16 +130,21 @@ async def open_store(url: str, *, must_exist: bool = False) -> AsyncIterator[Sql
         store = await SqlStore.open(url, create=False)
     except ImportError as error:
         raise UserError(f"cannot use database URL {shown_url(url)}: {error}") from error
+    except sqlite3.Error as error:  # the in-place reader found no SQLite database in the file
+        raise _cannot_open(url, error) from error
     try:
         await store.migrate()
     except (SQLAlchemyError, OSError) as error:
         await store.close()
-        reason = _first_line(getattr(error, "orig", None) or error)
-        raise UserError(f"cannot open database {shown_url(url)}: {reason}") from error
+        raise _cannot_open(url, getattr(error, "orig", None) or error) from error
     try:
         yield store
     finally:
         await store.close()
+
+
+def _cannot_open(url: str, reason: BaseException) -> UserError:
+    return UserError(f"cannot open database {shown_url(url)}: {_first_line(reason)}")
 
 
 _PARTY = re.compile(r"^([A-Za-z]{2})[/*-]?([A-Za-z0-9]{3})$")

@@ -294,16 +294,25 @@ class SqlStore:
         if url.startswith("sqlite"):
             _tune_sqlite(engine.sync_engine)
         store = cls(engine, read_connections=read_connections)
-        if create:
-            await store.migrate()
-        database = engine.url.database
-        if engine.dialect.name == "sqlite" and database and database != ":memory:" and "mode=memory" not in database:
-            store._reader = SqliteReader(database)
-            store._file_writer = sa.create_engine(engine.url.set(drivername="sqlite"), connect_args={"timeout": 30})
-            _tune_sqlite(store._file_writer)
-            store._write_thread = ThreadPoolExecutor(1, thread_name_prefix="ocpi-sqlite-writer")
-        elif engine.dialect.name == "postgresql" and listen:
-            await store._listen()
+        try:
+            if create:
+                await store.migrate()
+            database = engine.url.database
+            if (
+                engine.dialect.name == "sqlite"
+                and database
+                and database != ":memory:"
+                and "mode=memory" not in database
+            ):
+                store._reader = SqliteReader(database)
+                store._file_writer = sa.create_engine(engine.url.set(drivername="sqlite"), connect_args={"timeout": 30})
+                _tune_sqlite(store._file_writer)
+                store._write_thread = ThreadPoolExecutor(1, thread_name_prefix="ocpi-sqlite-writer")
+            elif engine.dialect.name == "postgresql" and listen:
+                await store._listen()
+        except BaseException:
+            await store.close()
+            raise
         return store
 
     async def _listen(self) -> None:

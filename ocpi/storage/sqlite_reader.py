@@ -30,8 +30,12 @@ class SqliteReader:
         # Not `mode=ro`: a read-only connection cannot keep the WAL index alive once the engine's connections
         # close. `query_only` gives the same guarantee that this connection never writes.
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._connection.execute("PRAGMA query_only = ON")
-        self._connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        try:
+            self._connection.execute("PRAGMA query_only = ON")
+            self._connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")  # reads the file: fails on a non-database
+        except sqlite3.Error:
+            self._connection.close()
+            raise
         self._lock = threading.Lock()  # the store may be shared by event loops on several threads (tests)
 
     def close(self) -> None:
