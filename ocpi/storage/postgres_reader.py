@@ -24,9 +24,11 @@ from sqlalchemy.util import greenlet_spawn
 from ocpi.storage.base import ListQuery, ObjectKey
 from ocpi.storage.direct_sql import credential_statement, get_statement, numbered, page_statement
 
-READ_CONNECTIONS = 8
-"""Connections a reader keeps per event loop unless told otherwise, beyond the engine's pool (on the benchmark
-machine, with 4 the node served about 5% fewer list requests/s than with 8)."""
+READ_CONNECTIONS = 16
+"""Connections a reader keeps per event loop unless told otherwise, beyond the engine's pool. On the benchmark
+machine (2 cores, 32 requests in flight): with 4 the node served about 5% fewer list requests/s than with 8;
+with 16 the p99 of single GETs was about 8% lower than with 8 (requests waiting for a connection cost CPU to
+queue and wake); with 32 throughput rose but the p99 grew by a third (32 PostgreSQL backends on 2 cores)."""
 
 
 @dataclass
