@@ -570,6 +570,62 @@ async def test_postgres_reads_keep_a_few_connections_until_the_store_closes() ->
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="OCPI_TEST_POSTGRES_URL is not set")
+async def test_postgres_reads_of_one_object_asked_at_once_share_one_statement_per_version(monkeypatch: Any) -> None:
+    assert POSTGRES_URL
+    store = await open_clean_store(POSTGRES_URL)
+    try:
+        for n in range(5):
+            await put(store, key(f"L{n}"), n, in_211=n != 3)
+        await put(store, key("L1", ("BE", "BEC")), 9)
+        asked = [
+            (key("L0"), "2.2.1"),
+            (key("l0"), "2.2.1"),  # the same object twice, in another case
+            (key("L1"), "2.2.1"),
+            (key("L1", ("BE", "BEC")), "2.2.1"),  # the same id under another owner
+            (key("L3"), "2.1.1"),  # not expressible in 2.1.1
+            (key("L2"), "2.1.1"),
+            (key("NOPE"), "2.2.1"),
+            (key("L4"), "2.3.0"),
+        ]
+        engine_only = SqlStore(store.engine, direct_reads=False)
+        expected = [await engine_only.get_rendered(object_key, version) for object_key, version in asked]
+        assert expected[0] == expected[1] == b'{"id":"L0","t":0}' and expected[3] == b'{"id":"L1","t":9}'
+        assert expected[4] is None and expected[6] is None
+        reader = store._postgres_reader
+        assert reader is not None
+        statements: list[str] = []
+        fetch = reader._fetch
+
+        async def counted(sql: str, params: Any) -> list[Any]:
+            statements.append(sql)
+            return await fetch(sql, params)
+
+        monkeypatch.setattr(reader, "_fetch", counted)
+        found = await asyncio.gather(*(store.get_rendered(object_key, version) for object_key, version in asked))
+        assert found == expected
+        assert len(statements) == 3  # one per version asked for
+
+        async def failing(sql: str, params: Any) -> list[Any]:
+            raise ConnectionError("the database went away")
+
+        monkeypatch.setattr(reader, "_fetch", failing)
+        failed = await asyncio.gather(
+            *(store.get_rendered(key(f"L{n}"), "2.2.1") for n in range(3)), return_exceptions=True
+        )
+        assert [type(error) for error in failed] == [ConnectionError] * 3
+
+        monkeypatch.setattr(reader, "_fetch", fetch)
+        leaving = asyncio.ensure_future(store.get_rendered(key("L2"), "2.2.1"))
+        staying = asyncio.ensure_future(store.get_rendered(key("L2"), "2.2.1"))
+        await asyncio.sleep(0)  # both asked, the read scheduled
+        leaving.cancel()
+        assert await staying == b'{"id":"L2","t":2}'  # one caller leaving does not take the answer from the other
+        assert leaving.cancelled()
+    finally:
+        await store.close()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="OCPI_TEST_POSTGRES_URL is not set")
 async def test_reads_go_on_through_a_postgres_restart() -> None:
     """A read on a connection the server dropped is tried again on a new one; the reader's and the pool's other
     connections, dropped with it, are not tried in turn."""
@@ -596,3 +652,4 @@ async def _read_through_a_restart(store: SqlStore) -> None:
         )
     for _ in range(3):
         assert await store.get(key("L1")) is not None
+        assert await store.get_rendered(key("L1"), "2.2.1") is not None
