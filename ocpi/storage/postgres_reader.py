@@ -40,8 +40,9 @@ class _Kept:
 
     turns: asyncio.Semaphore
     free: list[Any] = field(default_factory=list)
-    gathering: dict[str, dict[_KeyColumns, asyncio.Future[bytes | None]]] = field(default_factory=dict)
-    """Per version column, the objects asked for since the statement that will read them was scheduled."""
+    gathering: dict[str, dict[_KeyColumns, list[asyncio.Future[bytes | None]]]] = field(default_factory=dict)
+    """Per version column, the objects asked for since the statement that will read them was scheduled, each
+    with its callers' futures (one per caller: a caller that leaves cancels only its own)."""
 
 
 def _key_columns(key: ObjectKey) -> _KeyColumns:
@@ -145,32 +146,34 @@ class PostgresReader:
             read = asyncio.get_running_loop().create_task(self._read_gathered(kept, column, gathering))
             self._reads.add(read)
             read.add_done_callback(self._reads.discard)
-        future = gathering.get(_key_columns(key))
-        if future is None:
-            future = gathering[_key_columns(key)] = asyncio.get_running_loop().create_future()
-        return await asyncio.shield(future)  # a caller that leaves does not cancel the others' answer
+        answer: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        gathering.setdefault(_key_columns(key), []).append(answer)
+        return await answer
 
     async def _read_gathered(
-        self, kept: _Kept, column: str, wanted: dict[_KeyColumns, asyncio.Future[bytes | None]]
+        self, kept: _Kept, column: str, wanted: dict[_KeyColumns, list[asyncio.Future[bytes | None]]]
     ) -> None:
         if kept.gathering.get(column) is wanted:
             del kept.gathering[column]
         try:
             keys = list(wanted)
             rows = await self._fetch(_rendered_statement(column), [list(part) for part in zip(*keys, strict=True)])
-            found = {tuple(row[:5]): row[5] for row in rows}
-            for key, future in wanted.items():
-                if not future.done():
-                    future.set_result(found.get(key))
         except asyncio.CancelledError:
-            for future in wanted.values():
-                future.cancel()
+            for answers in wanted.values():
+                for answer in answers:
+                    answer.cancel()
             raise
         except Exception as error:  # each caller raises it (a read that fails is answered as an error)
-            for future in wanted.values():
-                if not future.done():
-                    future.set_exception(error)
-                    future.exception()  # retrieved: no warning when every caller has gone
+            for answers in wanted.values():
+                for answer in answers:
+                    if not answer.done():
+                        answer.set_exception(error)
+            return
+        found = {tuple(row[:5]): row[5] for row in rows}
+        for key, answers in wanted.items():
+            for answer in answers:
+                if not answer.done():  # its caller left
+                    answer.set_result(found.get(key))
 
     async def credential(self, token_hash: str) -> tuple[Any, ...] | None:
         """The live credential's row, as `direct_sql.CREDENTIAL_COLUMN_NAMES` (times naive UTC)."""
