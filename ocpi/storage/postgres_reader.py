@@ -27,8 +27,9 @@ from ocpi.storage.direct_sql import credential_statement, get_statement, numbere
 READ_CONNECTIONS = 16
 """Connections a reader keeps per event loop unless told otherwise, beyond the engine's pool. On the benchmark
 machine (2 cores, 32 requests in flight): with 4 the node served about 5% fewer list requests/s than with 8;
-with 16 the p99 of single GETs was about 8% lower than with 8 (requests waiting for a connection cost CPU to
-queue and wake); with 32 throughput rose but the p99 grew by a third (32 PostgreSQL backends on 2 cores)."""
+with 16, a list request cost about 4% less CPU than with 8 (requests waiting for a connection cost CPU to queue
+and wake); with 32, single GETs (read one by one then) had a p99 a third higher (32 PostgreSQL backends on 2
+cores)."""
 
 
 _KeyColumns = tuple[str, str, str, str, str]
@@ -172,7 +173,7 @@ class PostgresReader:
         found = {tuple(row[:5]): row[5] for row in rows}
         for key, answers in wanted.items():
             for answer in answers:
-                if not answer.done():  # its caller left
+                if not answer.done():  # done only when its caller left (cancelled)
                     answer.set_result(found.get(key))
 
     async def credential(self, token_hash: str) -> tuple[Any, ...] | None:
