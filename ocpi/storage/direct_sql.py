@@ -26,12 +26,20 @@ OBJECT_COLUMN_NAMES = (
 OBJECT_COLUMNS = ", ".join(OBJECT_COLUMN_NAMES)
 
 
+KeyValues = tuple[str, str, str, str, str]
+
+
+def key_values(key: ObjectKey) -> KeyValues:
+    """The key as the unique key's columns hold it: module, country_code, party_id, object_key, variant."""
+    return (key.module, key.country_code, key.party_id, key.lookup_id, key.variant)
+
+
 def get_statement(key: ObjectKey, columns: str = OBJECT_COLUMNS) -> tuple[str, tuple[Any, ...]]:
     """`columns` (all of `OBJECT_COLUMN_NAMES` unless told) of the object under `key`."""
     return (
         f"SELECT {columns} FROM ocpi_objects "
         "WHERE module = ? AND country_code = ? AND party_id = ? AND object_key = ? AND variant = ?",
-        (key.module, key.country_code, key.party_id, key.lookup_id, key.variant),
+        key_values(key),
     )
 
 

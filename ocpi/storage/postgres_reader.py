@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from ocpi.storage.base import ListQuery, ObjectKey
-from ocpi.storage.direct_sql import credential_statement, get_statement, numbered, page_statement
+from ocpi.storage.direct_sql import KeyValues, credential_statement, get_statement, key_values, numbered, page_statement
 
 READ_CONNECTIONS = 16
 """Connections a reader keeps per event loop unless told otherwise, beyond the engine's pool. On the benchmark
@@ -32,22 +32,15 @@ and wake); with 32, single GETs (read one by one then) had a p99 a third higher 
 cores)."""
 
 
-_KeyColumns = tuple[str, str, str, str, str]
-
-
 @dataclass
 class _Kept:
     """A loop's connections: at most `turns`' count in use or free at once."""
 
     turns: asyncio.Semaphore
     free: list[Any] = field(default_factory=list)
-    gathering: dict[str, dict[_KeyColumns, list[asyncio.Future[bytes | None]]]] = field(default_factory=dict)
+    gathering: dict[str, dict[KeyValues, list[asyncio.Future[bytes | None]]]] = field(default_factory=dict)
     """Per version column, the objects asked for since the statement that will read them was scheduled, each
     with its callers' futures (one per caller: a caller that leaves cancels only its own)."""
-
-
-def _key_columns(key: ObjectKey) -> _KeyColumns:
-    return (key.module, key.country_code, key.party_id, key.lookup_id, key.variant)
 
 
 def _rendered_statement(column: str) -> str:
@@ -148,11 +141,11 @@ class PostgresReader:
             self._reads.add(read)
             read.add_done_callback(self._reads.discard)
         answer: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
-        gathering.setdefault(_key_columns(key), []).append(answer)
+        gathering.setdefault(key_values(key), []).append(answer)
         return await answer
 
     async def _read_gathered(
-        self, kept: _Kept, column: str, wanted: dict[_KeyColumns, list[asyncio.Future[bytes | None]]]
+        self, kept: _Kept, column: str, wanted: dict[KeyValues, list[asyncio.Future[bytes | None]]]
     ) -> None:
         if kept.gathering.get(column) is wanted:
             del kept.gathering[column]

@@ -37,7 +37,7 @@ from ocpi.storage.base import (
     StoredObject,
     TokenKind,
 )
-from ocpi.storage.direct_sql import CREDENTIAL_COLUMN_NAMES, OBJECT_COLUMN_NAMES
+from ocpi.storage.direct_sql import CREDENTIAL_COLUMN_NAMES, OBJECT_COLUMN_NAMES, key_values
 from ocpi.storage.direct_sql import naive_utc as _naive_utc
 from ocpi.storage.postgres_reader import READ_CONNECTIONS, PostgresReader
 from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
@@ -125,9 +125,7 @@ _KEY_COLUMNS = ("module", "country_code", "party_id", "object_key", "variant")
 
 def _key_params(key: ObjectKey) -> dict[str, str]:
     """The key's columns, as a row has them."""
-    return dict(
-        zip(_KEY_COLUMNS, (key.module, key.country_code, key.party_id, key.lookup_id, key.variant), strict=True)
-    )
+    return dict(zip(_KEY_COLUMNS, key_values(key), strict=True))
 
 
 def _key_matches(key: ObjectKey) -> dict[str, str]:
