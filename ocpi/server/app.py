@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ocpi import __version__
 from ocpi.core.enums import MODULES_BY_VERSION, ROLES_BY_VERSION, InterfaceRole, RoleEnum
@@ -30,12 +31,40 @@ from ocpi.server.http import (
     request_validation_handler,
     unexpected_error_handler,
 )
-from ocpi.server.lane import ReadLane
+from ocpi.server.lane import TRIED, LaneRoutes, ReadLane
 from ocpi.server.node import Node
 from ocpi.server.openapi import install_openapi
 from ocpi.server.patterns import mount
 from ocpi.server.routing import Binding, RouteTable
 from ocpi.storage.sql import SqlStore
+
+
+class OcpiApplication(FastAPI):
+    """FastAPI, with the read lane in front of FastAPI's own layers when nothing else would see the requests it
+    answers: the app's only middleware is the node's own and FastAPI's OpenTelemetry telemetry is off. Decided
+    when the middleware stack is built, at the first request (no middleware can be added after). Measured on
+    the benchmark machine: GET of one location, 8% less of the server's CPU per request."""
+
+    front_lane: LaneRoutes | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        classes = [middleware.cls for middleware in self.user_middleware]
+        telemetry = getattr(self, "_native_telemetry", None)  # FastAPI 0.165+
+        alone = ReadLane in classes and all(cls in (ReadLane, CorrelationHeaders) for cls in classes)
+        self.front_lane = self.state.read_lane if alone and not (telemetry and telemetry.enabled()) else None
+        return super().build_middleware_stack()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        if self.front_lane is not None and scope["type"] == "http":
+            if self.root_path:
+                scope["root_path"] = self.root_path
+            scope["app"] = self
+            if await self.front_lane.serve(scope, receive, send):
+                return
+            scope[TRIED] = True
+        await super().__call__(scope, receive, send)
 
 
 def get_application(
@@ -94,7 +123,7 @@ def get_application(
             if opened is not None:
                 await opened.close()
 
-    app = FastAPI(title="OCPI node (ocpi-python)", version=__version__, lifespan=lifespan)
+    app = OcpiApplication(title="OCPI node (ocpi-python)", version=__version__, lifespan=lifespan)
     app.state.node = node
     app.add_exception_handler(OcpiError, ocpi_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)

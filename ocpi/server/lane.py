@@ -8,7 +8,11 @@ identified by the same dependency, and the query parameters are validated by Typ
 routes' own `Query` declarations. Anything this lane does not answer with success (a bad parameter, an
 unknown token, a missing object, any error at all) goes to the app unchanged, which answers it as it answers
 every request: errors, the envelope and the OpenAPI document have one source. Only GETs, which change
-nothing, take this lane."""
+nothing, take this lane.
+
+The lane sits in front of FastAPI's own layers (its error middleware, body limit and telemetry) when nothing
+else would see the request (`OcpiApplication`); with middleware of the application's own, or FastAPI's
+OpenTelemetry telemetry enabled, it sits inside them, as the outermost of the app's middleware (`ReadLane`)."""
 
 from __future__ import annotations
 
@@ -28,6 +32,8 @@ from ocpi.server.http import correlation_headers
 log = logging.getLogger("ocpi.server")
 
 MAX_PATH_PARAMS = 3
+TRIED = "ocpi.read_lane_tried"
+"""Set in the scope of a request the lane in front did not answer, so that the lane inside does not try again."""
 MAX_KEPT_QUERIES = 1024
 _ANNOTATED: Any = Annotated  # a parameter's type with its `Query(...)` constraints, built at run time
 
@@ -82,6 +88,20 @@ class LaneRoutes:
                 return route, values
         return None
 
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer an HTTP request here if it is a GET of a lane route that succeeds; False: nothing was sent."""
+        if scope["method"] != "GET":
+            return False
+        found = self.match(scope["path"])
+        if found is None:
+            return False
+        response = await self.answer(*found, Request(scope, receive))
+        if response is None:
+            return False
+        response.raw_headers += correlation_headers(scope)
+        await response(scope, receive, send)
+        return True
+
     async def answer(self, route: LaneRoute, values: list[str], request: Request) -> Response | None:
         """The handler's successful answer, or None for the app to answer."""
         try:
@@ -122,12 +142,6 @@ class ReadLane:
         self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            found = self.routes.match(scope["path"])
-            if found is not None:
-                response = await self.routes.answer(*found, Request(scope, receive))
-                if response is not None:
-                    response.raw_headers += correlation_headers(scope)
-                    await response(scope, receive, send)
-                    return
+        if scope["type"] == "http" and TRIED not in scope and await self.routes.serve(scope, receive, send):
+            return
         await self.app(scope, receive, send)

@@ -13,9 +13,10 @@ from starlette.routing import Match
 
 from ocpi.core.enums import RoleEnum
 from ocpi.modules.locations.interfaces import LOCATION
+from ocpi.server.app import get_application
 from ocpi.server.lane import LaneRoutes
 from ocpi.storage.sql import SqlStore
-from tests.conftest import Partner, PartnerFactory, node_app
+from tests.conftest import NODE_PARTIES, Partner, PartnerFactory, node_app
 from tests.test_server import samples
 from tests.test_server.samples import stamp
 from tests.test_server.support import envelope, refused, seed, url
@@ -146,3 +147,74 @@ async def test_the_lane_keeps_a_few_queries_validated_per_route(
         answer = await http.get(locations + "/L1", params={"limit": "1"}, headers=partner.headers())
         assert envelope(answer)["data"]["id"] == "L1"
         assert (locations + "/{location_id}", b"limit=1") in {(path, query) for path, query in lane._parsed}
+
+
+async def _seed_one_location(store: SqlStore, http: httpx.AsyncClient) -> None:
+    location = samples.sample("location", "2.2.1", "L1", ("NL", "CPO"), last_updated=stamp(1))
+    await seed(http, LOCATION, "2.2.1", location, RoleEnum.CPO)
+
+
+async def test_alone_the_lane_answers_in_front_of_the_apps_layers(
+    store: SqlStore, partner: Partner, monkeypatch: Any
+) -> None:
+    app = get_application(parties=NODE_PARTIES, store=store, base_url="http://testserver")
+    tries = 0
+    answer = LaneRoutes.answer
+
+    async def counted(self: LaneRoutes, *args: Any) -> Any:
+        nonlocal tries
+        tries += 1
+        return await answer(self, *args)
+
+    monkeypatch.setattr(LaneRoutes, "answer", counted)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        http.app = app  # type: ignore[attr-defined]
+        await _seed_one_location(store, http)
+        locations = url(RoleEnum.CPO, "2.2.1", "locations")
+        assert envelope(await http.get(locations + "/L1", headers=partner.headers()))["data"]["id"] == "L1"
+        assert app.front_lane is app.state.read_lane
+        through_stack = []
+        stack = app.middleware_stack
+
+        async def spy(scope: Any, receive: Any, send: Any) -> None:
+            through_stack.append(scope["path"])
+            await stack(scope, receive, send)
+
+        app.middleware_stack = spy
+        tries = 0
+        answer_one = await http.get(locations + "/L1", headers=partner.headers(**{"X-Request-ID": "r1"}))
+        assert (envelope(answer_one)["data"]["id"], answer_one.headers["x-request-id"]) == ("L1", "r1")
+        assert (through_stack, tries) == ([], 1)
+        # What the lane does not answer goes through the whole stack once, and is not tried again inside.
+        refused(await http.get(locations + "/L2", headers=partner.headers()), 404, 2003)
+        assert (through_stack, tries) == ([locations + "/L2"], 2)
+
+
+async def test_with_middleware_of_its_own_the_app_sees_every_lane_answer(store: SqlStore, partner: Partner) -> None:
+    app = get_application(parties=NODE_PARTIES, store=store, base_url="http://testserver")
+
+    @app.middleware("http")
+    async def stamp_answers(request: Any, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers["x-seen-by"] = "the application"
+        return response
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        http.app = app  # type: ignore[attr-defined]
+        await _seed_one_location(store, http)
+        answer = await http.get(url(RoleEnum.CPO, "2.2.1", "locations") + "/L1", headers=partner.headers())
+    assert (envelope(answer)["data"]["id"], answer.headers["x-seen-by"]) == ("L1", "the application")
+    assert app.front_lane is None
+
+
+async def test_with_fastapi_telemetry_on_the_lane_answers_inside_it(
+    store: SqlStore, partner: Partner, monkeypatch: Any
+) -> None:
+    app = get_application(parties=NODE_PARTIES, store=store, base_url="http://testserver")
+    monkeypatch.setattr(app._native_telemetry, "enabled", lambda: True)  # as with OpenTelemetry configured
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        http.app = app  # type: ignore[attr-defined]
+        await _seed_one_location(store, http)
+        answer = await http.get(url(RoleEnum.CPO, "2.2.1", "locations") + "/L1", headers=partner.headers())
+    assert envelope(answer)["data"]["id"] == "L1"
+    assert app.front_lane is None

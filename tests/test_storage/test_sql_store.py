@@ -535,7 +535,7 @@ async def test_postgres_keeps_an_object_of_a_few_kilobytes_uncompressed() -> Non
         await put(store, key("LARGE"), 0, '{"id":"LARGE","text":"' + "repeated " * 1000 + '"}')  # ~9 KB x 4
         saved = sa.text("SELECT object_id, pg_column_size(json_2_2_1) - octet_length(json_2_2_1) FROM ocpi_objects")
         async with store.engine.connect() as conn:
-            sizes = dict((await conn.execute(saved)).tuples().all())
+            sizes = {object_id: size for object_id, size in (await conn.execute(saved)).all()}
     finally:
         await store.close()
     assert sizes["SMALL"] >= 0  # stored as is (plus its length header)
