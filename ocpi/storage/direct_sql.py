@@ -5,6 +5,7 @@ the readers that run it on the driver's own connection: `SqliteReader` (`?` plac
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,9 @@ OBJECT_COLUMN_NAMES = (
 """The columns an object is read with, in the order of a `StoredObject`'s parts."""
 OBJECT_COLUMNS = ", ".join(OBJECT_COLUMN_NAMES)
 
+
+ALL_VERSIONS = 0b111
+"""The `versions` column of an object every version can express: one bit per version (2.1.1, 2.2.1, 2.3.0)."""
 
 KeyValues = tuple[str, str, str, str, str]
 
@@ -72,26 +76,64 @@ def credential_statement(token_hash: str) -> tuple[str, tuple[Any, ...]]:
 
 def page_statement(query: ListQuery, column: str, bit: int) -> tuple[str, tuple[Any, ...]]:
     """`pk, <column>` of the page `query` asks for, in creation order: after position `after`, else past
-    `offset` objects; `bit` is the query's version's in the `versions` column."""
-    where = "module = ? AND (versions & ?) = ?"
-    params: list[Any] = [query.module, bit, bit]
-    if query.owners is not None:
-        if query.owners:
-            where += " AND (" + " OR ".join("(country_code = ? AND party_id = ?)" for _ in query.owners) + ")"
-            for country_code, party_id in query.owners:
-                params += [country_code.upper(), party_id.upper()]
-        else:
-            where += " AND 1 = 0"
+    `offset` objects; `bit` is the query's version's in the `versions` column.
+
+    The objects of several owners (a platform's parties of one role) are no one range of the listing index
+    (module, owner, pk): as one list ordered by pk, they were all read and sorted for each page (a page of 50
+    of 10,000 locations: SQLite 4.9 ms, PostgreSQL 8.9 ms). So each owner's first positions are read from its
+    own range, and the page is cut from their merge: at most offset + limit index entries per owner (0.07 ms
+    and 0.9 ms)."""
+    where = "module = ?"
+    params: list[Any] = [query.module]
     if query.date_from is not None:
         where += " AND last_updated >= ?"
         params.append(naive_utc(query.date_from))
     if query.date_to is not None:
         where += " AND last_updated < ?"
         params.append(naive_utc(query.date_to))
-    select = f"SELECT pk, {column} FROM ocpi_objects WHERE {where}"
     if query.after is not None:
-        return f"{select} AND pk > ? ORDER BY pk LIMIT ?", (*params, query.after, query.limit)
-    return f"{select} ORDER BY pk LIMIT ? OFFSET ?", (*params, query.limit, query.offset)
+        where += " AND pk > ?"
+        params.append(query.after)
+    offset = 0 if query.after is not None else query.offset
+    owners = None if query.owners is None else distinct_owners(query.owners)
+    if owners is not None and len(owners) > 1:
+        having = versions_with(bit)
+        arm = (
+            f"SELECT pk FROM ocpi_objects WHERE {where} AND versions IN ({', '.join('?' * len(having))}) "
+            "AND country_code = ? AND party_id = ? ORDER BY pk LIMIT ?"
+        )
+        positions = " UNION ALL ".join(f"SELECT pk FROM ({arm}) AS owner_{n}" for n in range(len(owners)))
+        arms = [value for owner in owners for value in (*params, *having, *owner, offset + query.limit)]
+        return (
+            f"SELECT pk, {column} FROM ocpi_objects WHERE pk IN ({positions} ORDER BY pk LIMIT ? OFFSET ?) ORDER BY pk",
+            (*arms, query.limit, offset),
+        )
+    where += " AND (versions & ?) = ?"
+    params += (bit, bit)
+    if owners is not None:
+        if owners:
+            where += " AND country_code = ? AND party_id = ?"
+            params += owners[0]
+        else:
+            where += " AND 1 = 0"
+    return f"SELECT pk, {column} FROM ocpi_objects WHERE {where} ORDER BY pk LIMIT ? OFFSET ?", (
+        *params,
+        query.limit,
+        offset,
+    )
+
+
+def versions_with(bit: int) -> tuple[int, ...]:
+    """The values of the `versions` column that hold `bit`. The owners' ranges of a merged page filter on these,
+    not on `versions & bit`: PostgreSQL knows how many rows hold each value, where it guesses that half a
+    percent of rows pass such an expression, and its prepared plan for the merge then read each owner's every
+    object. (A page of one owner keeps `versions & bit`: its plan is right, and SQLite tests it faster.)"""
+    return tuple(value for value in range(ALL_VERSIONS + 1) if value & bit)
+
+
+def distinct_owners(owners: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The owners as the table keeps them (upper case), each once, in the order given."""
+    return list(dict.fromkeys((country_code.upper(), party_id.upper()) for country_code, party_id in owners))
 
 
 def naive_utc(value: datetime) -> datetime:

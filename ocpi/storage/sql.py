@@ -17,7 +17,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -37,7 +37,7 @@ from ocpi.storage.base import (
     StoredObject,
     TokenKind,
 )
-from ocpi.storage.direct_sql import CREDENTIAL_COLUMN_NAMES, OBJECT_COLUMN_NAMES, key_values
+from ocpi.storage.direct_sql import CREDENTIAL_COLUMN_NAMES, OBJECT_COLUMN_NAMES, distinct_owners, key_values
 from ocpi.storage.direct_sql import naive_utc as _naive_utc
 from ocpi.storage.postgres_reader import READ_CONNECTIONS, PostgresReader
 from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
@@ -515,14 +515,8 @@ class SqlStore:
         elif self._postgres_reader is not None:
             rows = await self._postgres_reader.page(query, column, bit)
         else:
-            where = self._listing(query)
-            page = sa.select(objects.c.pk, objects.c[column]).order_by(objects.c.pk).limit(query.limit)
-            if query.after is not None:  # keyset: where the previous page ended, whatever its offset
-                page = page.where(where, objects.c.pk > query.after)
-            else:
-                page = page.where(where).offset(query.offset)
             async with self._reading.connect() as conn:
-                rows = (await conn.execute(page)).all()
+                rows = (await conn.execute(self._page_select(query, column))).all()
         total = await self._total(query)
         return Page(items=[row[1] for row in rows], total=total, last_position=rows[-1][0] if rows else None)
 
@@ -579,6 +573,28 @@ class SqlStore:
         if query.date_to is not None:
             conditions.append(objects.c.last_updated < _naive_utc(query.date_to))
         return sa.and_(*conditions)
+
+    @classmethod
+    def _page_select(cls, query: ListQuery, column: str) -> sa.Select[Any]:
+        """The page as `direct_sql.page_statement` reads it: several owners' from each one's index range."""
+        offset = 0 if query.after is not None else query.offset
+        owners = None if query.owners is None else distinct_owners(query.owners)
+
+        def positions(listing: ListQuery, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+            selected = sa.select(*columns).where(cls._listing(listing)).order_by(objects.c.pk)
+            if query.after is not None:  # keyset: where the previous page ended, whatever its offset
+                selected = selected.where(objects.c.pk > query.after)
+            return selected
+
+        if owners is None or len(owners) < 2:
+            return positions(query, objects.c.pk, objects.c[column]).limit(query.limit).offset(offset)
+        reach = offset + query.limit
+        arms = [
+            sa.select(positions(replace(query, owners=[owner]), objects.c.pk).limit(reach).subquery().c.pk)
+            for owner in owners
+        ]
+        merged = sa.union_all(*arms).order_by(sa.literal_column("pk")).limit(query.limit).offset(offset)
+        return sa.select(objects.c.pk, objects.c[column]).where(objects.c.pk.in_(merged)).order_by(objects.c.pk)
 
     @classmethod
     def _count(cls, query: ListQuery) -> sa.Select[Any]:
