@@ -45,11 +45,13 @@ _PAGE = 500
 async def read_all(store: Store, module: str) -> list[dict[str, Any]]:
     """Every object of `module` in the store, as canonical (2.3.0) JSON."""
     found: list[dict[str, Any]] = []
+    after = None
     while True:
-        page = await store.page(ListQuery(module=module, version="2.3.0", offset=len(found), limit=_PAGE))
+        page = await store.page(ListQuery(module, "2.3.0", offset=len(found), limit=_PAGE, after=after))
         found.extend(orjson.loads(item) for item in page.items)
         if not page.items or len(found) >= page.total:
             return found
+        after = page.last_position  # each next page from the index, not by counting every object before it
 
 
 @dataclass

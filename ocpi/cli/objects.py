@@ -174,13 +174,16 @@ def export(
     async def main() -> list[bytes]:
         owners = [parse_party(owner)] if owner else None
         items: list[bytes] = []
+        after = None
         async with open_store(db, must_exist=True) as store:
             while True:
-                query = ListQuery(object_type.module, version, owners, offset=len(items), limit=EXPORT_PAGE)
-                page = await store.page(query)
+                page = await store.page(
+                    ListQuery(object_type.module, version, owners, offset=len(items), limit=EXPORT_PAGE, after=after)
+                )
                 items += page.items
                 if len(page.items) < EXPORT_PAGE:
                     return items
+                after = page.last_position  # the next page from the index, not by counting every object before it
 
     items = run(main())
     # One object per line, exactly as stored: the numbers keep their digits.

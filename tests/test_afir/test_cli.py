@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ocpi.afir.report import SCHEMA
+from ocpi.afir.report import SCHEMA, read_all
 from ocpi.cli.main import app
 from ocpi.modules.locations.interfaces import LOCATION
 from ocpi.modules.tariffs.interfaces import TARIFF
@@ -153,3 +153,29 @@ def test_a_password_is_not_echoed(tmp_path: Path) -> None:
     result = run("--db", "postgresql://user:s3cret@127.0.0.1:1/ocpi")
     assert result.exit_code == 2
     assert "s3cret" not in result.stderr and "***" in result.stderr
+
+
+def test_the_report_reads_page_after_page_through_the_index(tmp_path: Path, monkeypatch: Any) -> None:
+    """Each page after the first continues after the previous one's last position (keyset), so reading every
+    location costs the same per page however many come before it."""
+    monkeypatch.setattr("ocpi.afir.report._PAGE", 3)
+    ids = [f"LOC{n}" for n in range(7)]
+    url = seed(tmp_path / "ocpi.db", [complete_location(i) for i in ids], [])
+    asked: list[Any] = []
+
+    async def read() -> list[dict[str, Any]]:
+        store = await SqlStore.open(url)
+        page = store.page
+
+        async def recorded(query: Any) -> Any:
+            asked.append(query)
+            return await page(query)
+
+        monkeypatch.setattr(store, "page", recorded)
+        try:
+            return await read_all(store, "locations")
+        finally:
+            await store.close()
+
+    assert [location["id"] for location in asyncio.run(read())] == ids
+    assert [query.after is None for query in asked] == [True, False, False]

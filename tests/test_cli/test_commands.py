@@ -257,3 +257,13 @@ def test_pull_mistakes(db: str) -> None:
     assert "refusing to call 'http://127.0.0.1:9/locations" in one_line_error(private)
     unreachable = invoke("pull", "BE/BEC", "--module", "locations", "--db", db, "--allow-private-urls")
     assert "ConnectError" in one_line_error(unreachable)
+
+
+def test_export_reads_page_after_page_in_creation_order(db: str, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr("ocpi.cli.objects.EXPORT_PAGE", 2)
+    ids = [f"LOC{n}" for n in range(5)]
+    source = tmp_path / "locations.json"
+    source.write_text(json.dumps([our_location(i) for i in ids]))
+    assert invoke("load", "--module", "locations", "--version", "2.2.1", str(source), "--db", db).exit_code == 0
+    exported = invoke("export", "--module", "locations", "--version", "2.2.1", "--db", db)
+    assert [o["id"] for o in json.loads(exported.output)] == ids
