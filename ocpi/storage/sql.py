@@ -555,7 +555,7 @@ class SqlStore:
         bit = _VERSION_BITS[query.version]
         conditions: list[sa.ColumnElement[bool]] = [
             objects.c.module == query.module,
-            objects.c.versions.op("&")(bit) == bit,
+            objects.c.versions.op("&")(bit) != 0,  # not `== bit`: see direct_sql.page_statement
         ]
         if query.owners is not None:
             conditions.append(
