@@ -79,7 +79,8 @@ def page_statement(query: ListQuery, column: str, bit: int) -> tuple[str, tuple[
     (module, owner, pk): as one list ordered by pk, they were all read and sorted for each page (a page of 50
     of 10,000 locations: SQLite 4.9 ms, PostgreSQL 8.9 ms). So each owner's first positions are read from its
     own range, and the page is cut from their merge: at most offset + limit index entries per owner (0.07 ms
-    and 0.9 ms).
+    and 0.9 ms). A page of every owner's (the CLI's export, the AFIR report) sorts the positions of the list,
+    from the index alone, not its rows (a page of 500 of 10,000 on SQLite: 6.5 -> 1.9 ms).
 
     The version is tested as `(versions & bit) <> 0`, not `= bit`: PostgreSQL guesses that half a percent of
     rows pass an equality on an expression, and with that guess it read and sorted every object of an owner
@@ -98,24 +99,23 @@ def page_statement(query: ListQuery, column: str, bit: int) -> tuple[str, tuple[
         params.append(query.after)
     offset = 0 if query.after is not None else query.offset
     owners = None if query.owners is None else distinct_owners(query.owners)
-    if owners is not None and len(owners) > 1:
+    if owners is None:  # every owner: the positions from the index alone, then only the page's rows
+        positions, position_params = f"SELECT pk FROM ocpi_objects WHERE {where}", params
+    elif len(owners) > 1:
         arm = f"SELECT pk FROM ocpi_objects WHERE {where} AND country_code = ? AND party_id = ? ORDER BY pk LIMIT ?"
         positions = " UNION ALL ".join(f"SELECT pk FROM ({arm}) AS owner_{n}" for n in range(len(owners)))
-        arms = [value for owner in owners for value in (*params, *owner, offset + query.limit)]
-        return (
-            f"SELECT pk, {column} FROM ocpi_objects WHERE pk IN ({positions} ORDER BY pk LIMIT ? OFFSET ?) ORDER BY pk",
-            (*arms, query.limit, offset),
+        position_params = [value for owner in owners for value in (*params, *owner, offset + query.limit)]
+    else:
+        where += " AND country_code = ? AND party_id = ?" if owners else " AND 1 = 0"
+        return f"SELECT pk, {column} FROM ocpi_objects WHERE {where} ORDER BY pk LIMIT ? OFFSET ?", (
+            *params,
+            *(owners[0] if owners else ()),
+            query.limit,
+            offset,
         )
-    if owners is not None:
-        if owners:
-            where += " AND country_code = ? AND party_id = ?"
-            params += owners[0]
-        else:
-            where += " AND 1 = 0"
-    return f"SELECT pk, {column} FROM ocpi_objects WHERE {where} ORDER BY pk LIMIT ? OFFSET ?", (
-        *params,
-        query.limit,
-        offset,
+    return (
+        f"SELECT pk, {column} FROM ocpi_objects WHERE pk IN ({positions} ORDER BY pk LIMIT ? OFFSET ?) ORDER BY pk",
+        (*position_params, query.limit, offset),
     )
 
 

@@ -576,7 +576,8 @@ class SqlStore:
 
     @classmethod
     def _page_select(cls, query: ListQuery, column: str) -> sa.Select[Any]:
-        """The page as `direct_sql.page_statement` reads it: several owners' from each one's index range."""
+        """The page as `direct_sql.page_statement` reads it: several owners' from each one's index range, every
+        owner's by its positions first."""
         offset = 0 if query.after is not None else query.offset
         owners = None if query.owners is None else distinct_owners(query.owners)
 
@@ -586,15 +587,20 @@ class SqlStore:
                 selected = selected.where(objects.c.pk > query.after)
             return selected
 
-        if owners is None or len(owners) < 2:
+        picked: sa.Select[Any] | sa.CompoundSelect[Any]
+        if owners is None:
+            picked = positions(query, objects.c.pk)
+        elif len(owners) > 1:
+            reach = offset + query.limit
+            arms = [
+                sa.select(positions(replace(query, owners=[owner]), objects.c.pk).limit(reach).subquery().c.pk)
+                for owner in owners
+            ]
+            picked = sa.union_all(*arms).order_by(sa.literal_column("pk"))
+        else:
             return positions(query, objects.c.pk, objects.c[column]).limit(query.limit).offset(offset)
-        reach = offset + query.limit
-        arms = [
-            sa.select(positions(replace(query, owners=[owner]), objects.c.pk).limit(reach).subquery().c.pk)
-            for owner in owners
-        ]
-        merged = sa.union_all(*arms).order_by(sa.literal_column("pk")).limit(query.limit).offset(offset)
-        return sa.select(objects.c.pk, objects.c[column]).where(objects.c.pk.in_(merged)).order_by(objects.c.pk)
+        page = picked.limit(query.limit).offset(offset)
+        return sa.select(objects.c.pk, objects.c[column]).where(objects.c.pk.in_(page)).order_by(objects.c.pk)
 
     @classmethod
     def _count(cls, query: ListQuery) -> sa.Select[Any]:
