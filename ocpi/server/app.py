@@ -31,7 +31,7 @@ from ocpi.server.http import (
     request_validation_handler,
     unexpected_error_handler,
 )
-from ocpi.server.lane import TRIED, LaneRoutes, ReadLane
+from ocpi.server.lane import LANE_TRIED, LaneRoutes, ReadLane
 from ocpi.server.node import Node
 from ocpi.server.openapi import install_openapi
 from ocpi.server.patterns import mount
@@ -63,7 +63,7 @@ class OcpiApplication(FastAPI):
             scope["app"] = self
             if await self.front_lane.serve(scope, receive, send):
                 return
-            scope[TRIED] = True
+            scope[LANE_TRIED] = True
         await super().__call__(scope, receive, send)
 
 

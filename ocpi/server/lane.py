@@ -32,7 +32,7 @@ from ocpi.server.http import correlation_headers
 log = logging.getLogger("ocpi.server")
 
 MAX_PATH_PARAMS = 3
-TRIED = "ocpi.read_lane_tried"
+LANE_TRIED = "ocpi.read_lane_tried"
 """Set in the scope of a request the lane in front did not answer, so that the lane inside does not try again."""
 MAX_KEPT_QUERIES = 1024
 _ANNOTATED: Any = Annotated  # a parameter's type with its `Query(...)` constraints, built at run time
@@ -142,6 +142,6 @@ class ReadLane:
         self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and TRIED not in scope and await self.routes.serve(scope, receive, send):
+        if scope["type"] == "http" and LANE_TRIED not in scope and await self.routes.serve(scope, receive, send):
             return
         await self.app(scope, receive, send)
