@@ -149,7 +149,7 @@ async def test_the_lane_keeps_a_few_queries_validated_per_route(
         assert (locations + "/{location_id}", b"limit=1") in {(path, query) for path, query in lane._parsed}
 
 
-async def _seed_one_location(store: SqlStore, http: httpx.AsyncClient) -> None:
+async def _seed_one_location(http: httpx.AsyncClient) -> None:
     location = samples.sample("location", "2.2.1", "L1", ("NL", "CPO"), last_updated=stamp(1))
     await seed(http, LOCATION, "2.2.1", location, RoleEnum.CPO)
 
@@ -169,7 +169,7 @@ async def test_alone_the_lane_answers_in_front_of_the_apps_layers(
     monkeypatch.setattr(LaneRoutes, "answer", counted)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
         http.app = app  # type: ignore[attr-defined]
-        await _seed_one_location(store, http)
+        await _seed_one_location(http)
         locations = url(RoleEnum.CPO, "2.2.1", "locations")
         assert envelope(await http.get(locations + "/L1", headers=partner.headers()))["data"]["id"] == "L1"
         assert app.front_lane is app.state.read_lane
@@ -201,7 +201,7 @@ async def test_with_middleware_of_its_own_the_app_sees_every_lane_answer(store: 
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
         http.app = app  # type: ignore[attr-defined]
-        await _seed_one_location(store, http)
+        await _seed_one_location(http)
         answer = await http.get(url(RoleEnum.CPO, "2.2.1", "locations") + "/L1", headers=partner.headers())
     assert (envelope(answer)["data"]["id"], answer.headers["x-seen-by"]) == ("L1", "the application")
     assert app.front_lane is None
@@ -214,7 +214,7 @@ async def test_with_fastapi_telemetry_on_the_lane_answers_inside_it(
     monkeypatch.setattr(app._native_telemetry, "enabled", lambda: True)  # as with OpenTelemetry configured
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
         http.app = app  # type: ignore[attr-defined]
-        await _seed_one_location(store, http)
+        await _seed_one_location(http)
         answer = await http.get(url(RoleEnum.CPO, "2.2.1", "locations") + "/L1", headers=partner.headers())
     assert envelope(answer)["data"]["id"] == "L1"
     assert app.front_lane is None
