@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import multiprocessing
 import signal
 import socket
@@ -70,14 +69,6 @@ def serve(
     run(main())
 
 
-def freeze_startup_objects() -> None:
-    """What exists once the server has started (routes, models, tables) lives as long as the process: frozen
-    out of the collector's sight, a full collection no longer walks it (under load, pauses of ~100 ms that set
-    the p99, measured in benchmarks/). A decision for the process, so the command makes it, not the library."""
-    gc.collect()
-    gc.freeze()
-
-
 class NodeServer(uvicorn.Server):
     """uvicorn's server, except that SIGINT/SIGTERM only stop it: then `ocpi serve` stops its push workers and
     closes the store (uvicorn would raise the signal again on the way out, ending the process first)."""
@@ -110,7 +101,7 @@ async def _serve(config: NodeConfig, db: str, host: str, port: int, workers: int
     port = sock.getsockname()[1]
     root = config.base_url or f"http://{'127.0.0.1' if host in WILDCARD_HOSTS else host}:{port}"
     async with open_store(db) as store:
-        app = get_application(config=config, store=store)
+        app = get_application(config=config, store=store, freeze_after_startup=True)
         node: Node = app.state.node
         lines = [f"OCPI node on {shown_url(db)}: {_parties(config)}; OCPI {', '.join(config.versions)}"]
         if demo:
@@ -135,7 +126,6 @@ async def _serve(config: NodeConfig, db: str, host: str, port: int, workers: int
         while not server.started and not serving.done():
             await asyncio.sleep(0.02)
         if server.started:
-            freeze_startup_objects()
             for line in lines:
                 print(line, flush=True)
         try:
