@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import orjson
 import pytest
 from pydantic import ValidationError
 
-from ocpi.core.data_types import CaseInsensitiveStr, CiString, DateTime, DisplayText, Number, String
+from ocpi.core.data_types import CaseInsensitiveStr, CiString, DateTime, DisplayText, Number, String, format_datetime
 from ocpi.core.envelope import OcpiResponse, envelope, envelope_bytes
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.core.status import StatusCode, is_defined
@@ -48,6 +48,16 @@ def test_datetime_reads_leniently_and_writes_utc_z(text: str, expected: str) -> 
     sample = Sample.model_validate({"id": "x", "at": text, "amount": 1})
     assert sample.at.tzinfo is not None and sample.at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
     assert sample.to_dict()["at"] == expected
+
+
+def test_a_datetime_is_written_by_its_instant_alone() -> None:
+    """Formatted values are kept per instant: equal instants in any zone write alike, others never do."""
+    utc = datetime(2015, 6, 29, 20, 39, 9, tzinfo=UTC)
+    assert format_datetime(utc) == "2015-06-29T20:39:09Z"
+    assert format_datetime(utc.astimezone(timezone(timedelta(hours=2)))) == "2015-06-29T20:39:09Z"
+    assert format_datetime(utc.replace(tzinfo=None)) == "2015-06-29T20:39:09Z"
+    assert format_datetime(utc.replace(microsecond=1000)) == "2015-06-29T20:39:09.001Z"
+    assert format_datetime(utc.replace(tzinfo=timezone(timedelta(hours=2)))) == "2015-06-29T18:39:09Z"
 
 
 @pytest.mark.parametrize("bad", ["yesterday", "2015-13-29T20:39:09Z", 1435610349, "2015-06-29T25:00:00Z"])
