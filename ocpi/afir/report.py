@@ -36,7 +36,7 @@ from rich.table import Table
 
 from ocpi.afir.checks import Finding, Severity, check, completeness, missing_mandatory
 from ocpi.afir.items import ITEMS, ITEMS_BY_NUMBER
-from ocpi.storage.base import ListQuery, Store
+from ocpi.storage.base import ListQuery, Store, read_every_item
 
 SCHEMA = "ocpi-afir-report/1"
 _PAGE = 500
@@ -44,14 +44,7 @@ _PAGE = 500
 
 async def read_all(store: Store, module: str) -> list[dict[str, Any]]:
     """Every object of `module` in the store, as canonical (2.3.0) JSON."""
-    found: list[dict[str, Any]] = []
-    after = None
-    while True:
-        page = await store.page(ListQuery(module, "2.3.0", offset=len(found), limit=_PAGE, after=after))
-        found.extend(orjson.loads(item) for item in page.items)
-        if not page.items or len(found) >= page.total:
-            return found
-        after = page.last_position  # each next page from the index, not by counting every object before it
+    return [orjson.loads(item) for item in await read_every_item(store, ListQuery(module, "2.3.0", limit=_PAGE))]
 
 
 @dataclass

@@ -33,7 +33,7 @@ from ocpi.core.errors import OcpiError
 from ocpi.core.interfaces import ObjectType
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
 from ocpi.server.node import OwnObjects
-from ocpi.storage.base import ListQuery
+from ocpi.storage.base import ListQuery, read_every_item
 
 PROGRESS_FROM = 50
 """Show a progress bar from this many objects on."""
@@ -173,17 +173,8 @@ def export(
 
     async def main() -> list[bytes]:
         owners = [parse_party(owner)] if owner else None
-        items: list[bytes] = []
-        after = None
         async with open_store(db, must_exist=True) as store:
-            while True:
-                page = await store.page(
-                    ListQuery(object_type.module, version, owners, offset=len(items), limit=EXPORT_PAGE, after=after)
-                )
-                items += page.items
-                if len(page.items) < EXPORT_PAGE:
-                    return items
-                after = page.last_position  # the next page from the index, not by counting every object before it
+            return await read_every_item(store, ListQuery(object_type.module, version, owners, limit=EXPORT_PAGE))
 
     items = run(main())
     # One object per line, exactly as stored: the numbers keep their digits.
