@@ -21,7 +21,7 @@ from ocpi.storage.base import ListQuery, ObjectKey, Page, PartyRole, PutOutcome,
 from ocpi.storage.repository import Repository
 from ocpi.storage.sql import SqlStore, object_row, objects
 
-EXAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "ocpi-spec" / "2.2.1" / "examples"
+EXAMPLE = Path(__file__).resolve().parents[1] / "standards" / "ocpi-spec" / "2.2.1" / "examples"
 EXAMPLE_FILE = "location_example.json"
 VERSION = "2.2.1"
 CHUNK = 2000
@@ -37,11 +37,8 @@ EVSE_UID = "3256"
 
 
 def example_path() -> Path:
-    """The official 2.2.1 location example (the spec folder sits beside the work tree, as `shared/`)."""
-    for root in (EXAMPLE, Path("/work/shared/ocpi-spec/2.2.1/examples")):
-        if (root / EXAMPLE_FILE).is_file():
-            return root / EXAMPLE_FILE
-    raise FileNotFoundError(f"{EXAMPLE_FILE} not found under {EXAMPLE}")
+    """The official 2.2.1 location example, from the spec copy kept in the repository."""
+    return EXAMPLE / EXAMPLE_FILE
 
 
 def location_id(number: int) -> str:

@@ -44,7 +44,7 @@ from ocpi.storage.push import PushLedger
 from ocpi.storage.sql import SqlStore, metadata
 from ocpi.testing import local_node
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "ocpi-spec" / "2.2.1" / "examples"
+SPEC = Path(__file__).resolve().parents[1] / "standards" / "ocpi-spec" / "2.2.1" / "examples"
 CPO = OwnParty(RoleEnum.CPO, "BE", "BEC", name="soak CPO")
 EMSP = OwnParty(RoleEnum.EMSP, "DE", "TNM", name="soak eMSP")
 LOCATIONS = 200

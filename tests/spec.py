@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +16,8 @@ from pydantic import BaseModel, ValidationError
 from ocpi.core.data_types import format_datetime
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC_DIR = Path(os.environ.get("OCPI_SPEC_DIR", ROOT.parent / "shared" / "ocpi-spec"))
+SPEC_DIR = ROOT / "standards" / "ocpi-spec"
+"""The verbatim spec kept in the repository (CC BY-ND 4.0, see its LICENSE.md): nothing outside it is read."""
 FIXTURES_DIR = ROOT / "tests" / "fixtures"
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")

@@ -13,7 +13,7 @@ or changed in meaning within `/1`):
 
 `results` follow the order the checks ran; a per-list check has one result per sender list of the peer
 (`subject` is the module, `payments/terminals` for a segment), the others `subject` null. `spec.file` is
-relative to the spec folder (`shared/ocpi-spec/` in this project).
+relative to the spec folder (`standards/ocpi-spec/` in this repository).
 """
 
 from __future__ import annotations

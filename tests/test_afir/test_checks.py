@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -21,9 +20,10 @@ from ocpi.afir import (
 from ocpi.afir.checks import ASSESSED
 from ocpi.modules.locations.v_2_3_0.schemas import Location
 from ocpi.modules.tariffs.v_2_3_0.schemas import Tariff
+from tests.spec import SPEC_DIR
 from tests.test_afir.data import VIOLATIONS, Violation, ad_hoc_tariff, complete_location
 
-EXAMPLES = Path(__file__).parents[3] / "shared" / "ocpi-spec" / "2.3.0" / "examples"
+EXAMPLES = SPEC_DIR / "2.3.0" / "examples"
 CHECKED = [item for item in ITEMS if item.rule is not None]
 INFORMED = {item.number for item in ITEMS if item.carriage in (Carriage.PARTIAL, Carriage.NONE)}
 

@@ -16,8 +16,9 @@ from ocpi.cli.main import app
 from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.storage.push import PushLedger
 from ocpi.storage.sql import SqlStore, hash_token
+from tests.spec import SPEC_DIR
 
-EXAMPLES = Path(__file__).parents[3] / "shared" / "ocpi-spec"
+EXAMPLES = SPEC_DIR
 runner = CliRunner()
 
 
