@@ -29,6 +29,7 @@ from ocpi.cli.common import (
 )
 from ocpi.core.enums import RoleEnum
 from ocpi.demo import load_demo
+from ocpi.logs import configure as configure_logging
 from ocpi.push import PushWorker
 from ocpi.server.app import get_application
 from ocpi.server.config import NodeConfig
@@ -55,16 +56,31 @@ def serve(
     workers: int = typer.Option(
         0, "--workers", min=0, help="Extra push workers: processes on PostgreSQL, tasks in this process on SQLite."
     ),
+    pull_interval: float = typer.Option(
+        0, "--pull-interval", min=0, help="Pull every partner's lists this often (seconds; 0: never, the default)."
+    ),
     demo: bool = typer.Option(False, "--demo", help="Load demo data, allow private URLs, print how to connect."),
     allow_private_urls: bool = PrivateUrlsOption,
-    log_level: str = typer.Option("warning", "--log-level", help="uvicorn log level (info shows every request)."),
+    log_level: str = typer.Option(
+        "info", "--log-level", help="debug, info (registrations, pushes, pulls, refused requests), warning, error."
+    ),
+    log_format: str = typer.Option("text", "--log-format", help="text, or json: one JSON object a line."),
+    access_log: bool = typer.Option(False, "--access-log", help="Also log every request, one line each."),
 ) -> None:
     """Run an OCPI node: every module of its roles, in every version, with push to registered partners."""
 
     async def main() -> None:
         private = demo or allow_private_urls
-        config = node_config(role, party, versions=version, base_url=base_url, allow_private_urls=private)
-        await _serve(config, db, host, port, workers, demo, log_level)
+        config = node_config(
+            role,
+            party,
+            versions=version,
+            base_url=base_url,
+            allow_private_urls=private,
+            pull_interval=pull_interval or None,
+        )
+        configure_logging(log_level, log_format, access_log=access_log)
+        await _serve(config, db, host, port, workers, demo, access_log)
 
     run(main())
 
@@ -96,7 +112,7 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def _serve(config: NodeConfig, db: str, host: str, port: int, workers: int, demo: bool, log_level: str) -> None:
+async def _serve(config: NodeConfig, db: str, host: str, port: int, workers: int, demo: bool, access_log: bool) -> None:
     sock = _listen(host, port)
     port = sock.getsockname()[1]
     root = config.base_url or f"http://{'127.0.0.1' if host in WILDCARD_HOSTS else host}:{port}"
@@ -109,6 +125,7 @@ async def _serve(config: NodeConfig, db: str, host: str, port: int, workers: int
             created = ", ".join(f"{count} {module}" for module, count in loaded.created.items()) or "nothing new"
             lines.append(f"Demo data:    {created} ({loaded.kept} already there)")
         lines += [f"Versions URL: {root}{config.prefix}/versions", f"API docs:     {root}/docs"]
+        lines.append("Log:          registrations, pushes, pulls, refused requests (every request: --access-log)")
         if demo:
             expires = datetime.now(UTC) + DEMO_TOKEN_LIFETIME
             token_a = await store.issue_token(TokenKind.A, expires_at=expires)
@@ -117,9 +134,7 @@ async def _serve(config: NodeConfig, db: str, host: str, port: int, workers: int
         else:
             lines.append("Token A for a new partner: ocpi tokens create")
 
-        server = NodeServer(
-            uvicorn.Config(app, log_level=log_level, access_log=log_level in ("info", "debug", "trace"))
-        )
+        server = NodeServer(uvicorn.Config(app, log_config=None, log_level=None, access_log=access_log))
         stop = asyncio.Event()
         helpers = _start_workers(node, store, config, db, workers, stop)
         serving = asyncio.create_task(server.serve(sockets=[sock]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from ocpi.client.client import Skipped
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import InterfaceRole
 from ocpi.core.errors import OcpiError
-from ocpi.core.interfaces import OwnerKeyedReceiver, PostReceiver
+from ocpi.core.interfaces import ObjectType, OwnerKeyedReceiver, PostReceiver
 from ocpi.modules.registry import module_interfaces
 from ocpi.storage.base import Party, PutOutcome
 from ocpi.storage.push import PushLedger
@@ -47,6 +48,27 @@ async def pull(node: Node, party: Party, module: str, *, since: datetime | None 
     object_type = next(p.object_type for p in receiver.patterns if isinstance(p, OwnerKeyedReceiver | PostReceiver))
     report = PullReport(module)
     started = datetime.now(UTC)
+    clock = time.perf_counter()
+    try:
+        await _pull_into(node, party, module, object_type, since, report)
+    except OcpiError as error:
+        node.events.pull_failed(party, module, error.message)
+        raise
+    await PushLedger(node.store).pulled(party.pk, module, started)
+    node.events.pulled(
+        party,
+        module,
+        received=report.received,
+        stored=report.stored,
+        rejected=len(report.rejected) + len(report.skipped),
+        seconds=time.perf_counter() - clock,
+    )
+    return report
+
+
+async def _pull_into(
+    node: Node, party: Party, module: str, object_type: ObjectType, since: datetime | None, report: PullReport
+) -> None:
     version = party.version or "2.2.1"
     async with node.partner_client(party) as client:
         # Sessions lists require date_from (spec): "everything" is from the epoch.
@@ -64,8 +86,6 @@ async def pull(node: Node, party: Party, module: str, *, since: datetime | None 
                 continue
             report.stored += result.outcome is not PutOutcome.STALE
         report.skipped = list(client.skipped)
-    await PushLedger(node.store).pulled(party.pk, module, started)
-    return report
 
 
 async def resync(node: Node, party: Party, modules: tuple[str, ...] | None = None) -> list[PullReport]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -47,6 +48,7 @@ class PushWorker:
         self._wake = asyncio.Event()
         self._again: set[int] = set()
         self._local_claims: dict[int, asyncio.Lock] = {}
+        self._failed: dict[int, int] = {}  # per partner, in the sync under way: for its one log line
 
     def nudge(self) -> None:
         """Something changed: run now instead of at the next interval."""
@@ -117,9 +119,16 @@ class PushWorker:
                     clients.append(self.node.partner_client(party))
                 return clients[0]
 
+            started = time.perf_counter()
+            delivered = 0
             try:
-                return await self._sync(party, client, changes)
+                delivered = await self._sync(party, client, changes)
+                return delivered
             finally:
+                failed = self._failed.pop(party.pk, 0)
+                self.node.events.push_synced(
+                    party, delivered=delivered, failed=failed, seconds=time.perf_counter() - started
+                )
                 for opened in clients:
                     await opened.aclose()
 
@@ -163,14 +172,17 @@ class PushWorker:
             url = f"{url}/{key.country_code}/{key.party_id}/{key.object_id}"
             if key.module == "tokens" and party.version != "2.1.1":
                 params["type"] = key.variant
+        started = time.perf_counter()
         try:
             async with self._in_flight.setdefault(party.pk, asyncio.Semaphore(self._concurrency)):
                 await client.call(method, url, body=_Raw(body), params=params or None)
         except OcpiError as error:
+            self.node.events.push_sent(party, obj.key.module, time.perf_counter() - started, error.message, _named(obj))
+            self._failed[party.pk] = self._failed.get(party.pk, 0) + 1
             await self.ledger.fail(party.pk, obj.pk, error.message)
             failing.add(obj.pk)
-            log.info("push of %s to %s failed: %s", obj.key, party.name, error.message)
             return 0
+        self.node.events.push_sent(party, obj.key.module, time.perf_counter() - started, None)
         if obj.pk in failing:
             await self.ledger.succeeded(party.pk, obj.pk)
             failing.discard(obj.pk)
@@ -218,6 +230,11 @@ class SharedChanges:
         if read is None:
             read = self._reads[seq] = asyncio.ensure_future(self.ledger.changes_after(seq, self.batch))
         return await asyncio.shield(read)
+
+
+def _named(obj: StoredObject) -> str:
+    key = obj.key
+    return f"{key.module} {key.country_code}/{key.party_id}/{key.object_id}"
 
 
 def _log_failure(task: asyncio.Task[int]) -> None:

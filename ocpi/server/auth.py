@@ -11,6 +11,9 @@ from ocpi.core.errors import AuthenticationError
 from ocpi.core.utils import token_candidates
 from ocpi.storage.base import Credential, Party, TokenKind
 
+CALLER = "ocpi.caller"
+"""Where the identified caller is kept in the request's scope (the log of a refused request names it)."""
+
 
 class CredentialLookup(Protocol):
     async def find_credential(self, token: str) -> Credential | None: ...
@@ -38,7 +41,8 @@ async def identify(request: Request, lookup: CredentialLookup) -> Caller:
     for token in reversed(candidates):  # the decoded form first: most partners speak 2.2+
         credential = await lookup.find_credential(token)
         if credential is not None:
-            return Caller(token, credential)
+            caller = request.scope[CALLER] = Caller(token, credential)
+            return caller
     raise AuthenticationError("unknown, revoked or expired token")
 
 

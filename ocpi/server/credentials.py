@@ -152,6 +152,7 @@ def mount(table: RouteTable, b: Binding) -> None:
         if partner.is_registration_token:
             await node.store.revoke_tokens(token=partner.token)
         token_c = await node.store.issue_token(TokenKind.C, party.pk)
+        node.events.registered(party, b.version, initiator=False, scope=request.scope)
         return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
 
     async def put(*, request: Request, partner: Caller) -> Response:
@@ -176,12 +177,14 @@ def mount(table: RouteTable, b: Binding) -> None:
             outbound_token=data["token"],
         )
         token_c = await node.store.issue_token(TokenKind.C, party.pk)
+        node.events.credentials_changed(party, "rotated", scope=request.scope)
         return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
 
     async def delete(*, request: Request, partner: Caller) -> Response:
         party = _registered(partner)
         await node.store.revoke_tokens(party_pk=party.pk)
         await node.store.update_party(party.pk, state="unregistered")
+        node.events.credentials_changed(party, "unregistered", scope=request.scope)
         return ocpi_response()
 
     table.add(b.path, "GET", get, dependency=node.caller, tags=tags)
@@ -222,7 +225,7 @@ async def register(node: Node, versions_url_of_partner: str, token_a: str, *, ro
             await node.store.update_party(party.pk, state="unregistered")
             raise
         data = credentials.model_dump(mode="json")
-        return await node.store.update_party(
+        registered = await node.store.update_party(
             party.pk,
             name=partner_name(credentials, version),
             state="registered",
@@ -232,5 +235,7 @@ async def register(node: Node, versions_url_of_partner: str, token_a: str, *, ro
             endpoints=_endpoints(client),
             outbound_token=data["token"],
         )
+        node.events.registered(registered, version, initiator=True)
+        return registered
     finally:
         await client.aclose()

@@ -23,6 +23,8 @@ from ocpi.core.data_types import parse_datetime
 from ocpi.core.envelope import envelope, envelope_bytes
 from ocpi.core.errors import InvalidParameters, MalformedRequest, OcpiError, PayloadTooLarge
 from ocpi.core.status import StatusCode
+from ocpi.logs import REQUEST_IDS
+from ocpi.server.auth import CALLER
 
 JSON = "application/json"
 
@@ -144,23 +146,34 @@ def error_response(error: OcpiError) -> Response:
     return Response(envelope(None, error.status_code, error.message), status_code=error.http_status, media_type=JSON)
 
 
-async def ocpi_error_handler(_request: Request, error: Exception) -> Response:
+def log_refused(request: Request, http_status: int, ocpi_status: int, message: str) -> None:
+    """One line in the node's log for a request answered with an error, naming the caller when it was
+    identified (`ocpi.server.auth.identify`)."""
+    node = getattr(request.app.state, "node", None)
+    if node is not None:
+        caller = request.scope.get(CALLER)
+        node.events.refused(request.scope, http_status, ocpi_status, message, caller.party if caller else None)
+
+
+async def ocpi_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, OcpiError)
+    log_refused(request, error.http_status, error.status_code, error.message)
     return error_response(error)
 
 
-async def request_validation_handler(_request: Request, error: Exception) -> Response:
+async def request_validation_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     parts = []
     for item in error.errors():
         loc = [str(p) for p in item.get("loc", ()) if p not in ("query", "path", "header", "body")]
         parts.append(f"{'.'.join(loc) or 'request'}: {item.get('msg', 'invalid')}")
-    return error_response(InvalidParameters("invalid parameters: " + "; ".join(parts)))
+    return await ocpi_error_handler(request, InvalidParameters("invalid parameters: " + "; ".join(parts)))
 
 
-async def http_error_handler(_request: Request, error: Exception) -> Response:
+async def http_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     message = {404: "no such endpoint", 405: "method not allowed"}.get(error.status_code, str(error.detail))
+    log_refused(request, error.status_code, StatusCode.CLIENT_ERROR, message)
     headers = dict(error.headers or {})
     return Response(
         envelope(None, StatusCode.CLIENT_ERROR, message),
@@ -216,7 +229,7 @@ class CorrelationHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        ids = correlation_headers(scope)
+        ids = scope[REQUEST_IDS] = correlation_headers(scope)
 
         async def send_with_ids(message: Message) -> None:
             if message["type"] == "http.response.start":

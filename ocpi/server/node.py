@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -14,6 +14,7 @@ from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
 from ocpi.client.client import Endpoint
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
 from ocpi.core.interfaces import SenderList
+from ocpi.logs import NodeEvents
 from ocpi.server.auth import Caller, CredentialLookup, identify, require_registered
 from ocpi.server.config import NodeConfig
 from ocpi.server.hooks import Hooks
@@ -39,6 +40,10 @@ class Node:
         self.config = config
         self.hooks = hooks or Hooks()
         self.authenticator = authenticator
+        self.events = NodeEvents()
+        """Where the node reports what it does (`ocpi.logs`); metrics extend it (`ocpi.server.metrics`)."""
+        self.workers: dict[str, Callable[[], bool]] = {}
+        """The node's background workers by name, each with whether it is still running (`ocpi.server.health`)."""
         self._push: PushWorker | None = None
         if store is not None:
             self.attach(store)

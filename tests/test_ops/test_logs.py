@@ -1,0 +1,161 @@
+"""The node's log: one line per event that matters (registration, credentials, push, pull, refused request,
+partner error), with the partner, module and request ids, as text or JSON, and never a token."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from ocpi.core.utils import authorization_header, encode_string_base64
+from ocpi.logs import JsonFormatter, NodeEvents, TextFormatter, configure
+from ocpi.storage.base import Party
+from ocpi.storage.sql import SqlStore, parties
+from tests.conftest import Partner, PartnerFactory
+from tests.test_ops.support import in_store, load_location, registered_pair, until
+
+
+@pytest.fixture
+def captured() -> Iterator[list[logging.LogRecord]]:
+    """The records of the `ocpi.events` logger."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("ocpi.events")
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(previous)
+
+
+async def test_a_refused_request_is_one_line_with_its_ids_and_the_caller(
+    client: httpx.AsyncClient, make_partner: PartnerFactory, captured: list[logging.LogRecord]
+) -> None:
+    partner: Partner = await make_partner("EMSP", "BE", "BEM")
+    headers = {**partner.headers(), "X-Request-ID": "req-1", "X-Correlation-ID": "corr-1"}
+    answer = await client.get("/ocpi/cpo/2.2.1/locations/NL/CPO/NOPE", headers=headers)
+    assert answer.status_code == 404
+    unknown = await client.get("/ocpi/cpo/2.2.1/locations", headers={"Authorization": "Token bm90LWEtdG9rZW4="})
+    assert unknown.status_code == 401
+    refused = [r for r in captured if getattr(r, "event", None) == "refused"]
+    assert len(refused) == 2
+    first, second = (r.fields for r in refused)  # type: ignore[attr-defined]
+    assert first["request_id"] == "req-1" and first["correlation_id"] == "corr-1"
+    assert first["partner"] == "BE/BEM" and first["http_status"] == 404 and first["ocpi_status"] == 2003
+    assert first["path"] == "/ocpi/cpo/2.2.1/locations/NL/CPO/NOPE" and first["method"] == "GET"
+    message = refused[0].getMessage()
+    assert message == "GET /ocpi/cpo/2.2.1/locations/NL/CPO/NOPE: HTTP 404, 2003 Location NL/CPO/NOPE not found"
+    # The ids the answer carries are the ones the log names, generated ones too.
+    assert second["request_id"] == unknown.headers["x-request-id"]
+    assert second["http_status"] == 401 and "partner" not in second
+    assert "unknown, revoked or expired token" in refused[1].getMessage()
+
+
+def test_text_and_json_lines(captured: list[logging.LogRecord]) -> None:
+    events = NodeEvents()
+    party = Party(pk=7, name="Partner", roles=[], outbound_token="secret-token")
+    events.push_synced(party, delivered=3, failed=1, seconds=0.0123)
+    events.push_synced(party, delivered=0, failed=0, seconds=0.001)  # nothing happened: no line
+    events.pull_failed(party, "tariffs", "GET http://x/tariffs: HTTP 503")
+    assert len(captured) == 2
+    text = TextFormatter().format(captured[0])
+    assert text.endswith(" INFO push: pushed 3 objects to Partner (#7), 1 failed in 12 ms"), text
+    document = json.loads(JsonFormatter().format(captured[1]))
+    assert document["level"] == "warning" and document["event"] == "partner_error"
+    assert document["partner"] == "Partner" and document["partner_pk"] == 7 and document["module"] == "tariffs"
+    assert document["message"] == "pull of tariffs from Partner (#7) failed: GET http://x/tariffs: HTTP 503"
+    assert "secret-token" not in text + json.dumps(document)
+
+
+def test_configure_says_what_is_wrong() -> None:
+    with pytest.raises(ValueError, match="log format 'xml': choose text or json"):
+        configure("info", "xml")
+    with pytest.raises(ValueError, match="log level 'loud': choose debug, info, warning or error"):
+        configure("loud", "text")
+
+
+def test_configure_writes_json_lines_to_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        configure("info", "json")
+        logging.getLogger("ocpi.events").info("hello", extra={"event": "test", "fields": {"module": "locations"}})
+        logging.getLogger("httpx").info("not shown at info: the node's events are")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("httpx").setLevel(logging.NOTSET)
+    [line] = stream.getvalue().splitlines()
+    document = json.loads(line)
+    assert document["event"] == "test" and document["module"] == "locations" and document["message"] == "hello"
+    assert document["time"].endswith("Z") and document["level"] == "info" and document["logger"] == "ocpi.events"
+
+
+def tokens_in(db: str) -> list[str]:
+    """The tokens a node sends to its partners (kept in clear: they are ours to send)."""
+
+    async def read(store: SqlStore) -> list[str]:
+        async with store.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(parties.c.outbound_token))).all()
+        return [row.outbound_token for row in rows if row.outbound_token]
+
+    result: list[str] = in_store(db, read)
+    return result
+
+
+def test_serve_logs_registration_push_pull_and_refusals_as_json_and_never_a_token(tmp_path: Path) -> None:
+    """A full scenario on two `ocpi serve` nodes at their most talkative (debug, every request, JSON): the
+    events an operator needs are there, one line each, and no token of the registration (A, B, C, in clear or
+    Base64) appears in any log or in anything a command printed."""
+    talkative = ["--log-format", "json", "--log-level", "debug", "--access-log"]
+    with registered_pair(tmp_path, cpo_args=talkative, emsp_args=[*talkative, "--pull-interval", "1"]) as pair:
+        cpo, emsp = pair.cpo, pair.emsp
+        token_c, token_b = tokens_in(emsp.db)[0], tokens_in(cpo.db)[0]
+        load_location(pair, "LOG1")
+
+        def has(served: Any, event: str, **fields: Any) -> bool:
+            return any(
+                e.get("event") == event and all(e.get(k) == v for k, v in fields.items()) for e in served.events()
+            )
+
+        until(lambda: has(cpo, "push", delivered=1), "the CPO logs its push to the eMSP")
+        until(
+            lambda: any(e.get("event") == "pull" and e.get("received") for e in emsp.events()),
+            "the eMSP logs a pull of the CPO's location",
+        )
+        wrong = httpx.get(f"{cpo.root}/ocpi/cpo/2.2.1/locations", headers={"Authorization": "Token d3Jvbmc="})
+        assert wrong.status_code == 401
+        until(lambda: has(cpo, "refused", http_status=401), "the CPO logs the refused request")
+        pair.ocpi("parties", "show", "NL/CPO", "--db", emsp.db)
+
+    registration = next(e for e in cpo.events() if e.get("event") == "registration")
+    assert registration["partner"] == "ocpi-python EMSP DE/EMS" and registration["partner_pk"] == 1
+    assert registration["version"] == "2.3.0" and registration["initiator"] is False
+    assert registration["request_id"] and registration["correlation_id"]
+    assert registration["message"] == "registered ocpi-python EMSP DE/EMS (#1) in OCPI 2.3.0"
+    push = next(e for e in cpo.events() if e.get("event") == "push")
+    assert push["message"].startswith("pushed 1 object to ocpi-python EMSP DE/EMS (#1) in ")
+    pulled = next(e for e in emsp.events() if e.get("event") == "pull" and e["received"])
+    assert pulled["partner"] == "ocpi-python CPO NL/CPO" and pulled["module"] == "locations"
+    assert pulled["message"] == "pulled locations from ocpi-python CPO NL/CPO (#1): 1 received, 1 stored"
+    access = [e for e in cpo.events() if e["logger"] == "uvicorn.access"]
+    assert any("PUT" not in e["message"] and "/ocpi/versions" in e["message"] for e in access)
+
+    secrets = [pair.token_a, token_b, token_c]
+    spelled = [spelling for token in secrets for spelling in (token, encode_string_base64(token))]
+    spelled += [authorization_header(token, "2.2.1").split()[1] for token in secrets]
+    everything = cpo.log.read_text() + emsp.log.read_text() + "".join(pair.outputs[1:])  # [0]: tokens create
+    assert len(cpo.log_lines()) > 20 and len(emsp.log_lines()) > 20
+    leaked = [token for token in spelled if token in everything]
+    assert leaked == [], "a token appears in the log"
