@@ -42,6 +42,19 @@ def _write_report(report: Report, path: Path) -> None:
         raise UserError(f"cannot write the report to {path}: {error.strerror or error}") from error
 
 
+async def _keep(report: Report, db: str) -> str:
+    """Keep the report with the partner it checked, for the operator's console; says what was done."""
+    from ocpi.cli.common import open_store, shown_url
+    from ocpi.storage.operations import party_by_versions_url, save_check_report
+
+    async with open_store(db, must_exist=True) as store:
+        party = await party_by_versions_url(store, report.versions_url)
+        if party is None:
+            return f"Not kept: no partner is registered at {report.versions_url} in {shown_url(db)}."
+        await save_check_report(store, party.pk, report.to_dict())
+    return f"Kept with {party.name} (#{party.pk}): the console shows it."
+
+
 def check(
     versions_url: str = typer.Argument(..., help="The peer's versions endpoint."),
     token: str = typer.Option(..., "--token", envvar="OCPI_CHECK_TOKEN", help="Token of a registered partner (C)."),
@@ -54,6 +67,9 @@ def check(
     listen: str = typer.Option("127.0.0.1:0", "--listen", help="Where our node listens during --write."),
     public_url: str | None = typer.Option(None, "--public-url", help="Where the peer reaches our node."),
     max_pages: int = typer.Option(50, "--max-pages", min=1, help="Pages read at most per list."),
+    db: str | None = typer.Option(
+        None, "--db", help="Keep the report with the partner registered at VERSIONS_URL in this node's database."
+    ),
 ) -> None:
     """Check a remote OCPI party against the spec: versions, authentication, envelope, pagination, objects,
     and with --write the handshake, pushes, rotation and unregistering."""
@@ -78,6 +94,10 @@ def check(
         print_table(report, Console())
         if report_file is not None:
             _write_report(report, report_file)
+        if db is not None:
+            from ocpi.cli.common import run as run_command
+
+            typer.echo(run_command(_keep(report, db)), err=True)
     except UserError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

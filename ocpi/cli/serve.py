@@ -66,6 +66,14 @@ def serve(
     ),
     log_format: str = typer.Option("text", "--log-format", help="text, or json: one JSON object a line."),
     access_log: bool = typer.Option(False, "--access-log", help="Also log every request, one line each."),
+    metrics: bool = typer.Option(False, "--metrics", help="Serve Prometheus metrics at /metrics."),
+    metrics_token: str | None = typer.Option(
+        None, "--metrics-token", envvar="OCPI_METRICS_TOKEN", help="The bearer token /metrics requires."
+    ),
+    console: bool = typer.Option(False, "--console", help="Serve the operator's console at /console."),
+    console_token: str | None = typer.Option(
+        None, "--console-token", envvar="OCPI_CONSOLE_TOKEN", help="The token to sign in to the console with."
+    ),
 ) -> None:
     """Run an OCPI node: every module of its roles, in every version, with push to registered partners."""
 
@@ -78,6 +86,9 @@ def serve(
             base_url=base_url,
             allow_private_urls=private,
             pull_interval=pull_interval or None,
+            metrics=metrics,
+            metrics_token=metrics_token or None,
+            console_token=_console_token(console, console_token),
         )
         configure_logging(log_level, log_format, access_log=access_log)
         await _serve(config, db, host, port, workers, demo, access_log)
@@ -125,7 +136,7 @@ async def _serve(config: NodeConfig, db: str, host: str, port: int, workers: int
             created = ", ".join(f"{count} {module}" for module, count in loaded.created.items()) or "nothing new"
             lines.append(f"Demo data:    {created} ({loaded.kept} already there)")
         lines += [f"Versions URL: {root}{config.prefix}/versions", f"API docs:     {root}/docs"]
-        lines.append("Log:          registrations, pushes, pulls, refused requests (every request: --access-log)")
+        lines += _operations(config, root)
         if demo:
             expires = datetime.now(UTC) + DEMO_TOKEN_LIFETIME
             token_a = await store.issue_token(TokenKind.A, expires_at=expires)
@@ -151,6 +162,25 @@ async def _serve(config: NodeConfig, db: str, host: str, port: int, workers: int
             sock.close()
     if not server.started:
         raise UserError("the server did not start (see the messages above)")
+
+
+def _console_token(console: bool, token: str | None) -> str | None:
+    if not console:
+        return None
+    if not token or len(token) < 16:
+        raise UserError("--console needs a token of at least 16 characters to sign in with: set OCPI_CONSOLE_TOKEN")
+    return token
+
+
+def _operations(config: NodeConfig, root: str) -> list[str]:
+    lines = ["Log:          registrations, pushes, pulls, refused requests (every request: --access-log)"]
+    lines.append(f"Health:       {root}/health/live, {root}/health/ready")
+    if config.metrics:
+        protected = "bearer token required" if config.metrics_token else "open: set OCPI_METRICS_TOKEN to protect it"
+        lines.append(f"Metrics:      {root}/metrics ({protected})")
+    if config.console_token:
+        lines.append(f"Console:      {root}/console/ (sign in with OCPI_CONSOLE_TOKEN)")
+    return lines
 
 
 def _parties(config: NodeConfig) -> str:
@@ -183,15 +213,17 @@ def _start_workers(
         return tasks, processes
     if store.engine.dialect.name == "postgresql":
         context = multiprocessing.get_context("spawn")
-        for _ in range(count):
+        for number in range(1, count + 1):
             process = context.Process(target=_worker_process, args=(config, db), daemon=True)
             process.start()
             processes.append(process)
+            node.workers[f"push process {number}"] = process.is_alive
         return tasks, processes
     for _ in range(count):
         worker = PushWorker(node, interval=config.push_interval)
         worker._local_claims = node.push._local_claims
         tasks.append(asyncio.create_task(worker.run_forever(stop)))
+    node.watch({f"push task {number}": task for number, task in enumerate(tasks, 1)})
     return tasks, processes
 
 

@@ -56,6 +56,14 @@ class NodeConfig:
     request goes through FastAPI's routing. The answers are the same either way."""
     allow_private_urls: bool = False
     """Call partners on plain HTTP and private or loopback addresses (development, tests, `--demo`)."""
+    health: bool = True
+    """Answer container platforms' probes at `/health/live` and `/health/ready` (`ocpi.server.health`)."""
+    metrics: bool = False
+    """Serve Prometheus metrics at `/metrics` (`ocpi.server.metrics`)."""
+    metrics_token: str | None = None
+    """With `metrics`: the bearer token a scraper must send (`Authorization: Bearer ...`); None: no token."""
+    console_token: str | None = None
+    """Serve the operator's console at `/console`, to whoever signs in with this token (`ocpi.server.console`)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -55,6 +56,11 @@ class Node:
 
             self._push = PushWorker(self, interval=self.config.push_interval)
         return self._push
+
+    def watch(self, tasks: Mapping[str, asyncio.Task[Any]]) -> None:
+        """Count these background tasks among the node's workers (alive while not done)."""
+        for name, task in tasks.items():
+            self.workers[name] = _running(task)
 
     def nudge_push(self) -> None:
         if self._push is not None:
@@ -129,6 +135,10 @@ class Node:
                 await client.post(url, body)
             except OcpiError as error:
                 log.warning("result POST to %s failed: %s", url, error.message)
+
+
+def _running(task: asyncio.Task[Any]) -> Callable[[], bool]:
+    return lambda: not task.done()
 
 
 class OwnObjects:
