@@ -82,20 +82,24 @@ class NodeEvents:
         )
 
     def push_sent(self, party: PartyLike, module: str, seconds: float, error: str | None, what: str = "") -> None:
-        """One request of a push to a partner: failed ones are a partner error."""
+        """One request of a push to a partner. A failure is logged at debug only: a partner that is down fails
+        for every object, and its push line says so once per round (`push_synced`)."""
         if error is not None:
             emit(
-                "partner_error",
+                "push_failed",
                 f"push of {what or module} to {party.name} (#{party.pk}) failed: {error}",
-                level=logging.WARNING,
+                level=logging.DEBUG,
                 module=module,
                 object=what,
                 error=error,
                 **party_fields(party),
             )
 
-    def push_synced(self, party: PartyLike, *, delivered: int, failed: int, seconds: float) -> None:
-        """A partner was brought up to date (a push batch): logged when anything was sent or failed."""
+    def push_synced(
+        self, party: PartyLike, *, delivered: int, failed: int, seconds: float, error: str | None = None
+    ) -> None:
+        """A partner was brought up to date (a push batch): one line when anything was sent or failed, and one
+        partner error when something failed, with the last error."""
         if delivered or failed:
             emit(
                 "push",
@@ -105,6 +109,15 @@ class NodeEvents:
                 delivered=delivered,
                 failed=failed,
                 seconds=round(seconds, 6),
+                **party_fields(party),
+            )
+        if failed:
+            emit(
+                "partner_error",
+                f"push to {party.name} (#{party.pk}) failed for {failed} object{_s(failed)}, the last: {error}",
+                level=logging.WARNING,
+                failed=failed,
+                error=error,
                 **party_fields(party),
             )
 

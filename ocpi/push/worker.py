@@ -48,7 +48,7 @@ class PushWorker:
         self._wake = asyncio.Event()
         self._again: set[int] = set()
         self._local_claims: dict[int, asyncio.Lock] = {}
-        self._failed: dict[int, int] = {}  # per partner, in the sync under way: for its one log line
+        self._failed: dict[int, tuple[int, str | None]] = {}  # per partner syncing: failures, the last error
 
     def nudge(self) -> None:
         """Something changed: run now instead of at the next interval."""
@@ -125,9 +125,9 @@ class PushWorker:
                 delivered = await self._sync(party, client, changes)
                 return delivered
             finally:
-                failed = self._failed.pop(party.pk, 0)
+                failed, error = self._failed.pop(party.pk, (0, None))
                 self.node.events.push_synced(
-                    party, delivered=delivered, failed=failed, seconds=time.perf_counter() - started
+                    party, delivered=delivered, failed=failed, seconds=time.perf_counter() - started, error=error
                 )
                 for opened in clients:
                     await opened.aclose()
@@ -178,7 +178,7 @@ class PushWorker:
                 await client.call(method, url, body=_Raw(body), params=params or None)
         except OcpiError as error:
             self.node.events.push_sent(party, obj.key.module, time.perf_counter() - started, error.message, _named(obj))
-            self._failed[party.pk] = self._failed.get(party.pk, 0) + 1
+            self._failed[party.pk] = (self._failed.get(party.pk, (0, None))[0] + 1, error.message)
             await self.ledger.fail(party.pk, obj.pk, error.message)
             failing.add(obj.pk)
             return 0

@@ -63,17 +63,23 @@ async def test_a_refused_request_is_one_line_with_its_ids_and_the_caller(
 def test_text_and_json_lines(captured: list[logging.LogRecord]) -> None:
     events = NodeEvents()
     party = Party(pk=7, name="Partner", roles=[], outbound_token="secret-token")
-    events.push_synced(party, delivered=3, failed=1, seconds=0.0123)
+    for number in range(50):  # a partner that is down fails for every object: not a line each
+        events.push_sent(party, "locations", 0.001, "HTTP 503", f"locations NL/CPO/L{number}")
+    events.push_synced(party, delivered=3, failed=50, seconds=0.0123, error="PUT http://x/L49: HTTP 503")
     events.push_synced(party, delivered=0, failed=0, seconds=0.001)  # nothing happened: no line
     events.pull_failed(party, "tariffs", "GET http://x/tariffs: HTTP 503")
-    assert len(captured) == 2
+    assert [r.event for r in captured] == ["push", "partner_error", "partner_error"]  # type: ignore[attr-defined]
     text = TextFormatter().format(captured[0])
-    assert text.endswith(" INFO push: pushed 3 objects to Partner (#7), 1 failed in 12 ms"), text
-    document = json.loads(JsonFormatter().format(captured[1]))
+    assert text.endswith(" INFO push: pushed 3 objects to Partner (#7), 50 failed in 12 ms"), text
+    error = TextFormatter().format(captured[1])
+    assert error.endswith(
+        " WARNING partner_error: push to Partner (#7) failed for 50 objects, the last: PUT http://x/L49: HTTP 503"
+    ), error
+    document = json.loads(JsonFormatter().format(captured[2]))
     assert document["level"] == "warning" and document["event"] == "partner_error"
     assert document["partner"] == "Partner" and document["partner_pk"] == 7 and document["module"] == "tariffs"
     assert document["message"] == "pull of tariffs from Partner (#7) failed: GET http://x/tariffs: HTTP 503"
-    assert "secret-token" not in text + json.dumps(document)
+    assert "secret-token" not in text + error + json.dumps(document)
 
 
 def test_configure_says_what_is_wrong() -> None:
