@@ -212,7 +212,7 @@ def _stamp(created: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{int(created % 1 * 1000):03d}Z"
 
 
-LIBRARIES_KEPT_QUIET = ("httpx", "httpcore", "aiosqlite", "asyncpg", "sqlalchemy", "asyncio", "multipart")
+LIBRARIES_KEPT_QUIET = ("httpx", "httpcore", "aiosqlite", "asyncpg", "sqlalchemy", "alembic", "asyncio", "multipart")
 """Kept at warnings even at `--log-level debug`: their debug lines carry what must not be logged (aiosqlite
 logs every statement with its parameters, partners' tokens among them; the HTTP clients, requests' headers)."""
 

@@ -165,3 +165,23 @@ def test_serve_logs_registration_push_pull_and_refusals_as_json_and_never_a_toke
     assert len(cpo.log_lines()) > 20 and len(emsp.log_lines()) > 20
     leaked = [token for token in spelled if token in everything]
     assert leaked == [], "a token appears in the log"
+
+
+def test_serve_flag_mistakes_are_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ocpi.cli.main import app
+
+    db = f"sqlite:///{tmp_path / 'ocpi.db'}"
+    env = {"COLUMNS": "200", "OCPI_CONSOLE_TOKEN": ""}
+    cases = {
+        ("--log-format", "xml"): "error: log format 'xml': choose text or json",
+        ("--log-level", "loud"): "error: log level 'loud': choose debug, info, warning or error",
+        ("--console",): "error: --console needs a token of at least 16 characters to sign in with: set "
+        "OCPI_CONSOLE_TOKEN",
+        ("--console", "--console-token", "short"): "error: --console needs a token of at least 16 characters",
+    }
+    for flags, message in cases.items():
+        result = CliRunner().invoke(app, ["serve", "--port", "0", "--db", db, *flags], env=env)
+        assert result.exit_code == 2, result.output
+        assert result.output.strip().startswith(message) and len(result.output.strip().splitlines()) == 1
