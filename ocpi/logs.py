@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import orjson
@@ -217,30 +218,50 @@ LIBRARIES_KEPT_QUIET = ("httpx", "httpcore", "aiosqlite", "asyncpg", "sqlalchemy
 logs every statement with its parameters, partners' tokens among them; the HTTP clients, requests' headers)."""
 
 
-def configure(level: str = "info", log_format: str = "text", *, access_log: bool = False) -> logging.Handler:
-    """Log to stderr, as `ocpi serve` does: the node's events at `level`, every request too with `access_log`
-    (uvicorn's access log), uvicorn's own messages from warnings up unless `level` is debug, the libraries'
-    from warnings up always (`LIBRARIES_KEPT_QUIET`). Returns the handler it installed."""
+@contextmanager
+def logging_to_stderr(level: str = "info", log_format: str = "text", *, access_log: bool = False) -> Iterator[None]:
+    """Log to stderr while the block runs, as `ocpi serve` does: the node's events at `level`, every request too
+    with `access_log` (uvicorn's access log), uvicorn's own messages from warnings up unless `level` is debug,
+    the libraries' from warnings up always (`LIBRARIES_KEPT_QUIET`). What was configured before is restored
+    afterwards (a test, or an application that runs a node among other things, keeps its own logging)."""
     if log_format not in LOG_FORMATS:
         raise ValueError(f"log format {log_format!r}: choose {' or '.join(LOG_FORMATS)}")
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         raise ValueError(f"log level {level!r}: choose debug, info, warning or error")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()
-    for existing in list(root.handlers):
-        root.removeHandler(existing)
-    root.addHandler(handler)
+    uvicorn = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    touched = [*uvicorn, *(logging.getLogger(name) for name in LIBRARIES_KEPT_QUIET)]
+    saved = (list(root.handlers), root.level, [(lg, lg.level, list(lg.handlers), lg.propagate) for lg in touched])
+    handler = _Stderr()
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    root.handlers[:] = [handler]
     root.setLevel(numeric)
-    for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.WARNING)
-    for name in LIBRARIES_KEPT_QUIET:
-        logging.getLogger(name).setLevel(logging.WARNING)
-    access = logging.getLogger("uvicorn.access")
-    access.setLevel(logging.INFO if access_log else logging.WARNING)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logger = logging.getLogger(name)
+    for logger in uvicorn:
         logger.handlers.clear()
         logger.propagate = True
-    return handler
+        logger.setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.WARNING)
+    uvicorn[2].setLevel(logging.INFO if access_log else logging.WARNING)
+    for name in LIBRARIES_KEPT_QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for logger, logger_level, handlers, propagate in saved[2]:
+            logger.setLevel(logger_level)
+            logger.handlers[:] = handlers
+            logger.propagate = propagate
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a line is written (not the one of when it was made)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass

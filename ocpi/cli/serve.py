@@ -29,7 +29,7 @@ from ocpi.cli.common import (
 )
 from ocpi.core.enums import RoleEnum
 from ocpi.demo import load_demo
-from ocpi.logs import configure as configure_logging
+from ocpi.logs import logging_to_stderr
 from ocpi.push import PushWorker
 from ocpi.server.app import get_application
 from ocpi.server.config import NodeConfig
@@ -90,8 +90,8 @@ def serve(
             metrics_token=metrics_token or None,
             console_token=_console_token(console, console_token),
         )
-        configure_logging(log_level, log_format, access_log=access_log)
-        await _serve(config, db, host, port, workers, demo, access_log)
+        with logging_to_stderr(log_level, log_format, access_log=access_log):
+            await _serve(config, db, host, port, workers, demo, access_log)
 
     run(main())
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from ocpi.core.utils import authorization_header, encode_string_base64
-from ocpi.logs import JsonFormatter, NodeEvents, TextFormatter, configure
+from ocpi.logs import JsonFormatter, NodeEvents, TextFormatter, logging_to_stderr
 from ocpi.storage.base import Party
 from ocpi.storage.sql import SqlStore, parties
 from tests.conftest import Partner, PartnerFactory
@@ -82,26 +82,24 @@ def test_text_and_json_lines(captured: list[logging.LogRecord]) -> None:
     assert "secret-token" not in text + error + json.dumps(document)
 
 
-def test_configure_says_what_is_wrong() -> None:
-    with pytest.raises(ValueError, match="log format 'xml': choose text or json"):
-        configure("info", "xml")
-    with pytest.raises(ValueError, match="log level 'loud': choose debug, info, warning or error"):
-        configure("loud", "text")
+def test_logging_to_stderr_says_what_is_wrong() -> None:
+    with pytest.raises(ValueError, match="log format 'xml': choose text or json"), logging_to_stderr("info", "xml"):
+        pass
+    level = "log level 'loud': choose debug, info, warning or error"
+    with pytest.raises(ValueError, match=level), logging_to_stderr("loud", "text"):
+        pass
 
 
-def test_configure_writes_json_lines_to_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_logging_to_stderr_writes_json_lines_and_restores_what_was_there(monkeypatch: pytest.MonkeyPatch) -> None:
     stream = io.StringIO()
-    monkeypatch.setattr("sys.stderr", stream)
     root = logging.getLogger()
-    saved = (list(root.handlers), root.level)
-    try:
-        configure("info", "json")
+    before = (list(root.handlers), root.level, logging.getLogger("httpx").level)
+    with logging_to_stderr("info", "json"):
+        monkeypatch.setattr("sys.stderr", stream)  # the handler writes to the stderr of the moment
         logging.getLogger("ocpi.events").info("hello", extra={"event": "test", "fields": {"module": "locations"}})
         logging.getLogger("httpx").info("not shown at info: the node's events are")
-    finally:
-        root.handlers[:] = saved[0]
-        root.setLevel(saved[1])
-        logging.getLogger("httpx").setLevel(logging.NOTSET)
+        logging.getLogger("alembic.runtime.migration").info("nor this")
+    assert (list(root.handlers), root.level, logging.getLogger("httpx").level) == before
     [line] = stream.getvalue().splitlines()
     document = json.loads(line)
     assert document["event"] == "test" and document["module"] == "locations" and document["message"] == "hello"
