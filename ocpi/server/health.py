@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -83,7 +84,7 @@ def _answer(checks: list[Check], good: str, bad: str) -> Response:
     )
 
 
-def install(app: object, node: Node) -> None:
+def install(app: Any, node: Node) -> None:
     """Add `/health/live` and `/health/ready` to the app (outside the OpenAPI document)."""
 
     async def live(_request: Request) -> Response:
@@ -92,6 +93,6 @@ def install(app: object, node: Node) -> None:
     async def ready(_request: Request) -> Response:
         return _answer(await store_checks(node), "ready", "not ready")
 
-    router = app.router  # type: ignore[attr-defined]
+    router = app.router
     router.add_route(LIVE_PATH, live, methods=["GET"], include_in_schema=False)
     router.add_route(READY_PATH, ready, methods=["GET"], include_in_schema=False)

@@ -107,7 +107,9 @@ def install(app: Any, node: Node) -> None:
     token = node.config.console_token
     assert token
     sessions = Sessions.for_token(token)
-    ledger_of = lambda: PushLedger(node.store)  # noqa: E731  (the store is attached at startup)
+
+    def ledger() -> PushLedger:  # the store is attached at startup
+        return PushLedger(node.store)
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
         session = request.cookies.get(COOKIE, "")
@@ -191,9 +193,9 @@ def install(app: Any, node: Node) -> None:
             return page(request, "error.html", 404, message=f"no partner #{request.path_params['pk']}")
         failures: list[tuple[Any, Any]] = []
         if status.party.state == "registered":
-            ledger = ledger_of()
-            delivery = await ledger.state(status.party.pk)
-            found = await ledger.objects([f.object_pk for f in delivery.failing])
+            push = ledger()
+            delivery = await push.state(status.party.pk)
+            found = await push.objects([f.object_pk for f in delivery.failing])
             failures = [(failure, found.get(failure.object_pk)) for failure in delivery.failing]
         report = await last_check_report(node.store, status.party.pk)
         return page(request, "partner.html", status=status, failures=failures, report=report)
@@ -203,7 +205,7 @@ def install(app: Any, node: Node) -> None:
         party = await node.store.get_party(pk) if pk is not None else None
         if party is None or party.state != "registered":
             return page(request, "error.html", 404, message=f"no registered partner #{request.path_params['pk']}")
-        await ledger_of().retry_now(party.pk)
+        await ledger().retry_now(party.pk)
         node.nudge_push()
         return back(f"/partners/{party.pk}", "Every failing object is due now: the push worker retries them.")
 
@@ -245,7 +247,7 @@ def install(app: Any, node: Node) -> None:
 
     async def one_object(request: Request, _fields: dict[str, str]) -> Response:
         pk = _number(request.path_params["pk"])
-        found = (await ledger_of().objects([pk])).get(pk) if pk is not None else None
+        found = (await ledger().objects([pk])).get(pk) if pk is not None else None
         if found is None:
             return page(request, "error.html", 404, message=f"no object #{request.path_params['pk']}")
         renderings = [(version, _pretty(found.rendered.get(version))) for version in VERSIONS]
