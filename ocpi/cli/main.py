@@ -18,6 +18,7 @@ console = Console()
 
 # Command (first word) -> the module under ocpi/cli/ whose `register(app)` adds it.
 COMMANDS: dict[str, str] = {
+    "init": "identity",
     "serve": "serve",
     "tokens": "tokens",
     "parties": "parties",
