@@ -38,7 +38,7 @@ from ocpi.server.http import (
 )
 from ocpi.server.lane import LANE_TRIED, LaneRoutes, ReadLane
 from ocpi.server.node import Node
-from ocpi.server.openapi import install_openapi
+from ocpi.server.openapi import install_docs, install_openapi
 from ocpi.server.patterns import mount
 from ocpi.server.routing import Binding, RouteTable
 from ocpi.storage.sql import SqlStore
@@ -205,7 +205,14 @@ def get_application(
     if lifecycle.opens_store:
         node.starter = lifecycle.start
 
-    app = OcpiApplication(title="OCPI node (ocpi-python)", version=__version__, lifespan=lifecycle.lifespan)
+    app = OcpiApplication(
+        title="OCPI node (ocpi-python)",
+        version=__version__,
+        description=_DESCRIPTION,
+        lifespan=lifecycle.lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.lifecycle = lifecycle
     app.router.redirect_slashes = False
     app.state.node = node
@@ -218,11 +225,19 @@ def get_application(
     endpoints = _mount_modules(table, node)
     _mount_discovery(table, node, endpoints)
     install_openapi(app, table)
+    install_docs(app)
     app.state.read_lane = table.lane
     app.add_middleware(CorrelationHeaders)
     if config.read_lane:
         app.add_middleware(ReadLane, routes=table.lane)  # added last: the lane answers before the others
     return app
+
+
+_DESCRIPTION = (
+    "The OCPI interfaces of this node, one group per version, role and module. Every answer is the OCPI "
+    "envelope. Authorize with `Token <your token>` (a registered partner's credentials token; a token A opens "
+    "versions and credentials only)."
+)
 
 
 def freeze_startup_objects() -> None:
@@ -319,11 +334,19 @@ def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> Non
         versions(platform_versions, lambda v: f"{prefix}/{v}"),
         dependency=node.caller,
         tags=["versions"],
+        summary="List the versions (every role)",
     )
     for version in platform_versions:
         # 2.1.1 details have no role per endpoint: the platform-wide 2.1.1 details show the first role's.
         roles = roles_in(version)[:1] if version == "2.1.1" else roles_in(version)
-        table.add(f"{prefix}/{version}", "GET", details(version, roles), dependency=node.caller, tags=["versions"])
+        table.add(
+            f"{prefix}/{version}",
+            "GET",
+            details(version, roles),
+            dependency=node.caller,
+            tags=["versions"],
+            summary=f"Version {version}: its endpoints (every role)",
+        )
     for role in config.roles:
         role_prefix = f"{prefix}/{role.value.lower()}"
         role_versions = [v for v in config.versions if (role, v) in endpoints]
@@ -333,8 +356,14 @@ def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> Non
             versions(role_versions, lambda v, rp=role_prefix: f"{rp}/{v}"),
             dependency=node.caller,
             tags=["versions"],
+            summary=f"List the versions of the {role.value}",
         )
         for version in role_versions:
             table.add(
-                f"{role_prefix}/{version}", "GET", details(version, [role]), dependency=node.caller, tags=["versions"]
+                f"{role_prefix}/{version}",
+                "GET",
+                details(version, [role]),
+                dependency=node.caller,
+                tags=["versions"],
+                summary=f"Version {version}: the endpoints of the {role.value}",
             )
