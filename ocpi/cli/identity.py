@@ -17,8 +17,10 @@ def init(
     ),
     db: str = DbOption,
 ) -> None:
-    """Create the node's database with its roles and parties (default: CPO NL/CPO and EMSP NL/EMS), or show
-    those it keeps."""
+    """Keep this node's roles and parties in its database, or show those it keeps.
+
+    The first time, --role/--party (default: CPO NL/CPO and EMSP NL/EMS); `ocpi serve` does the same on its
+    first run. Every command on the database reads them from there."""
 
     async def main() -> tuple[list[NodeParty], bool]:
         async with open_store(db) as store:

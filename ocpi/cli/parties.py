@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import typer
 from rich.table import Table
 
-from ocpi.cli.common import DbOption, PrivateUrlsOption, err, find_party, open_node, open_store, out, run
+from ocpi.cli.common import DbOption, PrivateUrlsOption, err, find_party, open_node, open_store, out, plural, run
 from ocpi.core.errors import OcpiError
 from ocpi.push.pull import PULLABLE
 from ocpi.storage.base import Party, StoredObject
@@ -105,8 +105,8 @@ def show(
     if delivery is None:
         return
     out.print(
-        f"Push:         {delivery.lag} changes behind (cursor {delivery.cursor} of {delivery.head}), "
-        f"{len(delivery.failing)} objects failing, last success {_when(delivery.last_success_at)}",
+        f"Push:         {plural(delivery.lag, 'changes')} behind (cursor {delivery.cursor} of {delivery.head}), "
+        f"{plural(len(delivery.failing), 'objects')} failing, last success {_when(delivery.last_success_at)}",
         highlight=False,
     )
     if delivery.last_error:

@@ -229,7 +229,7 @@ def test_parties_list_show_remove(db: str) -> None:
     assert listed.exit_code == 0 and re.search(r"Partner CPO\s*│ registered │ 2.2.1\s*│ CPO BE/BEC", listed.output)
     shown = invoke("parties", "show", "BE/BEC", "--db", db)
     assert shown.exit_code == 0
-    assert "http://127.0.0.1:9/locations" in shown.output and "1 objects failing" in shown.output
+    assert "http://127.0.0.1:9/locations" in shown.output and "1 object failing" in shown.output
     assert "#12345 (deleted)" in shown.output and "HTTP 503" in shown.output
     assert "no partner" in one_line_error(invoke("parties", "show", "XX/YYY", "--db", db))
 
