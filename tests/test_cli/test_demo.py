@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +24,7 @@ from ocpi.server.node import Node
 from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore
 from tests.conftest import NODE_PARTIES
-from tests.test_cli.nodes import OCPI, ServedNode, cli_env, free_port, ocpi_serve
+from tests.test_cli.nodes import OCPI, ServedNode, cli_env, free_port, ocpi_serve, read_banner
 
 runner = CliRunner()
 
@@ -186,3 +188,25 @@ def test_check_a_registered_partner_by_its_name(demo: tuple[ServedNode, str], tm
     neither = invoke("check")
     assert neither.exit_code == 2
     assert "give the partner's VERSIONS_URL and --token, or --party of a partner registered in --db" in neither.output
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(not (ROOT / ".venv/bin/ocpi").exists(), reason="make demo runs the repository's .venv")
+def test_make_demo_listens_on_the_port_it_is_given(tmp_path: Path) -> None:
+    """Issue 21: `make demo` always took port 8000; `make demo PORT=...` now chooses, like the quickstart's
+    variables. (`-o .venv/.installed`: the test does not reinstall the virtualenv.)"""
+    port = free_port()
+    env = cli_env(OCPI_DB=f"sqlite:///{tmp_path / 'demo.db'}")
+    command = ["make", "--no-print-directory", "-o", ".venv/.installed", "demo", f"PORT={port}"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    try:
+        served = read_banner(process, tmp_path / "make.log")
+        assert served.banner["Versions URL"] == f"http://127.0.0.1:{port}/ocpi/versions"
+        assert httpx.get(served.banner["Versions URL"]).status_code == 401
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # make and the node it started, in the session started here
+        process.wait(timeout=30)

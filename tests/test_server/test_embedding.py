@@ -119,3 +119,17 @@ async def test_every_route_answers_with_or_without_a_trailing_slash(
     assert checked > 150
     listed = await client.get("/ocpi/cpo/2.2.1/locations/", headers=partner.headers())
     assert [o["id"] for o in listed.json()["data"]] == ["X1"]
+
+
+async def test_a_mounted_node_stops_with_the_app_that_runs_its_lifespan(tmp_path: Path) -> None:
+    """As the embedding guide says: `FastAPI(lifespan=node_app.router.lifespan_context)` starts the node with
+    the app and closes its store when the app stops."""
+    roaming = get_application(roles=["CPO"], party=("NL", "CPO"), store=f"sqlite:///{tmp_path / 'cpo.db'}")
+    app = FastAPI(lifespan=roaming.router.lifespan_context)
+    app.mount("/roaming", roaming)
+    async with listening() as sock, serving(app, sock):
+        assert roaming.lifecycle.started  # before any request
+        async with httpx.AsyncClient() as http:
+            answer = await http.get(f"http://127.0.0.1:{sock.getsockname()[1]}/roaming/ocpi/versions")
+            assert answer.status_code == 401
+    assert not roaming.lifecycle.started
