@@ -157,29 +157,22 @@ async def _serve(
                 lines += _partner_commands(config, root, port, token_a)
             else:
                 lines.append("Token A for a new partner: ocpi tokens create")
-            await _run_server(app, node, store, config, db, sock, listening, workers, lines)
+            await _run_server(app, db, sock, listening, workers, lines)
     finally:
         sock.close()
 
 
 async def _run_server(
-    app: Any,
-    node: Node,
-    store: SqlStore,
-    config: NodeConfig,
-    db: str,
-    sock: socket.socket,
-    listening: Listening,
-    workers: int,
-    banner: list[str],
+    app: Any, db: str, sock: socket.socket, listening: Listening, workers: int, banner: list[str]
 ) -> None:
-    """Serve on `sock` until stopped (SIGINT, SIGTERM), with `workers` extra push workers; `banner` is printed
-    once the server listens."""
+    """Serve the node's `app` on `sock` until stopped (SIGINT, SIGTERM), with `workers` extra push workers on its
+    database `db`; `banner` is printed once the server listens."""
+    node: Node = app.state.node
     verbose = listening.log_level in ("info", "debug", "trace")
     protocol = protocol_with_deadlines(listening.headers_timeout, listening.body_timeout)
     server = NodeServer(uvicorn.Config(app, log_level=listening.log_level, access_log=verbose, http=protocol))
     stop = asyncio.Event()
-    helpers = _start_workers(node, store, config, db, workers, stop)
+    helpers = _start_workers(node, node.store, node.config, db, workers, stop)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started and not serving.done():
         await asyncio.sleep(0.02)
