@@ -36,8 +36,10 @@ soak: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
+# A demo node on http://127.0.0.1:$(PORT) (PORT=8000 unless given: make demo PORT=8080).
+PORT ?= 8000
 demo: $(STAMP)
-	$(BIN)/ocpi serve --demo
+	$(BIN)/ocpi serve --demo --port $(PORT)
 
 clean:
 	rm -rf $(VENV)

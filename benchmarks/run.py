@@ -1,8 +1,9 @@
 """The benchmark harness behind `make bench`: our node against extrawest-ocpi and a bare Starlette ceiling.
 
-One run on 127.0.0.1: every server is uvicorn in a subprocess (one worker, asyncio loop, h11, warnings only,
-no access log) on a free port, ended by its PID; the load generator is a process of its own (wrk, else an
-async httpx client). Each figure is the median of `--repeats` runs, each after a warm-up; the reads of our
+One run on 127.0.0.1: our node is `ocpi serve` as the README runs it (`ocpi serve --port P --db URL --role R
+--party CC/PID`, on a database seeded beforehand), the others are uvicorn (one worker, asyncio loop, h11,
+warnings only, no access log), each a subprocess on a free port, ended by its PID; the load generator is a
+process of its own (wrk, else an async httpx client). Each figure is the median of `--repeats` runs, each after a warm-up; the reads of our
 nodes and of the ceiling take turns, run after run, so that their ratios compare the same machine state. It
 prints a table and writes `benchmarks/results/latest.json`.
 
@@ -24,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -123,6 +125,22 @@ def uvicorn_command(python: str, app: str, port: int, *app_dir: str) -> list[str
         "warning",
         "--no-access-log",
     ]
+
+
+def ocpi_serve_command(db: str, role: str, port: int) -> list[str]:
+    """Our node, as a user starts it: `ocpi serve` of this virtualenv (which listens with uvicorn's defaults:
+    here the asyncio loop and h11, as the other servers; see `server_stack`)."""
+    party = "/".join(seed.OUR_CPO if role == "CPO" else seed.OUR_EMSP)
+    ocpi = str(Path(sys.executable).with_name("ocpi"))
+    return [ocpi, "serve", "--port", str(port), "--db", db, "--role", role.lower(), "--party", party]
+
+
+def server_stack() -> str:
+    """The event loop and HTTP parser uvicorn picks by default, as `ocpi serve` does: uvloop and httptools when
+    installed (then our node would not run on the same stack as the ceiling and the peer)."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"{loop} loop, {http}"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -440,8 +458,7 @@ class Bench:
         }
 
     def ours(self, name: str, store: str, role: str = "CPO") -> contextlib.AbstractContextManager[Running]:
-        command = uvicorn_command(sys.executable, "benchmarks.node_app:app", free_port())
-        return server(name, command, {"OCPI_BENCH_STORE": store, "OCPI_BENCH_ROLE": role}, self.workdir)
+        return server(name, ocpi_serve_command(store, role, free_port()), {}, self.workdir)
 
     def their(self, name: str, data: Path, role: str) -> contextlib.AbstractContextManager[Running]:
         assert self.peer is not None
@@ -709,6 +726,8 @@ def parse_args(argv: list[str] | None) -> Settings:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     settings = parse_args(argv)
+    if server_stack() != "asyncio loop, h11":
+        log(f"note: ocpi serve runs on {server_stack()} here, the ceiling and the peer on asyncio and h11")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ocpi-bench-") as directory:
         workdir = Path(directory)
@@ -732,7 +751,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "big_locations": settings.big_locations,
         "peer": PEER_REQUIREMENT if settings.peer else None,
         "postgres": bool(settings.postgres),
-        "server": "uvicorn, 1 worker, asyncio loop, h11",
+        "server": f"ours: ocpi serve ({server_stack()}); others: uvicorn, 1 worker, asyncio loop, h11",
         "latency": "percentiles of the requests answered within each run (wrk: unanswered ones are not counted)",
         "wall_s": round(time.perf_counter() - started, 1),
     }

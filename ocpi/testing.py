@@ -52,8 +52,9 @@ class LocalNode:
 
 @asynccontextmanager
 async def listening(host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[socket.socket]:
-    """A bound socket (`port` 0: any free port), so an app can know its own address before it serves."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    """A bound socket (`port` 0: any free port), so an app can know its own address before it serves. Protocol
+    IPPROTO_TCP, so that asyncio sets TCP_NODELAY on the connections it accepts."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

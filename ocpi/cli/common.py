@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
+import os
 import re
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,7 @@ from ocpi.core.errors import OcpiError
 from ocpi.server.config import NodeConfig, OwnParty
 from ocpi.server.node import Node
 from ocpi.storage.base import Party
+from ocpi.storage.identity import NodeParty, read_identity, write_identity
 from ocpi.storage.sql import SqlStore
 
 T = TypeVar("T")
@@ -34,8 +36,19 @@ DEFAULT_DB = "sqlite:///./ocpi.db"
 VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
 USER_ERROR = 2
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+SUPPORTED_DATABASES = "SQLite (sqlite:///./ocpi.db) or PostgreSQL (postgresql://user:password@host:5432/database)"
+PIPED_WIDTH = 1000
+"""Tables written to a pipe or a file are as wide as their content (a terminal's are as wide as the terminal)."""
+PRIVATE_URLS_HINT = "for development: --allow-private-urls or OCPI_ALLOW_PRIVATE_URLS=1"
+
+
+def _console(stderr: bool) -> Console:
+    piped = not (sys.stderr if stderr else sys.stdout).isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, soft_wrap=True, width=PIPED_WIDTH if piped else None)
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
 
 
 class UserError(Exception):
@@ -57,9 +70,16 @@ DEFAULT_PARTY = {Role.cpo: ("NL", "CPO"), Role.emsp: ("NL", "EMS"), Role.ptp: ("
 
 # Options shared by every command that touches the store or plays the node's parties.
 DbOption = typer.Option(DEFAULT_DB, "--db", envvar="OCPI_DB", help="Database URL (SQLite file or PostgreSQL).")
-RoleOption = typer.Option(None, "--role", help="A role this node plays (repeat for several). Default: cpo and emsp.")
+RoleOption = typer.Option(
+    None,
+    "--role",
+    help="A role this node plays (repeat for several). Kept in the database the first time (default: cpo and "
+    "emsp); later, read from it.",
+)
 PartyOption = typer.Option(
-    None, "--party", help="CC/PID of each --role, in role order. Default: NL/CPO, NL/EMS, NL/PTP."
+    None,
+    "--party",
+    help="CC/PID of each --role, in role order (default: NL/CPO, NL/EMS, NL/PTP). Kept in the database like --role.",
 )
 PrivateUrlsOption = typer.Option(
     False,
@@ -88,13 +108,25 @@ def user_errors() -> Iterator[None]:
     except UserError as error:
         fail(str(error))
     except OcpiError as error:
-        fail(error.message or type(error).__name__)
+        fail(_with_hint(error.message or type(error).__name__))
     except SQLAlchemyError as error:
         fail(f"database: {_first_line(getattr(error, 'orig', None) or error)}")
     except BrokenPipeError:  # the output went to `head` or the like, which has seen enough
         raise typer.Exit(1) from None
     except (OSError, ValueError) as error:
         fail(_first_line(error))
+
+
+def _with_hint(message: str) -> str:
+    """A refused partner URL names the flag that allows it (the client says it in the library's words)."""
+    if message.startswith("refusing to call") and ("plain HTTP" in message or "not a public address" in message):
+        return f"{message.removesuffix(' (allow private URLs for development)')} ({PRIVATE_URLS_HINT})"
+    return message
+
+
+def plural(count: int, noun: str, singular: str | None = None) -> str:
+    """`1 location`, `2 locations`; `noun` is the plural (`singular` where it is not `noun` less its `s`)."""
+    return f"{count} {noun if count != 1 else singular or noun.removesuffix('s')}"
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
@@ -119,23 +151,25 @@ async def open_store(url: str, *, must_exist: bool = False) -> AsyncIterator[Sql
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise UserError(f"not a database URL: {url!r} (try sqlite:///./ocpi.db or postgresql://host/db)") from None
-    database = parsed.database if parsed.get_backend_name() == "sqlite" else None
+        raise UserError(f"not a database URL: {url!r} (use {SUPPORTED_DATABASES})") from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise UserError(f"{backend} databases are not supported: use {SUPPORTED_DATABASES}")
+    database = parsed.database if backend == "sqlite" else None
     if database not in (None, "", ":memory:"):
         if must_exist and not Path(str(database)).is_file():
             raise UserError(f"no database at {database} (start a node with `ocpi serve --db {url}`)")
         if not Path(str(database)).parent.is_dir():
             raise UserError(f"cannot create database {database}: no directory {Path(str(database)).parent}")
     try:
-        store = await SqlStore.open(url, create=False)
+        # Migrated before anything else connects: a database that is down is one error, nothing before it.
+        store = await SqlStore.open(url)
     except ImportError as error:
         raise UserError(f"cannot use database URL {shown_url(url)}: {error}") from error
-    except sqlite3.Error as error:  # the in-place reader found no SQLite database in the file
-        raise _cannot_open(url, error) from error
-    try:
-        await store.migrate()
-    except (SQLAlchemyError, OSError) as error:
-        await store.close()
+    except OSError as error:
+        down = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+        raise _cannot_open(url, error, f" (is PostgreSQL running at {down}?)" if backend != "sqlite" else "") from error
+    except (SQLAlchemyError, sqlite3.Error) as error:
         raise _cannot_open(url, getattr(error, "orig", None) or error) from error
     try:
         yield store
@@ -143,8 +177,8 @@ async def open_store(url: str, *, must_exist: bool = False) -> AsyncIterator[Sql
         await store.close()
 
 
-def _cannot_open(url: str, reason: BaseException) -> UserError:
-    return UserError(f"cannot open database {shown_url(url)}: {_first_line(reason)}")
+def _cannot_open(url: str, reason: BaseException, hint: str = "") -> UserError:
+    return UserError(f"cannot open database {shown_url(url)}: {_first_line(reason)}{hint}")
 
 
 _PARTY = re.compile(r"^([A-Za-z]{2})[/*-]?([A-Za-z0-9]{3})$")
@@ -158,33 +192,82 @@ def parse_party(text: str) -> tuple[str, str]:
     return match.group(1).upper(), match.group(2).upper()
 
 
-def own_parties(roles: Sequence[Role] | None, parties: Sequence[str] | None) -> list[OwnParty]:
-    """The node's parties: one per role, named by `--party` in role order (defaults NL/CPO, NL/EMS, NL/PTP)."""
+def own_parties(
+    roles: Sequence[Role] | None,
+    parties: Sequence[str] | None,
+    defaults: Mapping[Role, tuple[str, str]] = DEFAULT_PARTY,
+) -> list[OwnParty]:
+    """The parties `--role`/`--party` name: one per role, named by `--party` in role order (by default those of
+    `defaults`: NL/CPO, NL/EMS, NL/PTP)."""
     chosen = list(dict.fromkeys(roles or DEFAULT_ROLES))
     given = [parse_party(p) for p in parties or ()]
     if len(given) > len(chosen):
         raise UserError(f"{len(given)} --party for {len(chosen)} --role: give one --party per --role, in order")
     result = []
     for index, role in enumerate(chosen):
-        cc, pid = given[index] if index < len(given) else DEFAULT_PARTY[role]
+        if index < len(given):
+            cc, pid = given[index]
+        elif role in defaults:
+            cc, pid = defaults[role]
+        else:
+            raise UserError(f"--role {role.value}: give its --party too")
         result.append(OwnParty(role.ocpi, cc, pid, name=f"ocpi-python {role.value.upper()} {cc}/{pid}"))
     return result
 
 
-def node_config(
-    roles: Sequence[Role] | None,
-    parties: Sequence[str] | None,
+def shown_parties(parties: Sequence[OwnParty]) -> str:
+    return ", ".join(f"{p.role.value} {p.country_code}/{p.party_id}" for p in parties)
+
+
+async def node_parties(
+    store: SqlStore, roles: Sequence[Role] | None, parties: Sequence[str] | None, *, replace: bool = False
+) -> list[OwnParty]:
+    """The node's parties, kept with its database: the first time (or with `replace`), those `--role`/`--party`
+    name (else NL/CPO and NL/EMS), stored; later, the stored ones. Flags given later choose among them (`--role
+    emsp` alone: the node's eMSP); a party the database does not have is an error that says so."""
+    stored = None if replace else await read_identity(store)
+    if stored is None:
+        chosen = own_parties(roles, parties)
+        rows = [NodeParty(p.role.value, p.country_code, p.party_id, p.name) for p in chosen]
+        stored = await write_identity(store, rows, replace=replace)
+    own = [OwnParty(RoleEnum(p.role), p.country_code, p.party_id, name=p.name) for p in stored]
+    if not roles and not parties:
+        return own
+    defaults: dict[Role, tuple[str, str]] = {}
+    for party in own:
+        defaults.setdefault(Role(party.role.value.lower()), (party.country_code, party.party_id))
+    other_roles = [role.value.upper() for role in roles or () if role not in defaults]
+    if other_roles:
+        raise _not_its_parties(store, own, ", ".join(other_roles))
+    given = own_parties(roles or list(defaults), parties, defaults)
+    keys = {(p.role, p.country_code, p.party_id): p for p in own}
+    missing = [p for p in given if (p.role, p.country_code, p.party_id) not in keys]
+    if missing:
+        raise _not_its_parties(store, own, shown_parties(missing))
+    return [keys[(p.role, p.country_code, p.party_id)] for p in given]
+
+
+def _not_its_parties(store: SqlStore, own: Sequence[OwnParty], asked: str) -> UserError:
+    return UserError(
+        f"the node on {store_url(store)} plays {shown_parties(own)}, not {asked}: leave out --role/--party (the "
+        "database keeps them), or change them with `ocpi init --role ... --party ... --force`"
+    )
+
+
+async def node_config(
+    store: SqlStore,
+    roles: Sequence[Role] | None = None,
+    parties: Sequence[str] | None = None,
     *,
     versions: Sequence[str] | None = None,
     base_url: str | None = None,
     allow_private_urls: bool = False,
     **options: Any,
 ) -> NodeConfig:
-    for version in versions or ():
-        if version not in VERSIONS:
-            raise UserError(f"unknown OCPI version {version!r} (supported: {', '.join(VERSIONS)})")
+    """The configuration of the node on `store`: its parties (`node_parties`) and the settings of this run."""
+    check_versions(versions)
     return NodeConfig(
-        parties=own_parties(roles, parties),
+        parties=await node_parties(store, roles, parties),
         versions=tuple(versions or VERSIONS),
         base_url=base_url.rstrip("/") if base_url else None,
         allow_private_urls=allow_private_urls,
@@ -192,15 +275,35 @@ def node_config(
     )
 
 
+def check_versions(versions: Sequence[str] | None) -> None:
+    for version in versions or ():
+        if version not in VERSIONS:
+            raise UserError(f"unknown OCPI version {version!r} (supported: {', '.join(VERSIONS)})")
+
+
 @asynccontextmanager
-async def open_node(config: NodeConfig, db: str, *, must_exist: bool = False) -> AsyncIterator[Node]:
-    """A node on the store, without a server: for the commands that write our objects or call partners."""
+async def open_node(
+    db: str,
+    roles: Sequence[Role] | None = None,
+    parties: Sequence[str] | None = None,
+    *,
+    must_exist: bool = False,
+    **settings: Any,
+) -> AsyncIterator[Node]:
+    """The node on the database `db`, without a server: for the commands that write our objects or call
+    partners. `settings` go to `node_config`."""
     async with open_store(db, must_exist=must_exist) as store:
-        node = Node(config, store)
+        node = Node(await node_config(store, roles, parties, **settings), store)
         try:
             yield node
         finally:
             await node.close()
+
+
+def store_url(store: SqlStore) -> str:
+    """The store's database URL as a user writes it (no driver, no password)."""
+    url = store.engine.url
+    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
 
 
 async def find_party(store: SqlStore, reference: str) -> Party:
@@ -217,7 +320,8 @@ async def find_party(store: SqlStore, reference: str) -> Party:
             found = [p for p in parties if p.name.casefold() == reference.casefold()]
     live = [p for p in found if p.state != "unregistered"] or found
     if not live:
-        raise UserError(f"no partner {reference!r} (see `ocpi parties list`)")
+        where = store_url(store)
+        raise UserError(f"no partner {reference!r} in {where} (see `ocpi parties list --db {where}`)")
     if len(live) > 1:
         numbers = ", ".join(str(p.pk) for p in live)
         raise UserError(f"{reference!r} names several partners ({numbers}): give the number instead")

@@ -12,31 +12,37 @@ from rich.console import Console
 from rich.table import Table
 
 from ocpi import __version__
-from ocpi.core.enums import MODULES_BY_VERSION, SUPPORTED_VERSIONS
 
 console = Console()
 
-# Command (first word) -> the module under ocpi/cli/ whose `register(app)` adds it.
-COMMANDS: dict[str, str] = {
-    "serve": "serve",
-    "tokens": "tokens",
-    "parties": "parties",
-    "register": "partners",
-    "pull": "partners",
-    "load": "objects",
-    "export": "objects",
-    "validate": "payloads",
-    "convert": "payloads",
-    "schema": "payloads",
-    "afir": "afir",
-    "price": "price",
-    "check": "check",
+# Command (first word) -> the module under ocpi/cli/ whose `register(app)` adds it, and its line in `ocpi --help`
+# (kept equal to the command's own help by tests/test_cli/test_help.py).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("identity", "Keep this node's roles and parties in its database, or show those it keeps."),
+    "serve": (
+        "serve",
+        "Run an OCPI node: every module of its roles, in every version, with push to registered partners.",
+    ),
+    "register": ("partners", "Register with a partner, given its versions URL and the token A it gave you."),
+    "pull": ("partners", "GET a partner's lists (every page) into this node's store."),
+    "load": ("objects", "Import objects as this node's own (validated, stored, pushed to partners)."),
+    "export": ("objects", "Every object of a module in the store, in one OCPI version, as a JSON list."),
+    "validate": ("payloads", "Validate a payload; each error with its JSON path."),
+    "convert": ("payloads", "Convert objects between OCPI versions, with what the crossing costs."),
+    "schema": ("payloads", "The JSON Schema of any object or enum of any version."),
+    "price": ("price", "Price a CDR or a Session against a Tariff, piece by piece."),
+    "check": ("check", "Check a partner's OCPI platform against the spec (a registered one by --party)."),
+    "tokens": ("tokens", "Credentials tokens: token A for a new partner, those issued, revocation."),
+    "parties": ("parties", "Registered partners: versions, roles, endpoints, push delivery state."),
+    "afir": ("afir", "AFIR (EU 2023/1804): data completeness for National Access Points."),
 }
-COMMAND_MODULES: list[str] = list(dict.fromkeys(COMMANDS.values()))
+COMMAND_MODULES: list[str] = list(dict.fromkeys(module for module, _ in COMMANDS.values()))
 
 
 def info() -> None:
     """The versions and modules this library implements."""
+    from ocpi.core.enums import MODULES_BY_VERSION, SUPPORTED_VERSIONS
+
     table = Table(title=f"ocpi-python {__version__}")
     table.add_column("version")
     table.add_column("modules")
@@ -45,8 +51,7 @@ def info() -> None:
     console.print(table)
 
 
-def build(modules: Iterable[str] = COMMAND_MODULES) -> typer.Typer:
-    """The Typer app with the commands of `modules` (all by default)."""
+def _app() -> typer.Typer:
     built = typer.Typer(
         name="ocpi",
         help="OCPI 2.1.1, 2.2.1 and 2.3.0: run a node, talk to partners, check them.",
@@ -59,9 +64,28 @@ def build(modules: Iterable[str] = COMMAND_MODULES) -> typer.Typer:
         """OCPI 2.1.1, 2.2.1 and 2.3.0: run a node, talk to partners, check them."""
 
     built.command()(info)
+    return built
+
+
+def build(modules: Iterable[str] = COMMAND_MODULES) -> typer.Typer:
+    """The Typer app with the commands of `modules` (all by default)."""
+    built = _app()
     for name in modules:
         importlib.import_module(f"ocpi.cli.{name}").register(built)
     return built
+
+
+def listing() -> typer.Typer:
+    """`ocpi`, `ocpi --help` (or an unknown command): every command listed with its line of help, none of them
+    imported (a node's schemas, server and store take over a second to import)."""
+    built = _app()
+    for name, (_, text) in COMMANDS.items():
+        built.command(name, help=text, add_help_option=False)(_listed_only)
+    return built
+
+
+def _listed_only() -> None:
+    raise AssertionError("a command of the listing ran: main() builds the real one for a command it is given")
 
 
 def __getattr__(name: str) -> typer.Typer:
@@ -74,7 +98,11 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     """The console script: imports only the module of the command being run (a node's schemas and server
-    take a while to import), every module for `--help` and anything unknown."""
+    take a while to import); the listing for `--help` and anything unknown."""
     first = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
-    module = COMMANDS.get(first or "")
-    build([module] if module else COMMAND_MODULES)()
+    if first == "info":
+        build([])()
+    elif first in COMMANDS:
+        build([COMMANDS[first][0]])()
+    else:
+        listing()()

@@ -21,7 +21,6 @@ from ocpi.cli.common import (
     UserError,
     err,
     json_path,
-    node_config,
     open_node,
     open_store,
     out,
@@ -107,10 +106,9 @@ def load(
     version = _version(version)
 
     async def main() -> LoadReport:
-        config = node_config(role, party)
         items = _items(source)
         report = LoadReport()
-        async with open_node(config, db) as node:
+        async with open_node(db, role, party) as node:
             try:
                 own = node.own(module)
             except (LookupError, ModuleNotFoundError) as error:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import typer
 from rich.table import Table
 
-from ocpi.cli.common import DbOption, PrivateUrlsOption, err, find_party, node_config, open_node, open_store, out, run
+from ocpi.cli.common import DbOption, PrivateUrlsOption, err, find_party, open_node, open_store, out, plural, run
 from ocpi.core.errors import OcpiError
 from ocpi.push.pull import PULLABLE
 from ocpi.storage.base import Party, StoredObject
@@ -105,8 +105,8 @@ def show(
     if delivery is None:
         return
     out.print(
-        f"Push:         {delivery.lag} changes behind (cursor {delivery.cursor} of {delivery.head}), "
-        f"{len(delivery.failing)} objects failing, last success {_when(delivery.last_success_at)}",
+        f"Push:         {plural(delivery.lag, 'changes')} behind (cursor {delivery.cursor} of {delivery.head}), "
+        f"{plural(len(delivery.failing), 'objects')} failing, last success {_when(delivery.last_success_at)}",
         highlight=False,
     )
     if delivery.last_error:
@@ -134,8 +134,7 @@ def remove(
     the partner is told too, as the credentials module's DELETE does."""
 
     async def main() -> tuple[Party, str | None]:
-        config = node_config(None, None, allow_private_urls=allow_private_urls)
-        async with open_node(config, db, must_exist=True) as node:
+        async with open_node(db, must_exist=True, allow_private_urls=allow_private_urls) as node:
             found = await find_party(node.store, party)
             problem = None
             if notify and found.state == "registered" and found.outbound_token:

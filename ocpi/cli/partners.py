@@ -16,10 +16,10 @@ from ocpi.cli.common import (
     UserError,
     err,
     find_party,
-    node_config,
     open_node,
     out,
     run,
+    shown_parties,
     shown_url,
 )
 from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
@@ -52,13 +52,13 @@ def register_command(
     This node sends its credentials with a token B, the partner calls back this node's versions URL with it
     and answers with the token C to use from now on.
 
-    Your node must be running (`ocpi serve`) on the same --db and the same --role/--party, reachable at
-    --base-url: the partner calls it back during the handshake.
+    Your node must be running (`ocpi serve`) on the same --db (which keeps its roles and parties), reachable
+    at --base-url: the partner calls it back during the handshake.
     """
 
     async def main() -> Party:
-        config = node_config(role, party, versions=version, base_url=base_url, allow_private_urls=allow_private_urls)
-        async with open_node(config, db, must_exist=True) as node:
+        settings = {"versions": version, "base_url": base_url, "allow_private_urls": allow_private_urls}
+        async with open_node(db, role, party, must_exist=True, **settings) as node:
             await check_own_node(node, db)
             return await register_with(node, versions_url, token_a)
 
@@ -96,7 +96,10 @@ async def check_own_node(node: Node, db: str) -> None:
     ours = {(p.role.value, p.country_code, p.party_id) for p in config.parties}
     if theirs != ours:
         shown = ", ".join(f"{r} {cc}/{pid}" for r, cc, pid in sorted(theirs))
-        raise UserError(f"the node at {config.base_url} plays {shown}: give `ocpi register` the same --role/--party")
+        raise UserError(
+            f"the node at {config.base_url} plays {shown}, not {shown_parties(config.parties)} as {shown_url(db)} "
+            "keeps: give --base-url of the node that runs on this --db, with the same --role/--party"
+        )
 
 
 def offered(party: Party) -> list[str]:
@@ -135,10 +138,9 @@ def pull_command(
     for name in module or ():
         if name not in PULLABLE:
             raise typer.BadParameter(f"{name!r} is not one of {', '.join(PULLABLE)}", param_hint="--module")
-    config = node_config(None, None, allow_private_urls=allow_private_urls)
 
     async def main() -> list[PullReport]:
-        async with open_node(config, db, must_exist=True) as node:
+        async with open_node(db, must_exist=True, allow_private_urls=allow_private_urls) as node:
             found = await find_party(node.store, party)
             if found.state != "registered":
                 raise UserError(f"{found.name} is not registered ({found.state})")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import enum
 import importlib
 import json
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ import typer
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from ocpi.cli.common import VERSIONS, UserError, err, json_path, parse_party, read_json, user_errors
+from ocpi.cli.common import VERSIONS, UserError, err, json_path, parse_party, plural, read_json, user_errors
 from ocpi.core import data_types
 from ocpi.core.convert import ConversionContext, Loss
 from ocpi.core.interfaces import Child, ObjectType
@@ -223,6 +225,9 @@ def convert(
     from_version: str = typer.Option(..., "--from", help="The version the object is written in."),
     to_version: str = typer.Option(..., "--to", help="The version to write."),
     party: str | None = typer.Option(None, "--party", help="Owner CC/PID: 2.1.1 objects do not carry one."),
+    location: str | None = typer.Option(
+        None, "--location", help="The Location (in the --from version) a Session or CDR refers to: 2.1.1 embeds it."
+    ),
 ) -> None:
     """Convert objects between OCPI versions, with what the crossing costs.
 
@@ -236,6 +241,8 @@ def convert(
     def convert_all() -> tuple[list[Any], list[tuple[str, Loss]], bool]:
         owner = parse_party(party) if party else (None, None)
         context = ConversionContext(country_code=owner[0], party_id=owner[1])
+        if location is not None:
+            context = dataclasses.replace(context, location=_canonical_location(location, from_version, context))
         results: list[Any] = []
         losses: list[tuple[str, Loss]] = []
         single = True
@@ -253,8 +260,7 @@ def convert(
                     up = converter.to_canonical(obj, from_version, context)
                     down = converter.from_canonical(up.value, to_version, context)
                 except (ValueError, TypeError) as error:
-                    hint = " (give the owner with --party CC/PID)" if from_version == "2.1.1" and not party else ""
-                    raise UserError(f"{name} cannot be converted: {error}{hint}") from None
+                    raise UserError(f"{name} cannot be converted: {_in_cli_words(str(error))}") from None
                 results.append(down.value)
                 losses += [(name, loss) for loss in [*up.losses, *down.losses]]
         return results, losses, single and len(results) == 1
@@ -264,12 +270,35 @@ def convert(
     dumped = [r.to_dict() if isinstance(r, OcpiModel) else r.model_dump(mode="json") for r in results]
     print(json.dumps(dumped[0] if single else dumped, indent=2, ensure_ascii=False))
     if losses:
-        err.print(f"{len(losses)} losses ({from_version} -> {to_version}):", highlight=False)
+        err.print(f"{plural(len(losses), 'losses', 'loss')} ({from_version} -> {to_version}):", highlight=False)
         for name, loss in losses:
             where = loss.pointer if single else f"{name} {loss.pointer}"
-            err.print(f"  {where}: {loss.reason}", highlight=False)
+            err.print(f"  {where}: {_in_cli_words(loss.reason)}", highlight=False)
     else:
         err.print(f"no losses ({from_version} -> {to_version})", highlight=False)
+
+
+# What the conversion API asks of a program, as the flags of `ocpi convert` give it.
+_CLI_WORDS = (
+    (re.compile(r"ConversionContext\(country_code[^)]*\)"), "--party CC/PID"),
+    (re.compile(r"pass ConversionContext\.location"), "give the Location with --location FILE"),
+)
+
+
+def _in_cli_words(text: str) -> str:
+    for library, flag in _CLI_WORDS:
+        text = library.sub(flag, text)
+    return text
+
+
+def _canonical_location(source: str, version: str, context: ConversionContext) -> Any:
+    """The Location of `--location`, written in `version`, as the canonical (2.3.0) Location."""
+    (document,) = read_json(source)[:1]
+    ranked = best_matches(document.data, candidates("locations", version))
+    if not ranked or not ranked[0].valid or ranked[0].candidate.model.__name__ != "Location":
+        raise UserError(f"--location {source}: not an OCPI {version} Location")
+    converter = importlib.import_module("ocpi.modules.locations.convert")
+    return converter.to_canonical(ranked[0].candidate.model.model_validate(document.data), version, context).value
 
 
 def _named(version: str) -> dict[str, list[tuple[str, Any]]]:

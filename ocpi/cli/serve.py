@@ -9,6 +9,7 @@ import signal
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,9 +23,12 @@ from ocpi.cli.common import (
     Role,
     RoleOption,
     UserError,
+    check_versions,
     node_config,
     open_store,
+    plural,
     run,
+    shown_parties,
     shown_url,
 )
 from ocpi.core.enums import RoleEnum
@@ -33,6 +37,7 @@ from ocpi.logs import logging_to_stderr
 from ocpi.push import PushWorker
 from ocpi.server.app import get_application
 from ocpi.server.config import NodeConfig
+from ocpi.server.deadlines import BODY_TIMEOUT, HEADERS_TIMEOUT, protocol_with_deadlines
 from ocpi.server.node import Node
 from ocpi.storage.base import TokenKind
 from ocpi.storage.sql import SqlStore
@@ -56,11 +61,11 @@ def serve(
     workers: int = typer.Option(
         0, "--workers", min=0, help="Extra push workers: processes on PostgreSQL, tasks in this process on SQLite."
     ),
+    demo: bool = typer.Option(False, "--demo", help="Load demo data, allow private URLs, print how to connect."),
+    allow_private_urls: bool = PrivateUrlsOption,
     pull_interval: float = typer.Option(
         0, "--pull-interval", min=0, help="Pull every partner's lists this often (seconds; 0: never, the default)."
     ),
-    demo: bool = typer.Option(False, "--demo", help="Load demo data, allow private URLs, print how to connect."),
-    allow_private_urls: bool = PrivateUrlsOption,
     log_level: str = typer.Option(
         "info", "--log-level", help="debug, info (registrations, pushes, pulls, refused requests), warning, error."
     ),
@@ -74,26 +79,41 @@ def serve(
     console_token: str | None = typer.Option(
         None, "--console-token", envvar="OCPI_CONSOLE_TOKEN", help="The token to sign in to the console with."
     ),
+    headers_timeout: float = typer.Option(
+        HEADERS_TIMEOUT, "--headers-timeout", min=0.1, help="Seconds a request's headers may take to arrive."
+    ),
+    body_timeout: float = typer.Option(
+        BODY_TIMEOUT, "--body-timeout", min=0.1, help="Seconds a request's body may take to arrive after its headers."
+    ),
 ) -> None:
-    """Run an OCPI node: every module of its roles, in every version, with push to registered partners."""
+    """Run an OCPI node: every module of its roles, in every version, with push to registered partners.
 
-    async def main() -> None:
-        private = demo or allow_private_urls
-        config = node_config(
-            role,
-            party,
-            versions=version,
-            base_url=base_url,
-            allow_private_urls=private,
-            pull_interval=pull_interval or None,
-            metrics=metrics,
-            metrics_token=metrics_token or None,
-            console_token=_console_token(console, console_token),
-        )
-        with logging_to_stderr(log_level, log_format, access_log=access_log):
-            await _serve(config, db, host, port, workers, demo, access_log)
+    The first run on a database keeps the node's --role/--party in it; later runs (and the other commands)
+    read them from there."""
+    check_versions(version)
+    settings = {
+        "versions": version,
+        "base_url": base_url,
+        "allow_private_urls": demo or allow_private_urls,
+        "pull_interval": pull_interval or None,
+        "metrics": metrics,
+        "metrics_token": metrics_token or None,
+        "console_token": _console_token(console, console_token),
+    }
+    listening = Listening(host, port, access_log, headers_timeout, body_timeout)
+    with logging_to_stderr(log_level, log_format, access_log=access_log):
+        run(_serve(db, role, party, settings, listening, workers, demo))
 
-    run(main())
+
+@dataclass(frozen=True)
+class Listening:
+    """Where and how the HTTP server listens."""
+
+    host: str
+    port: int
+    access_log: bool
+    headers_timeout: float
+    body_timeout: float
 
 
 class NodeServer(uvicorn.Server):
@@ -114,52 +134,82 @@ class NodeServer(uvicorn.Server):
 
 
 def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, made with protocol IPPROTO_TCP: asyncio sets TCP_NODELAY on an accepted connection
+    only when its socket says so (`socket.create_server` makes protocol 0). Without it, Nagle's algorithm and the
+    client's delayed ACK held every response written in two pieces on a kept-alive connection for 40 ms."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        sock = socket.create_server((host, port), family=family)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen()
     except OSError as error:
+        sock.close()
         raise UserError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     sock.setblocking(False)
     return sock
 
 
-async def _serve(config: NodeConfig, db: str, host: str, port: int, workers: int, demo: bool, access_log: bool) -> None:
-    sock = _listen(host, port)
+async def _serve(
+    db: str,
+    roles: list[Role] | None,
+    parties: list[str] | None,
+    settings: dict[str, Any],
+    listening: Listening,
+    workers: int,
+    demo: bool,
+) -> None:
+    sock = _listen(listening.host, listening.port)
     port = sock.getsockname()[1]
-    root = config.base_url or f"http://{'127.0.0.1' if host in WILDCARD_HOSTS else host}:{port}"
-    async with open_store(db) as store:
-        app = get_application(config=config, store=store, freeze_after_startup=True)
-        node: Node = app.state.node
-        lines = [f"OCPI node on {shown_url(db)}: {_parties(config)}; OCPI {', '.join(config.versions)}"]
-        if demo:
-            loaded = await load_demo(node)
-            created = ", ".join(f"{count} {module}" for module, count in loaded.created.items()) or "nothing new"
-            lines.append(f"Demo data:    {created} ({loaded.kept} already there)")
-        lines += [f"Versions URL: {root}{config.prefix}/versions", f"API docs:     {root}/docs"]
-        lines += _operations(config, root)
-        if demo:
-            expires = datetime.now(UTC) + DEMO_TOKEN_LIFETIME
-            token_a = await store.issue_token(TokenKind.A, expires_at=expires)
-            lines.append(f"Token A:      {token_a} (single use, expires {expires:%Y-%m-%d %H:%M} UTC)")
-            lines += _partner_commands(config, root, port, token_a)
-        else:
-            lines.append("Token A for a new partner: ocpi tokens create")
+    host = "127.0.0.1" if listening.host in WILDCARD_HOSTS else listening.host
+    try:
+        async with open_store(db) as store:
+            config = await node_config(store, roles, parties, **settings)
+            root = config.base_url or f"http://{host}:{port}"
+            app = get_application(config=config, store=store, freeze_after_startup=True)
+            node: Node = app.state.node
+            versions = ", ".join(config.versions)
+            lines = [f"OCPI node on {shown_url(db)}: {shown_parties(config.parties)}; OCPI {versions}"]
+            if demo:
+                loaded = await load_demo(node)
+                created = ", ".join(plural(count, module) for module, count in loaded.created.items()) or "nothing new"
+                lines.append(f"Demo data:    {created} ({loaded.kept} already there)")
+            lines += [f"Versions URL: {root}{config.prefix}/versions", f"API docs:     {root}/docs"]
+            lines += _operations(config, root)
+            if demo:
+                expires = datetime.now(UTC) + DEMO_TOKEN_LIFETIME
+                token_a = await store.issue_token(TokenKind.A, expires_at=expires)
+                lines.append(f"Token A:      {token_a} (single use, expires {expires:%Y-%m-%d %H:%M} UTC)")
+                lines += _partner_commands(config, root, port, token_a)
+            else:
+                lines.append("Token A for a new partner: ocpi tokens create")
+            await _run_server(app, db, sock, listening, workers, lines)
+    finally:
+        sock.close()
 
-        server = NodeServer(uvicorn.Config(app, log_config=None, log_level=None, access_log=access_log))
-        stop = asyncio.Event()
-        helpers = _start_workers(node, store, config, db, workers, stop)
-        serving = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started and not serving.done():
-            await asyncio.sleep(0.02)
-        if server.started:
-            for line in lines:
-                print(line, flush=True)
-        try:
-            await serving
-        finally:
-            stop.set()
-            await _stop_workers(helpers)
-            sock.close()
+
+async def _run_server(
+    app: Any, db: str, sock: socket.socket, listening: Listening, workers: int, banner: list[str]
+) -> None:
+    """Serve the node's `app` on `sock` until stopped (SIGINT, SIGTERM), with `workers` extra push workers on its
+    database `db`; `banner` is printed once the server listens."""
+    node: Node = app.state.node
+    protocol = protocol_with_deadlines(listening.headers_timeout, listening.body_timeout)
+    config = uvicorn.Config(app, log_config=None, log_level=None, access_log=listening.access_log, http=protocol)
+    server = NodeServer(config)
+    stop = asyncio.Event()
+    helpers = _start_workers(node, node.store, node.config, db, workers, stop)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.02)
+    if server.started:
+        for line in banner:
+            print(line, flush=True)
+    try:
+        await serving
+    finally:
+        stop.set()
+        await _stop_workers(helpers)
     if not server.started:
         raise UserError("the server did not start (see the messages above)")
 
@@ -183,18 +233,14 @@ def _operations(config: NodeConfig, root: str) -> list[str]:
     return lines
 
 
-def _parties(config: NodeConfig) -> str:
-    return ", ".join(f"{p.role.value} {p.country_code}/{p.party_id}" for p in config.parties)
-
-
 def _partner_commands(config: NodeConfig, root: str, port: int, token_a: str) -> list[str]:
     """What a second node on this machine runs to register with this one."""
     role = "emsp" if RoleEnum.CPO in config.roles else "cpo"
-    flags = f"--db sqlite:///./partner.db --role {role} --party DE/{role.upper()[:3]} --allow-private-urls"
+    flags = "--db sqlite:///./partner.db --allow-private-urls"
     partner_root = f"http://127.0.0.1:{port + 1}"
     return [
         "A second node registers with this one:",
-        f"  ocpi serve --port {port + 1} {flags} &",
+        f"  ocpi serve --port {port + 1} {flags} --role {role} --party DE/{role.upper()[:3]} &",
         f"  ocpi register {root}{config.prefix}/versions {token_a} --base-url {partner_root} {flags}",
     ]
 

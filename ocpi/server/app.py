@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,7 +17,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ocpi import __version__
 from ocpi.core.enums import MODULES_BY_VERSION, ROLES_BY_VERSION, InterfaceRole, RoleEnum
+from ocpi.core.envelope import envelope
 from ocpi.core.errors import OcpiError
+from ocpi.core.status import StatusCode
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
 from ocpi.push.pull import Resyncer
 from ocpi.server import credentials
@@ -24,6 +27,7 @@ from ocpi.server.auth import CredentialLookup
 from ocpi.server.config import NodeConfig, OwnParty
 from ocpi.server.hooks import Hooks
 from ocpi.server.http import (
+    JSON,
     CorrelationHeaders,
     absolute_url,
     http_error_handler,
@@ -34,20 +38,87 @@ from ocpi.server.http import (
 )
 from ocpi.server.lane import LANE_TRIED, LaneRoutes, ReadLane
 from ocpi.server.node import Node
-from ocpi.server.openapi import install_openapi
+from ocpi.server.openapi import install_docs, install_openapi
 from ocpi.server.operations import install_operations
 from ocpi.server.patterns import mount
 from ocpi.server.routing import Binding, RouteTable
 from ocpi.storage.sql import SqlStore
+
+log = logging.getLogger("ocpi.server")
+
+
+class NodeLifecycle:
+    """What a node runs on besides its routes: its store (opened here when the app was given a database URL),
+    its push worker and its resync. Started by the app's lifespan; where none runs (Starlette runs no lifespan
+    of an app mounted in another, `app.mount(...)`), by the first request of a mounted app, or of an app that
+    opens its own store, or the first write of the node's own objects (`node.locations.put`) there."""
+
+    def __init__(self, node: Node, store: SqlStore | str, freeze_after_startup: bool):
+        self.node = node
+        self.store = store
+        self.freeze_after_startup = freeze_after_startup
+        self.started = False
+        self._starting: asyncio.Lock | None = None
+        self._opened: SqlStore | None = None
+        self._stop = asyncio.Event()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    @property
+    def opens_store(self) -> bool:
+        return isinstance(self.store, str)
+
+    async def start(self) -> None:
+        if self.started:
+            return
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:
+            if self.started:
+                return
+            if isinstance(self.store, str):
+                self._opened = await SqlStore.open(self.store)
+                self.node.attach(self._opened)
+            config = self.node.config
+            self._stop = asyncio.Event()
+            if config.push:
+                self._tasks["push"] = asyncio.create_task(self.node.push.run_forever(self._stop))
+            if config.pull_interval:
+                resyncer = Resyncer(self.node, interval=config.pull_interval)
+                self._tasks["pull"] = asyncio.create_task(resyncer.run_forever(self._stop))
+            self.node.watch(self._tasks)
+            if self.freeze_after_startup:
+                freeze_startup_objects()
+            self.started = True
+
+    async def stop(self) -> None:
+        self._stop.set()
+        tasks, self._tasks = self._tasks, {}
+        await asyncio.gather(*tasks.values())
+        if self._opened is not None:
+            opened, self._opened = self._opened, None
+            await opened.close()
+        self.started = False
+
+    @asynccontextmanager
+    async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
 
 
 class OcpiApplication(FastAPI):
     """FastAPI, with the read lane in front of FastAPI's own layers when nothing else would see the requests it
     answers: the app's only middleware is the node's own and FastAPI's OpenTelemetry telemetry is off. Decided
     when the middleware stack is built, at the first request (no middleware can be added after). Measured on
-    the benchmark machine: GET of one location, 8% less of the server's CPU per request."""
+    the benchmark machine: GET of one location, 8% less of the server's CPU per request.
+
+    Every route answers with or without a trailing slash, directly (no redirect, which partners' clients often
+    do not follow); and the node starts on the first request when no lifespan started it (a mounted app)."""
 
     front_lane: LaneRoutes | None = None
+    lifecycle: NodeLifecycle
     observe_request: Callable[[Scope, Send], Send] | None = None
     """Set when metrics are on (`ocpi.server.metrics`): wraps each HTTP request's `send`, lane answers included."""
 
@@ -59,11 +130,20 @@ class OcpiApplication(FastAPI):
         return super().build_middleware_stack()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        if not self.lifecycle.started and not await self._start(scope, receive, send):
+            return
+        path = scope["path"]
+        if path[-1:] == "/" and len(path) > len(scope.get("root_path", "")) + 1:
+            scope["path"] = path[:-1]
+            scope["raw_path"] = scope.get("raw_path", b"").removesuffix(b"/")
         if self.middleware_stack is None:
             self.middleware_stack = self.build_middleware_stack()
-        if self.observe_request is not None and scope["type"] == "http":
+        if self.observe_request is not None:
             send = self.observe_request(scope, send)
-        if self.front_lane is not None and scope["type"] == "http":
+        if self.front_lane is not None:
             if self.root_path:
                 scope["root_path"] = self.root_path
             scope["app"] = self
@@ -71,6 +151,22 @@ class OcpiApplication(FastAPI):
                 return
             scope[LANE_TRIED] = True
         await super().__call__(scope, receive, send)
+
+    async def _start(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Start the node before this request if no lifespan did and it is up to the app: it opens its own store,
+        or it is mounted in another app (which sets `scope["app"]`). If it cannot start, answer why (the log
+        has the details) and return False."""
+        if not (self.lifecycle.opens_store or scope.get("app", self) is not self):
+            return True
+        try:
+            await self.lifecycle.start()
+        except Exception as error:
+            log.exception("the OCPI node did not start")
+            message = f"the OCPI node did not start: {type(error).__name__} (its log tells more)"
+            response = Response(envelope(None, StatusCode.SERVER_ERROR, message), status_code=503, media_type=JSON)
+            await response(scope, receive, send)
+            return False
+        return True
 
 
 def get_application(
@@ -111,31 +207,20 @@ def get_application(
             **options,
         )
     node = Node(config, store if isinstance(store, SqlStore) else None, hooks, authenticator)
+    lifecycle = NodeLifecycle(node, store, freeze_after_startup)
+    if lifecycle.opens_store:
+        node.starter = lifecycle.start
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        opened = None
-        if isinstance(store, str):
-            opened = await SqlStore.open(store)
-            node.attach(opened)
-        stop = asyncio.Event()
-        tasks = {}
-        if config.push:
-            tasks["push"] = asyncio.create_task(node.push.run_forever(stop))
-        if config.pull_interval:
-            tasks["pull"] = asyncio.create_task(Resyncer(node, interval=config.pull_interval).run_forever(stop))
-        node.watch(tasks)
-        if freeze_after_startup:
-            freeze_startup_objects()
-        try:
-            yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks.values())
-            if opened is not None:
-                await opened.close()
-
-    app = OcpiApplication(title="OCPI node (ocpi-python)", version=__version__, lifespan=lifespan)
+    app = OcpiApplication(
+        title="OCPI node (ocpi-python)",
+        version=__version__,
+        description=_DESCRIPTION,
+        lifespan=lifecycle.lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.lifecycle = lifecycle
+    app.router.redirect_slashes = False
     app.state.node = node
     app.add_exception_handler(OcpiError, ocpi_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
@@ -146,12 +231,20 @@ def get_application(
     endpoints = _mount_modules(table, node)
     _mount_discovery(table, node, endpoints)
     install_openapi(app, table)
+    install_docs(app)
     install_operations(app, node)
     app.state.read_lane = table.lane
     app.add_middleware(CorrelationHeaders)
     if config.read_lane:
         app.add_middleware(ReadLane, routes=table.lane)  # added last: the lane answers before the others
     return app
+
+
+_DESCRIPTION = (
+    "The OCPI interfaces of this node, one group per version, role and module. Every answer is the OCPI "
+    "envelope. Authorize with `Token <your token>` (a registered partner's credentials token; a token A opens "
+    "versions and credentials only)."
+)
 
 
 def freeze_startup_objects() -> None:
@@ -248,11 +341,19 @@ def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> Non
         versions(platform_versions, lambda v: f"{prefix}/{v}"),
         dependency=node.caller,
         tags=["versions"],
+        summary="List the versions (every role)",
     )
     for version in platform_versions:
         # 2.1.1 details have no role per endpoint: the platform-wide 2.1.1 details show the first role's.
         roles = roles_in(version)[:1] if version == "2.1.1" else roles_in(version)
-        table.add(f"{prefix}/{version}", "GET", details(version, roles), dependency=node.caller, tags=["versions"])
+        table.add(
+            f"{prefix}/{version}",
+            "GET",
+            details(version, roles),
+            dependency=node.caller,
+            tags=["versions"],
+            summary=f"Version {version}: its endpoints (every role)",
+        )
     for role in config.roles:
         role_prefix = f"{prefix}/{role.value.lower()}"
         role_versions = [v for v in config.versions if (role, v) in endpoints]
@@ -262,8 +363,14 @@ def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> Non
             versions(role_versions, lambda v, rp=role_prefix: f"{rp}/{v}"),
             dependency=node.caller,
             tags=["versions"],
+            summary=f"List the versions of the {role.value}",
         )
         for version in role_versions:
             table.add(
-                f"{role_prefix}/{version}", "GET", details(version, [role]), dependency=node.caller, tags=["versions"]
+                f"{role_prefix}/{version}",
+                "GET",
+                details(version, [role]),
+                dependency=node.caller,
+                tags=["versions"],
+                summary=f"Version {version}: the endpoints of the {role.value}",
             )

@@ -124,7 +124,7 @@ _roots: dict[tuple[Any, ...], str] = {}
 
 def request_root(request: Request, base_url: str | None) -> str:
     """Our URL without a trailing slash: `base_url` when configured, else the one the request was sent to (as
-    Starlette reads it from the Host header, once per distinct host)."""
+    Starlette reads it from the Host header, once per distinct host), with the path the app is mounted at."""
     if base_url:
         return base_url.rstrip("/")
     scope = request.scope
@@ -134,7 +134,12 @@ def request_root(request: Request, base_url: str | None) -> str:
     if root is None:
         if len(_roots) >= 256:
             _roots.clear()
-        root = _roots[key] = str(request.base_url).rstrip("/")
+        # Starlette's base URL is the top application's; mounted in it (`app.mount("/roaming", ...)`), ours is
+        # below, at the root path the mount added.
+        root_path = scope.get("root_path", "")
+        app_root_path = scope.get("app_root_path", root_path)
+        mounted = root_path[len(app_root_path) :] if root_path.startswith(app_root_path) else ""
+        root = _roots[key] = str(request.base_url).rstrip("/") + mounted.rstrip("/")
     return root
 
 

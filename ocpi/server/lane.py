@@ -92,7 +92,8 @@ class LaneRoutes:
         """Answer an HTTP request here if it is a GET of a lane route that succeeds; False: nothing was sent."""
         if scope["method"] != "GET":
             return False
-        found = self.match(scope["path"])
+        path, root = scope["path"], scope.get("root_path", "")
+        found = self.match(path[len(root) :] if root and path.startswith(root) else path)  # mounted: under root
         if found is None:
             return False
         response = await self.answer(*found, Request(scope, receive))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -46,8 +46,25 @@ class Node:
         self.workers: dict[str, Callable[[], bool]] = {}
         """The node's background workers by name, each with whether it is still running (`ocpi.server.health`)."""
         self._push: PushWorker | None = None
+        self.starter: Callable[[], Awaitable[None]] | None = None
+        """Starts what the node runs on (set by `get_application`: opens its store when given a URL)."""
         if store is not None:
             self.attach(store)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("store", "repository"):
+            raise AttributeError(
+                f"the OCPI node has not started, so it has no {name} yet: it starts with its app, on the app's "
+                "first request, or with `await node.ready()`"
+            )
+        raise AttributeError(name)
+
+    async def ready(self) -> None:
+        """Start the node if it has not started: open its store (when it was given a database URL) and its push
+        and resync workers. Its app does this at startup or on its first request (an app mounted in another,
+        whose lifespan Starlette does not run); writing the node's own objects does it too."""
+        if self.starter is not None:
+            await self.starter()
 
     @property
     def push(self) -> PushWorker:
@@ -167,6 +184,7 @@ class OwnObjects:
     async def put(self, payload: Any, *, version: str = "2.3.0", owner: tuple[str, str] | None = None) -> WriteResult:
         """Create or replace an object, given in any version (a dict or a model). With the node's
         `fill_total_cost`, a Session or CDR is priced against its tariff first."""
+        await self.node.ready()
         owner = self._owner(owner)
         if self.node.config.fill_total_cost and self.object_type.module in PRICED_MODULES:
             payload = await with_total_cost(self.node, self.object_type, payload, version, owner)
@@ -185,6 +203,7 @@ class OwnObjects:
         version: str = "2.3.0",
         owner: tuple[str, str] | None = None,
     ) -> WriteResult:
+        await self.node.ready()
         result = await self.node.repository.put(
             self.object_type, version, payload, owner=self._owner(owner), object_id=object_id, path=path
         )
@@ -201,6 +220,7 @@ class OwnObjects:
         owner: tuple[str, str] | None = None,
         variant: str = "",
     ) -> WriteResult:
+        await self.node.ready()
         result = await self.node.repository.patch(
             self.object_type,
             version,
@@ -216,6 +236,7 @@ class OwnObjects:
     async def get(
         self, object_id: str, *, version: str = "2.3.0", owner: tuple[str, str] | None = None, variant: str = ""
     ) -> Any:
+        await self.node.ready()
         key = self.node.repository.key_of(self.object_type, self._owner(owner), object_id, variant)
         found = await self.node.repository.get(self.object_type, version, key)
         return None if found is None else orjson.loads(found)

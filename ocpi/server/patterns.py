@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 from fastapi import Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
 from ocpi.core.errors import InvalidParameters, NotFound, OcpiError, UnknownLocation, UnknownToken
@@ -83,6 +84,11 @@ def _written(result_outcome: PutOutcome, message: str | None, headers: dict[str,
 # --- objects --------------------------------------------------------------------------------------------
 
 
+def _models_at(object_type: ObjectType, depth: int) -> Mapping[str, type[BaseModel]]:
+    """The models per version of the object at `depth` ids in a URL (1: the object, 2: its first child...)."""
+    return ([object_type.models] + [c.models for c in _child_chain(object_type)])[max(depth - 1, 0)]
+
+
 def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> None:
     object_type = pattern.object_type
     base = b.path + (f"/{pattern.segment}" if pattern.segment else "")
@@ -129,7 +135,7 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
         query=PAGE_QUERY,
         dependency=b.node.partner,
         tags=tags,
-        summary=f"{object_type.name} list",
+        answer=(object_type.models[b.version], True),
         read_lane=True,
     )
     if not pattern.get_one:
@@ -149,7 +155,17 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
             raise NotFound(f"{object_type.name} {'/'.join(values)} not found")
 
         path = base + "".join(f"/{{{name}}}" for name in params)
-        table.add(path, "GET", get_one, path_params=params, dependency=b.node.partner, tags=tags, read_lane=True)
+        answer = (_models_at(object_type, depth)[b.version], False)
+        table.add(
+            path,
+            "GET",
+            get_one,
+            path_params=params,
+            dependency=b.node.partner,
+            tags=tags,
+            answer=answer,
+            read_lane=True,
+        )
 
 
 def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b: Binding) -> None:
@@ -198,9 +214,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
         params = names[:depth]
         path = owner_path + "".join(f"/{{{name}}}" for name in params)
         path_params = ["country_code", "party_id", *params]
-        model_for_put = ([object_type.models] + [c.models for c in _child_chain(object_type)])[max(depth - 1, 0)][
-            b.version
-        ]
+        model_for_put = _models_at(object_type, depth)[b.version]
 
         for method in ("GET", "PUT", "PATCH", "DELETE"):
             if method not in pattern.methods or (method == "DELETE" and depth > 1):
@@ -215,6 +229,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                 query=variant_query,
                 dependency=b.node.partner,
                 body=model_for_put if method == "PUT" else None,
+                answer=(model_for_put, False) if method == "GET" else None,
                 tags=tags,
             )
 

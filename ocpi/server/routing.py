@@ -4,6 +4,7 @@ signatures are built from data, so one implementation serves every module and ve
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,13 +104,53 @@ def check_owner(partner: Party, country_code: str, party_id: str) -> tuple[str, 
 
 Handler = Callable[..., Awaitable[Response]]
 
+_WORDS = {"evse": "EVSE", "cdr": "CDR", "cdrs": "CDRs", "hubclientinfo": "client info"}
+_OWNER_PARAMETERS = ("country_code", "party_id")
+_SINGULAR = {"CDRs": "CDR", "chargingprofiles": "charging profile", "credentials": "credentials"}
+
+
+def _words(name: str) -> str:
+    return " ".join(_WORDS.get(word, word) for word in re.split(r"[_-]", name))
+
+
+def _singular(words: str) -> str:
+    return _SINGULAR.get(words, words.removesuffix("s"))
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def describe_route(method: str, path: str, listed: bool = False) -> str:
+    """What a route does, read from its method and path: `List locations`, `Get a location`, `Get an EVSE`,
+    `Post a CDR`, `Post START_SESSION`, `Get client info`."""
+    parts = path.strip("/").split("/")
+    statics = [i for i, part in enumerate(parts) if not part.startswith("{")]
+    last_static = statics[-1]
+    subject = parts[last_static]
+    parameters = [part.strip("{}") for part in parts[last_static + 1 :] if part.strip("{}") not in _OWNER_PARAMETERS]
+    verb = method.capitalize()
+    if not parameters:
+        if subject.isupper():  # a command
+            return f"{verb} {subject}"
+        what = _words(subject)
+        if listed:
+            return f"List {what}"
+        singular = _singular(what)
+        return f"{verb} {_a(singular)}" if method == "POST" and singular != what else f"{verb} {what}"
+    if len(parameters) == 1 and parameters[0] not in ("evse_uid", "connector_id"):
+        return f"{verb} {_a(_singular(_words(subject)))}"  # the module's object, by its id
+    return f"{verb} {_a(_words(re.sub(r'_(id|uid)$', '', parameters[-1])))}"
+
 
 @dataclass
 class RouteTable:
-    """Routes added to the app, with the request body model of each, for the OpenAPI document."""
+    """Routes added to the app, with the model of each one's request body and of the data it answers (and whether
+    a list of them), for the OpenAPI document."""
 
     app: FastAPI
     bodies: dict[tuple[str, str], type[BaseModel]] = field(default_factory=dict)
+    answers: dict[tuple[str, str], tuple[type[BaseModel], bool]] = field(default_factory=dict)
     lane: LaneRoutes = field(default_factory=LaneRoutes)
 
     def add(
@@ -122,6 +163,7 @@ class RouteTable:
         query: Mapping[str, tuple[Any, Any]] | None = None,
         dependency: Callable[..., Awaitable[Any]] | None = None,
         body: type[BaseModel] | None = None,
+        answer: tuple[type[BaseModel], bool] | None = None,
         summary: str = "",
         tags: Sequence[str] = (),
         read_lane: bool = False,
@@ -148,12 +190,14 @@ class RouteTable:
             endpoint,
             methods=[method],
             response_class=Response,
-            summary=summary or None,
+            summary=summary or describe_route(method, path, listed=answer is not None and answer[1]),
             tags=list(tags),
             operation_id=endpoint.__name__,
         )
         if body is not None:
             self.bodies[(path, method.lower())] = body
+        if answer is not None:
+            self.answers[(path, method.lower())] = answer
         if read_lane:
             if method != "GET" or dependency is None:
                 raise ValueError("only a GET that identifies its caller takes the read lane")

@@ -4,6 +4,10 @@ data is served and consistent; and the commands that need a running node, on the
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,7 @@ from ocpi.server.node import Node
 from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore
 from tests.conftest import NODE_PARTIES
-from tests.test_cli.nodes import ServedNode, free_port, ocpi_serve
+from tests.test_cli.nodes import OCPI, ServedNode, cli_env, free_port, ocpi_serve, read_banner
 
 runner = CliRunner()
 
@@ -133,6 +137,7 @@ def test_register_error_paths(demo: tuple[ServedNode, str], tmp_path: Path) -> N
     assert unreachable.exit_code == 2 and "ConnectError" in unreachable.output
     private = invoke("register", versions_url, "token", "--db", db, "--base-url", own)
     assert private.exit_code == 2 and "plain HTTP" in private.output
+    assert "(for development: --allow-private-urls or OCPI_ALLOW_PRIVATE_URLS=1)" in private.output
     not_running = invoke("register", versions_url, "token", "--db", db, "--base-url", f"http://127.0.0.1:{free_port()}")
     assert not_running.exit_code == 2 and "start it first with `ocpi serve" in not_running.output
     other_db = tmp_path / "other.db"
@@ -143,3 +148,65 @@ def test_register_error_paths(demo: tuple[ServedNode, str], tmp_path: Path) -> N
     assert wrong_parties.exit_code == 2 and "plays CPO NL/CPO, EMSP NL/EMS" in wrong_parties.output
     for result in (wrong_token, unreachable, private, not_running, wrong_db, wrong_parties):
         assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_check_a_registered_partner_by_its_name(demo: tuple[ServedNode, str], tmp_path: Path) -> None:
+    """Issue 21: `ocpi check` needed the partner's token on the command line, read out of the database. With
+    --party it takes the partner's versions URL and the token it gave us from our database."""
+    served, db = demo
+    versions_url = served.banner["Versions URL"]
+    partner_db = f"sqlite:///{tmp_path / 'partner.db'}"
+    token_a = invoke("tokens", "create", "--quiet", "--db", db).output.strip()
+    env = cli_env(OCPI_ALLOW_PRIVATE_URLS="1")
+    partner_args = ["--port", "0", "--db", partner_db, "--role", "emsp", "--party", "DE/EMS"]
+    with ocpi_serve(partner_args, tmp_path, env) as partner:
+        partner_root = partner.banner["Versions URL"].removesuffix("/ocpi/versions")
+        registered = subprocess.run(
+            [OCPI, "register", versions_url, token_a, "--base-url", partner_root, "--db", partner_db],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert registered.returncode == 0, registered.stderr
+    checked = subprocess.run(
+        [OCPI, "check", "--party", "NL/CPO", "--db", partner_db, "--module", "locations", "--report", "r.json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["target"] == {"versions_url": versions_url, "version": "2.3.0"}
+    outcomes = {(r["id"], r["subject"]): r["outcome"] for r in report["results"]}
+    assert outcomes[("objects.schema", "locations")] == "passed"  # the partner's objects, read with our token
+
+    unknown = invoke("check", "--party", "XX/NOP", "--db", partner_db)
+    assert unknown.exit_code == 2 and f"no partner 'XX/NOP' in {partner_db}" in unknown.output
+    neither = invoke("check")
+    assert neither.exit_code == 2
+    assert "give the partner's VERSIONS_URL and --token, or --party of a partner registered in --db" in neither.output
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(not (ROOT / ".venv/bin/ocpi").exists(), reason="make demo runs the repository's .venv")
+def test_make_demo_listens_on_the_port_it_is_given(tmp_path: Path) -> None:
+    """Issue 21: `make demo` always took port 8000; `make demo PORT=...` now chooses, like the quickstart's
+    variables. (`-o .venv/.installed`: the test does not reinstall the virtualenv.)"""
+    port = free_port()
+    env = cli_env(OCPI_DB=f"sqlite:///{tmp_path / 'demo.db'}")
+    command = ["make", "--no-print-directory", "-o", ".venv/.installed", "demo", f"PORT={port}"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    try:
+        served = read_banner(process, tmp_path / "make.log")
+        assert served.banner["Versions URL"] == f"http://127.0.0.1:{port}/ocpi/versions"
+        assert httpx.get(served.banner["Versions URL"]).status_code == 401
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # make and the node it started, in the session started here
+        process.wait(timeout=30)
