@@ -3,9 +3,9 @@
 One run on 127.0.0.1: our node is `ocpi serve` as the README runs it (`ocpi serve --port P --db URL --role R
 --party CC/PID`, on a database seeded beforehand), the others are uvicorn (one worker, asyncio loop, h11,
 warnings only, no access log), each a subprocess on a free port, ended by its PID; the load generator is a
-process of its own (wrk, else an async httpx client). Each figure is the median of `--repeats` runs, each after a warm-up; the reads of our
-nodes and of the ceiling take turns, run after run, so that their ratios compare the same machine state. It
-prints a table and writes `benchmarks/results/latest.json`.
+process of its own (wrk, else an async httpx client). Each figure is the median of `--repeats` runs, each after
+a warm-up; the reads of our nodes and of the ceiling take turns, run after run, so that their ratios compare the
+same machine state. It prints a table and writes `benchmarks/results/latest.json`.
 
 The figures (issue #7):
 - read: GET the locations list (limit=50) and one location, at `locations` stored (SQLite, PostgreSQL if
