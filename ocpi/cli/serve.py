@@ -91,18 +91,22 @@ def serve(
     The first run on a database keeps the node's --role/--party in it; later runs (and the other commands)
     read them from there."""
     check_versions(version)
-    settings = {
-        "versions": version,
-        "base_url": base_url,
-        "allow_private_urls": demo or allow_private_urls,
-        "pull_interval": pull_interval or None,
-        "metrics": metrics,
-        "metrics_token": metrics_token or None,
-        "console_token": _console_token(console, console_token),
-    }
-    listening = Listening(host, port, access_log, headers_timeout, body_timeout)
-    with logging_to_stderr(log_level, log_format, access_log=access_log):
-        run(_serve(db, role, party, settings, listening, workers, demo))
+
+    async def main() -> None:
+        settings = {
+            "versions": version,
+            "base_url": base_url,
+            "allow_private_urls": demo or allow_private_urls,
+            "pull_interval": pull_interval or None,
+            "metrics": metrics,
+            "metrics_token": metrics_token or None,
+            "console_token": _console_token(console, console_token),
+        }
+        listening = Listening(host, port, access_log, headers_timeout, body_timeout)
+        with logging_to_stderr(log_level, log_format, access_log=access_log):
+            await _serve(db, role, party, settings, listening, workers, demo)
+
+    run(main())
 
 
 @dataclass(frozen=True)

@@ -261,14 +261,14 @@ def install(app: Any, node: Node) -> None:
     add(f"{PREFIX}/login", login, methods=["GET", "POST"], include_in_schema=False)
     add(f"{PREFIX}/console.css", stylesheet, methods=["GET"], include_in_schema=False)
     add(f"{PREFIX}/logout", signed_in(logout), methods=["POST"], include_in_schema=False)
-    add(f"{PREFIX}/", signed_in(partners), methods=["GET"], include_in_schema=False)
+    # The node routes `/console/` and `/console` alike (it answers every route with or without a trailing slash).
+    add(PREFIX, signed_in(partners), methods=["GET"], include_in_schema=False)
     add(f"{PREFIX}/partners/{{pk}}", signed_in(partner), methods=["GET"], include_in_schema=False)
     add(f"{PREFIX}/partners/{{pk}}/retry", signed_in(retry), methods=["POST"], include_in_schema=False)
     add(f"{PREFIX}/tokens", signed_in(tokens), methods=["GET", "POST"], include_in_schema=False)
     add(f"{PREFIX}/tokens/{{token_hash}}/revoke", signed_in(revoke), methods=["POST"], include_in_schema=False)
     add(f"{PREFIX}/objects", signed_in(objects), methods=["GET"], include_in_schema=False)
     add(f"{PREFIX}/objects/{{pk}}", signed_in(one_object), methods=["GET"], include_in_schema=False)
-    add(PREFIX, lambda _request: back("/"), methods=["GET"], include_in_schema=False)
 
 
 class FormError(Exception):
