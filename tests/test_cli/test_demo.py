@@ -73,12 +73,20 @@ def test_the_demo_data_is_served_and_consistent(demo: tuple[ServedNode, str]) ->
     def listed(role: str, module: str) -> list[dict[str, Any]]:
         answer = httpx.get(f"{root}/{role}/2.2.1/{module}?date_from=2000-01-01T00:00:00Z", headers=headers)
         assert answer.status_code == 200, answer.text
-        data = answer.json()["data"]
-        assert data, f"no demo {module}"
-        return list(data)
+        return list(answer.json()["data"])
 
-    locations, tariffs = listed("cpo", "locations"), listed("cpo", "tariffs")
-    sessions, cdrs, tokens = listed("cpo", "sessions"), listed("cpo", "cdrs"), listed("emsp", "tokens")
+    def exported(module: str) -> list[dict[str, Any]]:
+        result = invoke("export", "--module", module, "--version", "2.2.1", "--db", db)
+        assert result.exit_code == 0, result.output
+        return list(json.loads(result.output))
+
+    locations, tariffs, tokens = listed("cpo", "locations"), listed("cpo", "tariffs"), listed("emsp", "tokens")
+    assert locations and tariffs and tokens
+    # The demo's charges are the node's own eMSP's customers' (NL/EMS tokens): no partner is shown them.
+    assert listed("cpo", "sessions") == listed("cpo", "cdrs") == []
+    sessions, cdrs = exported("sessions"), exported("cdrs")
+    assert sessions and cdrs
+    assert {(o["cdr_token"]["country_code"], o["cdr_token"]["party_id"]) for o in sessions + cdrs} == {("NL", "EMS")}
     assert {(o["country_code"], o["party_id"]) for o in locations + tariffs + sessions + cdrs} == {("NL", "CPO")}
     assert {(t["country_code"], t["party_id"]) for t in tokens} == {("NL", "EMS")}
     tariff_ids = {t["id"] for t in tariffs}
