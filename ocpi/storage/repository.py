@@ -78,21 +78,10 @@ class Repository:
     # --- reading -------------------------------------------------------------------------------------
 
     async def get(
-        self,
-        object_type: ObjectType,
-        version: str,
-        key: ObjectKey,
-        path: Sequence[str] = (),
-        *,
-        audiences: Sequence[str] | None = None,
+        self, object_type: ObjectType, version: str, key: ObjectKey, path: Sequence[str] = ()
     ) -> bytes | None:
-        """The object (or the child at `path`) as JSON of `version`, None when absent, or when `audiences` are
-        given and its audience is not one of them (`ListQuery.audiences`)."""
-        if audiences is None:
-            rendered = await self.store.get_rendered(key, version)
-        else:
-            stored = await self.store.get(key)
-            rendered = None if stored is None or stored.audience not in audiences else stored.rendered.get(version)
+        """The object (or the child at `path`) as JSON of `version`, None when absent."""
+        rendered = await self.store.get_rendered(key, version)
         if rendered is None:
             return None
         if not path:

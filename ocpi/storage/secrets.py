@@ -59,6 +59,7 @@ class NodeKey:
         self.key_file = key_file
         self.create_file = create_file
         self._keys = list(keys)
+        self._read: tuple[int, int] | None = None  # the key file's (inode, mtime) when last read
         self._lock = threading.Lock()
         self._revealed: dict[str, str] = {}
 
@@ -82,20 +83,23 @@ class NodeKey:
             return str(self.key_file)
         return KEY_VARIABLE if self._keys else "nowhere"
 
-    def keys(self, *, reread: bool = False) -> list[bytes]:
-        """The keys, first the one that encrypts; read from the key file on first use (and again on `reread`,
-        for a file rotated by another process)."""
+    def keys(self) -> list[bytes]:
+        """The keys, first the one that encrypts; a key file is read again when it changed (`ocpi secrets rotate`
+        in another process)."""
         with self._lock:
-            if self.key_file is not None and (reread or not self._keys):
-                self._keys = self._read_file()
+            if self.key_file is not None:
+                self._read_file()
             return list(self._keys)
 
-    def _read_file(self) -> list[bytes]:
+    def _read_file(self) -> None:
         assert self.key_file is not None
         try:
-            return parse_keys(self.key_file.read_text(encoding="ascii"), str(self.key_file))
+            status = self.key_file.stat()
+            if (status.st_ino, status.st_mtime_ns) != self._read:
+                self._keys = parse_keys(self.key_file.read_text(encoding="ascii"), str(self.key_file))
+                self._read = (status.st_ino, status.st_mtime_ns)
         except FileNotFoundError:
-            return []
+            self._keys, self._read = [], None
         except (OSError, UnicodeDecodeError) as error:
             raise SecretKeyError(f"cannot read the node key file {self.key_file}: {error}") from None
 
@@ -120,53 +124,53 @@ class NodeKey:
         try:
             revealed = MultiFernet([Fernet(k) for k in keys]).decrypt(stored[len(PREFIX) :].encode()).decode()
         except InvalidToken:
-            revealed = self._decrypt_with_reread_keys(stored)
+            raise SecretKeyError(
+                f"a partner token in the database was encrypted with a key that {self.source} does not hold: set "
+                f"{KEY_VARIABLE} to the key it was encrypted with (several keys may be given, separated by commas)"
+            ) from None
         if len(self._revealed) >= _KEPT:
             self._revealed.clear()
         self._revealed[stored] = revealed
         return revealed
 
-    def _decrypt_with_reread_keys(self, stored: str) -> str:
-        keys = self.keys(reread=True) if self.key_file is not None else []
+    def is_current(self, stored: str) -> bool:
+        """Whether `stored` is encrypted with the first key (the one that encrypts)."""
+        keys = self.keys()
+        if not stored.startswith(PREFIX) or not keys:
+            return False
         try:
-            if keys:
-                return MultiFernet([Fernet(k) for k in keys]).decrypt(stored[len(PREFIX) :].encode()).decode()
+            Fernet(keys[0]).decrypt(stored[len(PREFIX) :].encode())
         except InvalidToken:
-            pass
-        raise SecretKeyError(
-            f"a partner token in the database was encrypted with a key that {self.source} does not hold: set "
-            f"{KEY_VARIABLE} to the key it was encrypted with (several keys may be given, separated by commas)"
-        )
-
-    def rotate(self, stored: str) -> str:
-        """`stored` encrypted with the first key (decrypted with any); a token kept in clear gets encrypted."""
-        return self.encrypt(self.decrypt(stored))
+            return False
+        return True
 
     def _missing(self, what: str) -> str:
+        where = f" ({self.key_file} does not exist)" if self.key_file is not None else ""
         return (
-            f"cannot {what} a partner token: no node key. Set {KEY_VARIABLE} (make one with `ocpi secrets "
+            f"cannot {what} a partner token: no node key{where}. Set {KEY_VARIABLE} (make one with `ocpi secrets "
             f"new-key`) or {KEY_FILE_VARIABLE} (a file holding it) for every process on this database"
         )
 
     def _create_file(self) -> bytes:
-        """A new key in the key file, readable by its owner only. Created exclusively: when two processes race,
-        the loser reads the winner's key."""
+        """A new key in the key file, readable by its owner only. Linked into place whole, so that of two processes
+        creating it at once, the second reads the first one's key."""
         assert self.key_file is not None
-        key = Fernet.generate_key()
+        partial = self.key_file.with_name(f"{self.key_file.name}.{os.getpid()}.new")
         try:
-            descriptor = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="ascii") as file:
+                file.write(new_key() + "\n")
+            os.link(partial, self.key_file)
         except FileExistsError:
-            keys = self.keys(reread=True)
-            if not keys:
-                raise SecretKeyError(f"the node key file {self.key_file} is empty") from None
-            return keys[0]
+            pass
         except OSError as error:
             raise SecretKeyError(f"cannot create the node key file {self.key_file}: {error.strerror}") from None
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(key.decode() + "\n")
-        with self._lock:
-            self._keys = [key]
-        return key
+        finally:
+            partial.unlink(missing_ok=True)
+        keys = self.keys()
+        if not keys:
+            raise SecretKeyError(f"the node key file {self.key_file} holds no key")
+        return keys[0]
 
     def write_file(self, keys: Sequence[bytes]) -> None:
         """Replace the key file's keys (rotation): written beside it, then moved over it in one step."""
@@ -176,5 +180,3 @@ class NodeKey:
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
             file.write("".join(k.decode() + "\n" for k in keys))
         os.replace(partial, self.key_file)
-        with self._lock:
-            self._keys = list(keys)

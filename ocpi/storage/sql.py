@@ -780,17 +780,26 @@ class SqlStore:
             self.node_key.decrypt(stored)
 
     async def reencrypt_partner_tokens(self) -> int:
-        """Every stored partner token encrypted again with the node key's first key (decrypted with any of its
-        keys; one kept in clear gets encrypted). Returns how many were written."""
-        async with self.transaction() as conn:
-            rows = (await conn.execute(sa.select(parties.c.pk, parties.c.outbound_token))).all()
-            written = 0
-            for row in rows:
-                if row.outbound_token is None:
-                    continue
-                rotated = self.node_key.rotate(row.outbound_token)
-                await conn.execute(sa.update(parties).where(parties.c.pk == row.pk).values(outbound_token=rotated))
-                written += 1
+        """Encrypt with the node key's first key every stored partner token that is not yet (one kept in clear
+        included), decrypting with any of its keys. Each is replaced only if unchanged since it was read, and
+        the store is read again until none is left: a node writing a token meanwhile is not overwritten.
+        Returns how many were written."""
+        written = 0
+        for _ in range(10):
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(sa.select(parties.c.pk, parties.c.outbound_token))).all()
+            stale = [row for row in rows if row.outbound_token and not self.node_key.is_current(row.outbound_token)]
+            if not stale:
+                break
+            for row in stale:
+                fresh = self.node_key.encrypt(self.node_key.decrypt(row.outbound_token))
+                async with self.transaction() as conn:
+                    swapped = await conn.execute(
+                        sa.update(parties)
+                        .where(parties.c.pk == row.pk, parties.c.outbound_token == row.outbound_token)
+                        .values(outbound_token=fresh)
+                    )
+                written += swapped.rowcount
         self._forget_credentials()
         return written
 

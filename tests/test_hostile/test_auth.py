@@ -27,6 +27,7 @@ from ocpi.server.credentials import register
 from ocpi.storage import sql
 from ocpi.storage.base import ObjectKey, PartyRole, TokenKind
 from ocpi.storage.direct_sql import credential_statement
+from ocpi.storage.secrets import KEY_VARIABLE
 from ocpi.storage.sql import SqlStore, hash_token, metadata
 from tests.conftest import PartnerFactory
 from tests.nodes import RunningNode, eventually, serve_node
@@ -240,12 +241,13 @@ def _spellings(token: str) -> list[str]:
     return [token, base64.b64encode(token.encode()).decode()]
 
 
-async def test_no_token_that_lets_anyone_in_is_stored_in_clear(tmp_path: Path) -> None:
+async def test_no_token_that_lets_anyone_in_is_stored_in_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After a full handshake (token A, B, C) and pushes between two real nodes, neither database holds, in any
     column of any table, any token exchanged: not those that open the node (kept as hashes), and not the
     partner's token the node must present when calling that partner (`ocpi_parties.outbound_token`, which
     cannot be hashed because it is sent): that one is encrypted with the node key (`ocpi.storage.secrets`;
     here the key file beside each SQLite database), and read back in clear through the store."""
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
     async with (
         serve_node(tmp_path / "cpo.db", [CPO], push_interval=0.1) as cpo,
         serve_node(tmp_path / "emsp.db", [EMSP], push_interval=0.1) as emsp,
