@@ -308,6 +308,7 @@ class SqlStore:
         create: bool = True,
         listen: bool = True,
         read_connections: int = READ_CONNECTIONS,
+        node_key: NodeKey | None = None,
         **engine_options: Any,
     ) -> SqlStore:
         """The store at `url`, migrated to the latest schema unless `create=False`; `engine_options` go to
@@ -315,7 +316,7 @@ class SqlStore:
         store reads objects and pages on up to `read_connections` of its own, and keeps one more connection that
         LISTENs for changes to the objects, so list totals are counted only after a change; `listen=False` for
         a connection pooler in transaction mode (PgBouncer), which cannot deliver notifications: totals are
-        then counted on every list request."""
+        then counted on every list request. `node_key`: see `SqlStore`."""
         url = async_url(url)
         if url.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"timeout": 30})
@@ -328,7 +329,7 @@ class SqlStore:
         engine = create_async_engine(url, **engine_options)
         if url.startswith("sqlite"):
             _tune_sqlite(engine.sync_engine)
-        store = cls(engine, read_connections=read_connections)
+        store = cls(engine, read_connections=read_connections, node_key=node_key)
         try:
             if create:
                 await store.migrate()
