@@ -670,7 +670,8 @@ class SqlStore:
         """A new partner. Raises `PartyClaimed` when another live partner holds one of its `roles`' parties."""
         now = utcnow()
         async with self.transaction() as conn:
-            await self._lock_claims(conn)
+            if roles:
+                await self._lock_claims(conn)
             result = await conn.execute(
                 sa.insert(parties)
                 .values(
