@@ -21,6 +21,7 @@ import pytest
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import OcpiError
 from ocpi.core.utils import authorization_header
+from ocpi.push.pull import pull
 from ocpi.server.config import OwnParty
 from ocpi.server.credentials import register
 from ocpi.storage.base import ObjectKey, Party, PartyRole, PutOutcome, TokenKind
@@ -290,3 +291,32 @@ async def test_a_partner_holding_the_nodes_party_from_before_still_cannot_touch_
         assert later.outcome is PutOutcome.UPDATED
         assert (await node.node.locations.get("LOC1"))["name"] == "renamed"
 
+
+
+async def test_a_pull_from_a_partner_holding_the_nodes_party_from_before_stores_nothing_under_it(
+    tmp_path: Path,
+) -> None:
+    """The same partner from before claims were checked, pulled from: its list's objects under the node's own
+    party are reported as rejected, and the node's own Location stays as it was."""
+    async with (
+        local_node(parties=VICTIM, store=f"sqlite:///{tmp_path / 'victim.db'}") as node,
+        local_node(parties=[OwnParty(RoleEnum.CPO, "NL", "CPO")], store=f"sqlite:///{tmp_path / 'a.db'}") as other,
+    ):
+        own = {**example("location_example.json"), "country_code": "NL", "party_id": "CPO"}
+        await node.node.locations.put({**own, "last_updated": "2024-01-01T00:00:00Z"}, version="2.2.1")
+        forged = {**own, "name": "forged", "last_updated": "2999-01-01T00:00:00Z"}
+        await other.node.locations.put(forged, version="2.2.1")
+        reader = await other.store.create_party("victim", [PartyRole("EMSP", "NL", "EMS")], state="registered")
+        locations = {"identifier": "locations", "role": "SENDER", "url": f"{other.base_url}/ocpi/cpo/2.2.1/locations"}
+        legacy = await node.store.create_party(
+            "legacy",
+            [PartyRole("CPO", "NL", "CPO")],
+            state="registered",
+            version="2.2.1",
+            endpoints=[locations],
+            outbound_token=await other.store.issue_token(TokenKind.C, reader.pk),
+        )
+        report = await pull(node.node, legacy, "locations")
+        assert (report.received, report.stored) == (1, 0)
+        assert report.rejected and "locations object without a party of yours" in report.rejected[0]
+        assert (await node.node.locations.get("LOC1"))["name"] == own["name"]

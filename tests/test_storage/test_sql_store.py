@@ -503,12 +503,12 @@ async def test_opening_an_existing_database_again_is_idempotent(store: SqlStore)
         await again.close()
 
 
-async def test_migration_0008_gives_stored_sessions_and_cdrs_their_audience(store: SqlStore) -> None:
+async def test_migration_0009_gives_stored_sessions_and_cdrs_their_audience(store: SqlStore) -> None:
     """Objects stored before audiences existed: a Session's and a CDR's come from their canonical `cdr_token`."""
     from alembic import command
 
     async with store.engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0007"))
+        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0008"))
     rows = [
         ("sessions", "S1", {"id": "S1", "cdr_token": {"country_code": "de", "party_id": "aaa", "uid": "1"}}),
         ("cdrs", "C1", {"id": "C1", "cdr_token": {"country_code": "DE", "party_id": "BBB", "uid": "2"}}),
