@@ -22,6 +22,7 @@ from ocpi.demo import load_demo
 from ocpi.server.config import NodeConfig
 from ocpi.server.node import Node
 from ocpi.storage.base import PartyRole, TokenKind
+from ocpi.storage.secrets import KEY_VARIABLE
 from ocpi.storage.sql import SqlStore
 from tests.conftest import NODE_PARTIES
 from tests.test_cli.nodes import OCPI, ServedNode, cli_env, free_port, ocpi_serve, read_banner
@@ -123,7 +124,8 @@ async def test_loading_the_demo_twice_changes_nothing(tmp_path: Path) -> None:
 
 
 def invoke(*args: str) -> Any:
-    return runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    """In this process, with the environment of the nodes' (`cli_env`): their key file, not OCPI_SECRET_KEY."""
+    return runner.invoke(app, list(args), env={"COLUMNS": "200", KEY_VARIABLE: None})
 
 
 def test_serve_on_a_port_in_use_says_so(demo: tuple[ServedNode, str], tmp_path: Path) -> None:
@@ -166,7 +168,7 @@ def test_check_a_registered_partner_by_its_name(demo: tuple[ServedNode, str], tm
     partner_db = f"sqlite:///{tmp_path / 'partner.db'}"
     token_a = invoke("tokens", "create", "--quiet", "--db", db).output.strip()
     env = cli_env(OCPI_ALLOW_PRIVATE_URLS="1")
-    partner_args = ["--port", "0", "--db", partner_db, "--role", "emsp", "--party", "DE/EMS"]
+    partner_args = ["--port", "0", "--db", partner_db, "--role", "emsp", "--party", "DE/CHK"]  # DE/EMS is taken
     with ocpi_serve(partner_args, tmp_path, env) as partner:
         partner_root = partner.banner["Versions URL"].removesuffix("/ocpi/versions")
         registered = subprocess.run(
