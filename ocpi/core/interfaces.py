@@ -82,11 +82,16 @@ class ObjectType:
         country_code, party_id = getattr(token, "country_code", None), getattr(token, "party_id", None)
         if not country_code or not party_id:
             return None
-        return f"{str(country_code).upper()}/{str(party_id).upper()}"
+        return audience_name(str(country_code), str(party_id))
 
     @property
     def versions(self) -> tuple[str, ...]:
         return tuple(v for v in ALL_VERSIONS if v in self.models)
+
+
+def audience_name(country_code: str, party_id: str) -> str:
+    """A party as an object's audience names it (`StoredObject.audience`): `CC/PID`, upper case."""
+    return f"{country_code.upper()}/{party_id.upper()}"
 
 
 # --- interface patterns ------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from ocpi.core.interfaces import audience_name
+
 
 @dataclass(frozen=True, slots=True)
 class ObjectKey:
@@ -157,11 +159,6 @@ class Party:
     def audiences(self) -> list[str]:
         """Its parties as `StoredObject.audience` names them."""
         return list(dict.fromkeys(audience_name(r.country_code, r.party_id) for r in self.roles))
-
-
-def audience_name(country_code: str, party_id: str) -> str:
-    """A party as `StoredObject.audience` holds it: `CC/PID`, upper case."""
-    return f"{country_code.upper()}/{party_id.upper()}"
 
 
 class PartyClaimed(Exception):
