@@ -83,8 +83,9 @@ class _CollectingStore:
         rendered: Mapping[str, bytes | None],
         *,
         expected: bytes | None = None,
+        audience: str | None = None,
     ) -> PutOutcome:
-        row = object_row(key, last_updated, canonical, rendered)
+        row = object_row(key, last_updated, canonical, rendered, audience)
         self.rows.append(row)
         return PutOutcome.CREATED
 

@@ -41,6 +41,7 @@ from ocpi.server.credentials import register
 from ocpi.server.node import Node
 from ocpi.storage.base import ListQuery, TokenKind
 from ocpi.storage.push import PushLedger
+from ocpi.storage.secrets import KEY_VARIABLE, new_key
 from ocpi.storage.sql import SqlStore, metadata
 from ocpi.testing import local_node
 
@@ -117,6 +118,7 @@ async def application_writes(node: Node, tally: Tally, until: float) -> None:
     stamp = datetime.now(UTC)
     statuses = ["AVAILABLE", "CHARGING", "BLOCKED", "OUTOFORDER"]
     session = {**example("session_example_1_simple_start.json"), "country_code": "BE", "party_id": "BEC"}
+    session["cdr_token"] |= {"country_code": "DE", "party_id": "TNM"}  # the eMSP's customers (the CDRs' too)
     cdr = example("cdr_example.json")
     n = 0
     while time.monotonic() < until:
@@ -301,6 +303,8 @@ def main() -> None:
     options = parser.parse_args()
     if not options.postgres:
         raise SystemExit("give a PostgreSQL URL: --postgres URL or SOAK_POSTGRES_URL (its ocpi tables are emptied)")
+    # The CPO on PostgreSQL keeps its partner's token encrypted with the node key (docs/guides/security.md).
+    os.environ.setdefault(KEY_VARIABLE, new_key())
     sys.exit(asyncio.run(soak(options.postgres, options.seconds)))
 
 

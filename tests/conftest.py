@@ -20,9 +20,14 @@ from ocpi.server.app import get_application
 from ocpi.server.config import OwnParty
 from ocpi.server.hooks import Hooks
 from ocpi.storage.base import Party, PartyRole, TokenKind
+from ocpi.storage.secrets import KEY_VARIABLE, new_key
 from ocpi.storage.sql import SqlStore, metadata
 
 POSTGRES_URL = os.environ.get("OCPI_TEST_POSTGRES_URL")
+if POSTGRES_URL:
+    # A node on PostgreSQL is given the key that encrypts partner tokens (ocpi.storage.secrets), as in production;
+    # SQLite databases get theirs from a key file beside them, as on a machine with no setup.
+    os.environ.setdefault(KEY_VARIABLE, new_key())
 
 # CI runs the property tests on a fixed set of examples, so a run is reproducible; locally they explore.
 settings.register_profile("ci", derandomize=True, print_blob=True)

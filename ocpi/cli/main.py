@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "price": ("price", "Price a CDR or a Session against a Tariff, piece by piece."),
     "check": ("check", "Check a partner's OCPI platform against the spec (a registered one by --party)."),
     "tokens": ("tokens", "Credentials tokens: token A for a new partner, those issued, revocation."),
+    "secrets": ("secrets", "The node key that encrypts the partner tokens kept in the database."),
     "parties": ("parties", "Registered partners: versions, roles, endpoints, push delivery state."),
     "afir": ("afir", "AFIR (EU 2023/1804): data completeness for National Access Points."),
 }

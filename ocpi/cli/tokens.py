@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import typer
 from rich.table import Table
 
-from ocpi.cli.common import DbOption, UserError, open_store, out, run
+from ocpi.cli.common import DbOption, UserError, open_store, out, parse_party, run
 from ocpi.storage.base import TokenKind
 from ocpi.storage.sql import IssuedToken
 
@@ -32,24 +32,32 @@ def parse_duration(text: str) -> timedelta | None:
 @tokens_app.command("create")
 def create(
     expires_in: str = typer.Option("7d", "--expires-in", help="Lifetime: 30m, 12h, 7d, 2w, or never."),
+    party: list[str] | None = typer.Option(
+        None,
+        "--party",
+        help="CC/PID the partner may register as (repeat for several); without it, any party no one holds.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the token only."),
     db: str = DbOption,
 ) -> None:
     """Issue a token A: give it, with this node's versions URL, to a new partner, who registers with it once."""
 
-    async def main() -> tuple[str, datetime | None]:
+    async def main() -> tuple[str, datetime | None, list[tuple[str, str]] | None]:
         lifetime = parse_duration(expires_in)
         expires_at = None if lifetime is None else datetime.now(UTC) + lifetime
+        parties = None if not party else list(dict.fromkeys(parse_party(p) for p in party))
         async with open_store(db) as store:
-            return await store.issue_token(TokenKind.A, expires_at=expires_at), expires_at
+            return await store.issue_token(TokenKind.A, expires_at=expires_at, parties=parties), expires_at, parties
 
-    token, expires_at = run(main())
+    token, expires_at, parties = run(main())
     if quiet:
         print(token)
         return
     out.print(f"Token A: {token}", highlight=False)
     until = "never expires" if expires_at is None else f"expires {_when(expires_at)}"
     out.print(f"Single use, {until}. It is shown once: only its hash is kept.", highlight=False)
+    if parties is not None:
+        out.print(f"It registers only {_parties(parties)}.", highlight=False)
 
 
 @tokens_app.command("list")
@@ -61,7 +69,7 @@ def list_tokens(db: str = DbOption) -> None:
             return await store.list_tokens()
 
     issued = run(main())
-    table = Table("hash", "kind", "partner", "created", "expires", "state")
+    table = Table("hash", "kind", "partner", "parties", "created", "expires", "state")
     now = datetime.now(UTC)
     for token in issued:
         if token.revoked_at is not None:
@@ -72,7 +80,12 @@ def list_tokens(db: str = DbOption) -> None:
             state = "valid"
         partner = "-" if token.party_pk is None else f"{token.party_pk} {token.party_name or ''}".strip()
         expires = "never" if token.expires_at is None else _when(token.expires_at)
-        table.add_row(token.token_hash[:HASH_SHOWN], token.kind.value, partner, _when(token.created_at), expires, state)
+        parties = "any" if token.parties is None else _parties(token.parties)
+        if token.kind is not TokenKind.A:
+            parties = "-"
+        table.add_row(
+            token.token_hash[:HASH_SHOWN], token.kind.value, partner, parties, _when(token.created_at), expires, state
+        )
     out.print(table if issued else "No tokens issued yet: `ocpi tokens create` issues a token A.")
 
 
@@ -101,6 +114,10 @@ def revoke(
 
     run(main())
     out.print("Revoked.")
+
+
+def _parties(parties: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{cc}/{pid}" for cc, pid in parties)
 
 
 def _when(moment: datetime) -> str:

@@ -79,9 +79,9 @@ def parse_datetime(text: Any) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: beyond year 1 or 9999 once in UTC
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _only_text_or_datetime(value: Any) -> Any:
@@ -94,7 +94,10 @@ def _as_utc(value: datetime) -> datetime:
     # No zone designator means UTC in every OCPI version; an offset is converted.
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00, 9999-12-31T23:59:59-14:00
+        raise ValueError("DateTime out of range once converted to UTC (years 1 to 9999)") from None
 
 
 DateTime = Annotated[

@@ -66,14 +66,32 @@ class ObjectType:
     """List fields a PATCH appends to instead of replacing (Session `charging_periods`, 2.2.1+)."""
     owned: bool = True
     """Whether the object carries `country_code`/`party_id` of its owner (2.2.1+)."""
+    audience_field: str | None = None
+    """The canonical field naming a token (`cdr_token`) whose owner is the only party the object is shown or sent
+    to (Sessions, CDRs: the spec lets a CPO send them only to the eMSP they are relevant to); None: to anyone."""
 
     @property
     def name(self) -> str:
         return next(iter(self.models.values())).__name__
 
+    def audience(self, canonical: BaseModel) -> str | None:
+        """`CC/PID` of the owner of the object's token (`audience_field`), None for an object of any audience."""
+        if self.audience_field is None:
+            return None
+        token = getattr(canonical, self.audience_field, None)
+        country_code, party_id = getattr(token, "country_code", None), getattr(token, "party_id", None)
+        if not country_code or not party_id:
+            return None
+        return audience_name(str(country_code), str(party_id))
+
     @property
     def versions(self) -> tuple[str, ...]:
         return tuple(v for v in ALL_VERSIONS if v in self.models)
+
+
+def audience_name(country_code: str, party_id: str) -> str:
+    """A party as an object's audience names it (`StoredObject.audience`): `CC/PID`, upper case."""
+    return f"{country_code.upper()}/{party_id.upper()}"
 
 
 # --- interface patterns ------------------------------------------------------------------------------

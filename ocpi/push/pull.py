@@ -76,6 +76,8 @@ async def _pull_into(
         async for item in client.iterate(module, date_from=date_from):
             report.received += 1
             owner = _owner(item, party, version)
+            if owner is not None and node.config.is_own(*owner):  # ours, whatever a partner's registration says
+                owner = None
             if owner is None:
                 report.rejected.append(f"{module} object without a party of yours: {str(item)[:80]}")
                 continue

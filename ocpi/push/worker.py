@@ -159,7 +159,7 @@ class PushWorker:
     async def _deliver(self, party: Party, client: OcpiClient, obj: StoredObject, failing: set[int]) -> int:
         assert obj.pk is not None
         method = DELIVERY.get(obj.key.module)
-        if method is None or not self._ours(obj) or party.version is None:
+        if method is None or not self._ours(obj) or party.version is None or not self.node.may_receive(party, obj):
             return 0
         body = obj.rendered.get(party.version)
         role = None if party.version == "2.1.1" else "RECEIVER"

@@ -204,8 +204,27 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
         "Credentials misuse",
         "POST when registered, PUT or DELETE when not: HTTP 405; token A only for versions and credentials "
         "(401 elsewhere) and dead after the POST.",
-        "As written. Token A is single use and revoked by the registration it served.",
-        "`ocpi.server.credentials`, `ocpi.server.auth.require_registered`",
+        "As written. Token A is claimed atomically before the partner is called back (of concurrent POSTs, one "
+        "goes on, the others get 401), used up by a registration that succeeds and given back by one that fails "
+        "(it MAY no longer be used once the exchange has finished).",
+        "`ocpi.server.credentials`, `SqlStore.claim_token_a`, `ocpi.server.auth.require_registered`",
+    ),
+    Ambiguity(
+        "Claimed parties",
+        "Credentials `roles` name the parties a platform pushes under; \"the combination of country_code and "
+        "party_id should always be unique\"; no status code is named for a claim that cannot be granted.",
+        "A party belongs to the node or to one live partner, whatever the role: a claim of one of the node's "
+        "parties, of another partner's, or outside the parties the token A was issued for answers HTTP 200 with "
+        "2001 naming `roles.N`, and changes nothing.",
+        "`ocpi.server.credentials.check_claims`, `SqlStore.update_party` (`PartyClaimed`)",
+    ),
+    Ambiguity(
+        "Who receives Sessions and CDRs",
+        "A CPO \"is allowed to only send CDRs to the eMSP that a CDR is relevant to\" (and may list only those); "
+        "Sessions are not discussed.",
+        "Sessions and CDRs are listed and pushed only to the partner holding the party of their `cdr_token` (2.1.1: "
+        "the eMA-ID prefix of `auth_id`); `broadcast_sessions_and_cdrs=True` sends them to every partner.",
+        "`Node.audiences`, `Node.may_receive`, `ObjectType.audience_field`",
     ),
     Ambiguity(
         "Session charging periods: PUT or PATCH",

@@ -64,6 +64,9 @@ class NodeConfig:
     """With `metrics`: the bearer token a scraper must send (`Authorization: Bearer ...`); None: no token."""
     console_token: str | None = None
     """Serve the operator's console at `/console`, to whoever signs in with this token (`ocpi.server.console`)."""
+    broadcast_sessions_and_cdrs: bool = False
+    """Show and push every Session and CDR to every partner. Off (the default), each goes only to the partner
+    holding the party that owns its token (`cdr_token`), as a CPO in production does."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -73,6 +76,11 @@ class NodeConfig:
             if party.role not in seen:
                 seen.append(party.role)
         return seen
+
+    def is_own(self, country_code: str, party_id: str) -> bool:
+        """Whether (country_code, party_id) is one of this node's parties, in any role: no partner may claim it."""
+        wanted = (country_code.upper(), party_id.upper())
+        return any((p.country_code.upper(), p.party_id.upper()) == wanted for p in self.parties)
 
     def owners(self, role: RoleEnum) -> list[tuple[str, str]]:
         return [(p.country_code.upper(), p.party_id.upper()) for p in self.parties if p.role == role]

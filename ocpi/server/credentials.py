@@ -9,6 +9,9 @@ As initiator, `register(node, versions_url, token_a)` plays the other side.
 from __future__ import annotations
 
 import importlib
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import Request
@@ -17,15 +20,26 @@ from pydantic import BaseModel
 
 from ocpi.client import OcpiClient
 from ocpi.core.enums import RoleEnum
-from ocpi.core.errors import MethodNotAllowed, NoMatchingEndpoints, OcpiError, UnableToUseClientApi
+from ocpi.core.errors import (
+    AuthenticationError,
+    InvalidParameters,
+    MethodNotAllowed,
+    NoMatchingEndpoints,
+    OcpiError,
+    ServerError,
+    UnableToUseClientApi,
+)
 from ocpi.core.validation import parse
 from ocpi.server.auth import Caller
 from ocpi.server.config import NodeConfig
 from ocpi.server.http import absolute_url, ocpi_data, ocpi_response, read_json
 from ocpi.server.node import Node
 from ocpi.server.routing import Binding, RouteTable
-from ocpi.storage.base import Party, PartyRole, TokenKind
+from ocpi.storage.base import Party, PartyClaimed, PartyRole, TokenKind
 from ocpi.storage.push import PushLedger
+from ocpi.storage.secrets import SecretKeyError
+
+log = logging.getLogger("ocpi.server")
 
 COUNTERPART = {RoleEnum.CPO: RoleEnum.EMSP, RoleEnum.EMSP: RoleEnum.CPO}
 
@@ -112,6 +126,47 @@ def _endpoints(client: OcpiClient) -> list[dict[str, str]]:
     ]
 
 
+def claim_path(version: str, index: int) -> str:
+    """Where a claimed party sits in a Credentials object, for error messages."""
+    return "country_code/party_id" if version == "2.1.1" else f"roles.{index}"
+
+
+def check_claims(
+    config: NodeConfig, version: str, roles: Sequence[PartyRole], allowed: Sequence[tuple[str, str]] | None
+) -> None:
+    """The parties a partner claims: never one of this node's own (whatever the role: objects are filed under
+    country_code/party_id), and only those its token A allows when it was bound to parties. Another partner's
+    are refused by the store (`PartyClaimed`). A refusal is a client error on the credentials' `roles`: 2001
+    (spec, status_codes: 2xxx "the data sent by the client can not be processed"; credentials: "The combination
+    of country_code and party_id should always be unique")."""
+    for index, role in enumerate(roles):
+        party = f"{role.country_code}/{role.party_id}"
+        if config.is_own(role.country_code, role.party_id):
+            raise _refused(version, index, f"{party} is a party of this node, not yours")
+        if allowed is not None and (role.country_code.upper(), role.party_id.upper()) not in allowed:
+            permitted = ", ".join(f"{cc}/{pid}" for cc, pid in allowed) or "none"
+            raise _refused(version, index, f"{party} is not a party your token may register (it may: {permitted})")
+
+
+def claimed_error(version: str, roles: Sequence[PartyRole], claimed: PartyClaimed) -> InvalidParameters:
+    party = f"{claimed.claimed.country_code}/{claimed.claimed.party_id}"
+    return _refused(version, roles.index(claimed.claimed), f"{party} is registered by another partner")
+
+
+def _refused(version: str, index: int, reason: str) -> InvalidParameters:
+    return InvalidParameters(f"invalid Credentials: {claim_path(version, index)}: {reason}")
+
+
+@contextmanager
+def _keeping_tokens() -> Iterator[None]:
+    """A node without a key for partner tokens (`ocpi.storage.secrets`) says so in its log and answers 3000."""
+    try:
+        yield
+    except SecretKeyError as error:
+        log.error("credentials handshake: %s", error)
+        raise ServerError("this node cannot store your credentials token now (its log says why)") from error
+
+
 def mount(table: RouteTable, b: Binding) -> None:
     node = b.node
     tags = [f"{b.version} {b.role.value} credentials"]
@@ -130,10 +185,31 @@ def mount(table: RouteTable, b: Binding) -> None:
         if partner.party is not None and partner.party.state == "registered":
             raise MethodNotAllowed("already registered: use PUT to update, DELETE to unregister")
         credentials = await receive(request)
+        roles = partner_roles(credentials, b.version, b.role)
+        # Token A serves one registration: taken before anything else happens, so of concurrent POSTs with it one
+        # goes on and the others are refused; given back if this registration fails (the spec: it may no longer
+        # be used once the exchange has finished).
+        claim = await node.store.claim_token_a(partner.token) if partner.is_registration_token else None
+        if partner.is_registration_token and claim is None:
+            raise AuthenticationError("this token A has been used by another registration")
+        try:
+            allowed = claim.parties if claim is not None else partner.party.allowed_parties if partner.party else None
+            check_claims(node.config, b.version, roles, allowed)
+            party = await register_partner(credentials, roles, partner.party, allowed)
+        except BaseException:
+            if claim is not None:
+                await node.store.release_token_a(claim)
+            raise
+        token_c = await node.store.issue_token(TokenKind.C, party.pk)
+        node.events.registered(party, b.version, initiator=False, scope=request.scope)
+        return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
+
+    async def register_partner(
+        credentials: BaseModel, roles: list[PartyRole], invited: Party | None, allowed: list[tuple[str, str]] | None
+    ) -> Party:
         data = credentials.model_dump(mode="json")
         client = await fetch_partner(node, data["url"], data["token"], b.version)
         await client.aclose()
-        roles = partner_roles(credentials, b.version, b.role)
         fields = dict(
             roles=roles,
             version=b.version,
@@ -141,41 +217,52 @@ def mount(table: RouteTable, b: Binding) -> None:
             endpoints=_endpoints(client),
             outbound_token=data["token"],
         )
-        if partner.party is None:
-            party = await node.store.create_party(partner_name(credentials, b.version), state="invited", **fields)
-        else:
-            party = partner.party
-        # Push starts with what changes from now on: the cursor is placed before the partner counts as
-        # registered, or a change made in between would be neither pushed nor (being after registration) pulled.
-        await PushLedger(node.store).cursor(party.pk)
-        party = await node.store.update_party(party.pk, state="registered", **fields)
-        if partner.is_registration_token:
-            await node.store.revoke_tokens(token=partner.token)
-        token_c = await node.store.issue_token(TokenKind.C, party.pk)
-        node.events.registered(party, b.version, initiator=False, scope=request.scope)
-        return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
+        try:
+            with _keeping_tokens():
+                if invited is not None:
+                    party = invited
+                else:
+                    name = partner_name(credentials, b.version)
+                    party = await node.store.create_party(name, state="invited", allowed_parties=allowed, **fields)
+                try:
+                    # Push starts with what changes from now on: the cursor is placed before the partner counts as
+                    # registered, or a change made in between would be neither pushed nor (being after
+                    # registration) pulled.
+                    await PushLedger(node.store).cursor(party.pk)
+                    return await node.store.update_party(party.pk, state="registered", **fields)
+                except BaseException:
+                    if invited is None:
+                        await node.store.update_party(party.pk, state="unregistered")  # its claims lapse
+                    raise
+        except PartyClaimed as claimed:
+            raise claimed_error(b.version, roles, claimed) from None
 
     async def put(*, request: Request, partner: Caller) -> Response:
         party = _registered(partner)
         credentials = await receive(request)
         data = credentials.model_dump(mode="json")
+        roles = partner_roles(credentials, b.version, b.role)
+        check_claims(node.config, b.version, roles, party.allowed_parties)
         await node.store.update_party(party.pk, state="updating")
         try:
             client = await fetch_partner(node, data["url"], data["token"], b.version)
-        except OcpiError:
-            await node.store.update_party(party.pk, state="registered")
+            await client.aclose()
+            with _keeping_tokens():
+                await node.store.update_party(
+                    party.pk,
+                    state="registered",
+                    roles=roles,
+                    version=b.version,
+                    versions_url=data["url"],
+                    endpoints=_endpoints(client),
+                    outbound_token=data["token"],
+                )
+        except BaseException as error:
+            await node.store.update_party(party.pk, state="registered")  # as it was: nothing else changed
+            if isinstance(error, PartyClaimed):
+                raise claimed_error(b.version, roles, error) from None
             raise
-        await client.aclose()
         await node.store.revoke_tokens(party_pk=party.pk)
-        await node.store.update_party(
-            party.pk,
-            state="registered",
-            roles=partner_roles(credentials, b.version, b.role),
-            version=b.version,
-            versions_url=data["url"],
-            endpoints=_endpoints(client),
-            outbound_token=data["token"],
-        )
         token_c = await node.store.issue_token(TokenKind.C, party.pk)
         node.events.credentials_changed(party, "rotated", scope=request.scope)
         return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
@@ -220,21 +307,25 @@ async def register(node: Node, versions_url_of_partner: str, token_a: str, *, ro
         try:
             answer = await client.post(credentials_url, body, configuration=True)
             credentials = parse(credentials_model(version), answer, what="Credentials")
-        except OcpiError:
+            roles = partner_roles(credentials, version, role)
+            check_claims(config, version, roles, None)
+            data = credentials.model_dump(mode="json")
+            registered = await node.store.update_party(
+                party.pk,
+                name=partner_name(credentials, version),
+                state="registered",
+                roles=roles,
+                version=version,
+                versions_url=versions_url_of_partner,
+                endpoints=_endpoints(client),
+                outbound_token=data["token"],
+            )
+        except (OcpiError, PartyClaimed, SecretKeyError) as error:
             await node.store.revoke_tokens(party_pk=party.pk)
             await node.store.update_party(party.pk, state="unregistered")
+            if isinstance(error, PartyClaimed):
+                raise claimed_error(version, roles, error) from None
             raise
-        data = credentials.model_dump(mode="json")
-        registered = await node.store.update_party(
-            party.pk,
-            name=partner_name(credentials, version),
-            state="registered",
-            roles=partner_roles(credentials, version, role),
-            version=version,
-            versions_url=versions_url_of_partner,
-            endpoints=_endpoints(client),
-            outbound_token=data["token"],
-        )
         node.events.registered(registered, version, initiator=True)
         return registered
     finally:

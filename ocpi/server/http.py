@@ -98,7 +98,7 @@ def parse_query_datetime(name: str, value: str | None) -> datetime | None:
         return None
     parsed = parse_datetime(value.replace(" ", "+"))
     if parsed is None:
-        raise InvalidParameters(f"{name}: not an RFC 3339 DateTime: {value!r}")
+        raise InvalidParameters(f"{name}: not an RFC 3339 DateTime (years 1 to 9999 in UTC): {value!r}")
     return parsed
 
 

@@ -14,13 +14,13 @@ from pydantic import BaseModel
 from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
 from ocpi.client.client import Endpoint
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
-from ocpi.core.interfaces import SenderList
+from ocpi.core.interfaces import ObjectType, SenderList
 from ocpi.logs import NodeEvents
 from ocpi.server.auth import Caller, CredentialLookup, identify, require_registered
 from ocpi.server.config import NodeConfig
 from ocpi.server.hooks import Hooks
 from ocpi.server.pricing import PRICED_MODULES, with_total_cost
-from ocpi.storage.base import Party
+from ocpi.storage.base import Party, StoredObject
 from ocpi.storage.repository import Repository, WriteResult
 from ocpi.storage.sql import SqlStore
 
@@ -134,6 +134,18 @@ class Node:
         if party is not None:
             client.endpoints = [Endpoint(e["identifier"], e["url"], e.get("role")) for e in party.endpoints]
         return client
+
+    def audiences(self, partner: Party, object_type: ObjectType) -> list[str] | None:
+        """The audiences (`StoredObject.audience`) of the objects of `object_type` that `partner` may see or be
+        sent: its own parties, for objects with an audience (Sessions, CDRs) unless the node broadcasts them
+        (`broadcast_sessions_and_cdrs`); None: every object."""
+        if object_type.audience_field is None or self.config.broadcast_sessions_and_cdrs:
+            return None
+        return partner.audiences()
+
+    def may_receive(self, partner: Party, obj: StoredObject) -> bool:
+        """The rule of `audiences`, for one object."""
+        return obj.audience is None or self.config.broadcast_sessions_and_cdrs or obj.audience in partner.audiences()
 
     def partner_client(self, party: Party) -> OcpiClient:
         if not party.outbound_token or not party.version:

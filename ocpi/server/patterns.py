@@ -39,8 +39,8 @@ from ocpi.server.http import (
     read_json,
     request_root,
 )
-from ocpi.server.routing import Binding, RouteTable, check_owner
-from ocpi.storage.base import ListQuery, ObjectKey, Party, PutOutcome
+from ocpi.server.routing import Binding, RouteTable
+from ocpi.storage.base import ListQuery, ObjectKey, Party, PutOutcome, StoredObject
 
 log = logging.getLogger("ocpi.server")
 
@@ -111,8 +111,11 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
         if pattern.date_from_required and since is None:
             raise InvalidParameters("date_from: required for this list")
         size = min(limit or config.default_page_size, config.max_page_size)
+        audiences = b.node.audiences(partner, object_type)
         page = await b.node.repository.page(
-            ListQuery(object_type.module, b.version, b.owners, since, until, offset, size, after=after)
+            ListQuery(
+                object_type.module, b.version, b.owners, since, until, offset, size, after=after, audiences=audiences
+            )
         )
         headers = b.response_headers(request)
         headers["X-Total-Count"] = str(page.total)
@@ -140,6 +143,8 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
     )
     if not pattern.get_one:
         return
+    if object_type.audience_field is not None:  # no version has one: its audience would need checking here
+        raise ValueError(f"{object_type.name}: a GET of one object is not offered for objects with an audience")
     names = _id_names(object_type)
     for depth in range(1, len(names) + 1):
         params = names[:depth]
@@ -185,7 +190,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
         async def handle(
             *, request: Request, partner: Party, country_code: str, party_id: str, type: str | None = None, **ids: str
         ) -> Response:
-            owner = check_owner(partner, country_code, party_id)
+            owner = b.check_owner(partner, country_code, party_id)
             b.check_routing(request, partner, None if method == "GET" else owner)
             object_id, child_path = target(ids, params)
             repository, variant, headers = b.node.repository, type or "", b.response_headers(request)
@@ -246,7 +251,7 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
         if not isinstance(payload, dict):
             raise InvalidParameters(f"expected a JSON object for {object_type.name}")
         model = parse(object_type.models[b.version], payload)
-        owner = _owner_of(model, partner, object_type.owned)
+        owner = _owner_of(b, model, partner, object_type.owned)
         b.check_routing(request, partner, owner)
         object_id = str(getattr(model, object_type.id_field))
         key = b.node.repository.key_of(object_type, owner, object_id)
@@ -260,7 +265,7 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
         return _written(result.outcome, result.message, headers)
 
     async def get(*, request: Request, partner: Party, country_code: str, party_id: str, object_id: str) -> Response:
-        owner = check_owner(partner, country_code, party_id)
+        owner = b.check_owner(partner, country_code, party_id)
         repository = b.node.repository
         found = await repository.get(object_type, b.version, repository.key_of(object_type, owner, object_id))
         if found is None:
@@ -278,15 +283,15 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
     )
 
 
-def _owner_of(model: Any, partner: Party, owned: bool) -> tuple[str, str]:
+def _owner_of(b: Binding, model: Any, partner: Party, owned: bool) -> tuple[str, str]:
     """The owner of a POSTed object: its own country_code/party_id (2.2.1+) or, in 2.1.1 where objects carry
     none, the partner's (first) party."""
     cc, pid = getattr(model, "country_code", None), getattr(model, "party_id", None)
     if owned and cc and pid:
-        return check_owner(partner, str(cc), str(pid))
+        return b.check_owner(partner, str(cc), str(pid))
     if not partner.roles:
         raise InvalidParameters("the partner has no party to file this object under")
-    return partner.roles[0].country_code.upper(), partner.roles[0].party_id.upper()
+    return b.check_owner(partner, partner.roles[0].country_code, partner.roles[0].party_id)
 
 
 # --- asynchronous actions -------------------------------------------------------------------------------
@@ -428,9 +433,10 @@ def mount_charging_preferences(table: RouteTable, pattern: ChargingPreferencesRe
         b.check_routing(request, partner)
         payload = await read_json(request, b.node.config.max_body_bytes)
         preferences = parse(pattern.models[b.version], payload).to_dict()  # type: ignore[attr-defined]
-        session = await _own_object(b, "sessions", session_id)
-        if session is None:
+        stored = await _own_stored(b, "sessions", session_id)
+        if stored is None or not b.node.may_receive(partner, stored):  # another eMSP's session: as unknown
             raise NotFound(f"Session {session_id} not found", status_code=StatusCode.INVALID_OR_MISSING_PARAMETERS)
+        session = orjson.loads(stored.canonical)
         if not await _evse_has_capability(b, session, "CHARGING_PREFERENCES_CAPABLE"):
             raise NotFound(
                 "the EVSE of this session does not accept charging preferences",
@@ -450,14 +456,21 @@ def mount_charging_preferences(table: RouteTable, pattern: ChargingPreferencesRe
     )
 
 
-async def _own_object(b: Binding, module: str, object_id: str) -> dict[str, Any] | None:
+async def _own_stored(b: Binding, module: str, object_id: str) -> StoredObject | None:
     for owner in b.node.config.owners(b.role):
         stored = await b.node.store.get(ObjectKey.of(module, owner[0], owner[1], object_id))
         if stored is not None:
-            document = orjson.loads(stored.canonical)
-            assert isinstance(document, dict)
-            return document
+            return stored
     return None
+
+
+async def _own_object(b: Binding, module: str, object_id: str) -> dict[str, Any] | None:
+    stored = await _own_stored(b, module, object_id)
+    if stored is None:
+        return None
+    document = orjson.loads(stored.canonical)
+    assert isinstance(document, dict)
+    return document
 
 
 async def _evse_has_capability(b: Binding, session: dict[str, Any], capability: str) -> bool:

@@ -61,6 +61,13 @@ class Binding:
             headers["OCPI-to-party-id"] = to_pid
         return headers
 
+    def check_owner(self, partner: Party, country_code: str, party_id: str) -> tuple[str, str]:
+        """`check_owner`, and never under one of this node's own parties, whatever the partner's registration
+        says (a partner registered as one before claims were checked, or a store edited by hand)."""
+        if self.node.config.is_own(country_code, party_id):
+            raise NotFound(f"{country_code}/{party_id} is a party of this node, not one of yours", status_code=2001)
+        return check_owner(partner, country_code, party_id)
+
     def check_routing(self, request: Request, partner: Party, owner: tuple[str, str] | None = None) -> None:
         """The routing headers, when present, must name the caller as sender and us as receiver; for a write,
         the sender must also be the owner named in the URL."""

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from ocpi.core.interfaces import audience_name
+
 
 @dataclass(frozen=True, slots=True)
 class ObjectKey:
@@ -42,6 +44,9 @@ class StoredObject:
     """Version -> the object's JSON in that version (None when it cannot be expressed there)."""
     pk: int | None = None
     """The store's own row id, where it has one (change records refer to it)."""
+    audience: str | None = None
+    """`CC/PID` of the only party this object may be shown or sent to (Sessions, CDRs: the owner of their
+    token, see `ObjectType.audience_field`); None: any partner."""
 
 
 class PutOutcome(enum.Enum):
@@ -74,6 +79,9 @@ class ListQuery:
     after: int | None = None
     """Continue after this position (a previous `Page.last_position`) instead of skipping `offset` objects:
     the same page, found through the index instead of by counting every object before it."""
+    audiences: Sequence[str] | None = None
+    """Only objects whose `audience` is one of these `CC/PID` (a partner's parties, for its Sessions and CDRs);
+    None: no such filter."""
 
 
 class Store(Protocol):
@@ -92,16 +100,19 @@ class Store(Protocol):
         rendered: Mapping[str, bytes | None],
         *,
         expected: bytes | None = None,
+        audience: str | None = None,
     ) -> PutOutcome:
         """Create or replace, unless the stored object is newer (then STALE and nothing changes). With
         `expected` (the canonical JSON a read-modify-write started from), replace only if the stored object is
-        still that one, else CONFLICT: the caller reads again and retries."""
+        still that one, else CONFLICT: the caller reads again and retries. `audience`: see
+        `StoredObject.audience`; `page` filters on it (`ListQuery.audiences`), `get` returns it."""
         ...
 
     async def delete(self, key: ObjectKey) -> bool: ...
 
     async def page(self, query: ListQuery) -> Page:
-        """Objects in creation order; `date_from` inclusive, `date_to` exclusive, on `last_updated`."""
+        """Objects in creation order; `date_from` inclusive, `date_to` exclusive, on `last_updated`; only those
+        of `owners` and `audiences` when given."""
         ...
 
     async def close(self) -> None: ...
@@ -137,10 +148,37 @@ class Party:
     settings: dict[str, Any] = field(default_factory=dict)
     """Interop settings of this partner (`ocpi.client.PartnerSettings` fields: `base64_token`, `timeout`,
     ...): named options instead of code forks for a partner's quirks."""
+    allowed_parties: list[tuple[str, str]] | None = None
+    """The (country_code, party_id) this partner may ever claim, from the token A it registered with (`parties`
+    of `issue_token`); None: any that no one else holds."""
 
     def owns(self, country_code: str, party_id: str) -> bool:
         cc, pid = country_code.upper(), party_id.upper()
         return any(r.country_code.upper() == cc and r.party_id.upper() == pid for r in self.roles)
+
+    def audiences(self) -> list[str]:
+        """Its parties as `StoredObject.audience` names them."""
+        return list(dict.fromkeys(audience_name(r.country_code, r.party_id) for r in self.roles))
+
+
+class PartyClaimed(Exception):
+    """A party (country_code, party_id) claimed by a partner is another live partner's already."""
+
+    def __init__(self, claimed: PartyRole, holder: str):
+        super().__init__(f"{claimed.country_code}/{claimed.party_id} is registered by another partner ({holder})")
+        self.claimed = claimed
+        self.holder = holder
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaim:
+    """A token A taken for one registration (`claim_token_a`): no other can use it while it lasts; given back
+    (`release_token_a`) when that registration fails."""
+
+    token_pk: int
+    claimed_at: datetime
+    parties: list[tuple[str, str]] | None
+    """The parties the token may register (`issue_token(..., parties=...)`); None: any."""
 
 
 @dataclass(slots=True)

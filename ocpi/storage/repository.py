@@ -157,6 +157,8 @@ class Repository:
         """Change the fields the payload names; lists in `appended_on_patch` grow instead."""
         if not isinstance(payload, dict):
             raise InvalidParameters(f"expected a JSON object for a {object_type.name} PATCH")
+        # `null` reads as absent, as everywhere in the library: `{"evses": null}` changes nothing (was: no EVSEs).
+        payload = {name: value for name, value in payload.items() if value is not None}
         if version in object_type.patch_needs_last_updated and "last_updated" not in payload:
             raise InvalidParameters("invalid PATCH: last_updated: Field required")
         if path:
@@ -319,7 +321,9 @@ class Repository:
         stamp = getattr(canonical, "last_updated", None) or _now()
         rendered = await self.render(object_type, canonical, key, context)
         canonical_json = rendered[CANONICAL] or canonical.model_dump_json().encode()
-        outcome = await self.store.put(key, stamp, canonical_json, rendered, expected=expected)
+        outcome = await self.store.put(
+            key, stamp, canonical_json, rendered, expected=expected, audience=object_type.audience(canonical)
+        )
         return WriteResult(outcome, losses)
 
     async def render(

@@ -17,7 +17,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -32,14 +32,18 @@ from ocpi.storage.base import (
     ObjectKey,
     Page,
     Party,
+    PartyClaimed,
     PartyRole,
     PutOutcome,
     StoredObject,
+    TokenClaim,
     TokenKind,
 )
 from ocpi.storage.direct_sql import CREDENTIAL_COLUMN_NAMES, OBJECT_COLUMN_NAMES, distinct_owners, key_values
 from ocpi.storage.direct_sql import naive_utc as _naive_utc
 from ocpi.storage.postgres_reader import READ_CONNECTIONS, PostgresReader
+from ocpi.storage.secrets import PREFIX as ENCRYPTED
+from ocpi.storage.secrets import NodeKey
 from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
 
 log = logging.getLogger("ocpi.storage")
@@ -65,12 +69,26 @@ objects = sa.Table(
     sa.Column("variant", sa.String(32), nullable=False, server_default=""),
     sa.Column("last_updated", sa.DateTime(), nullable=False),
     sa.Column("versions", sa.Integer, nullable=False, server_default="7"),
+    sa.Column("audience", sa.String(8), nullable=True),
     sa.Column("canonical", sa.LargeBinary, nullable=False),
     *(sa.Column(column, sa.LargeBinary, nullable=True) for column in _RENDER_COLUMNS.values()),
     sa.UniqueConstraint("module", "country_code", "party_id", "object_key", "variant", name="uq_ocpi_objects_key"),
     # Lists read in creation order per owner; the index also answers the version and date filters and counts.
     sa.Index("ix_ocpi_objects_listing", "module", "country_code", "party_id", "pk", "versions", "last_updated"),
     sa.Index("ix_ocpi_objects_module_updated", "module", "last_updated"),
+    # A partner's Sessions and CDRs: the listing index's ranges, per audience. Partial: other objects have none.
+    sa.Index(
+        "ix_ocpi_objects_audience",
+        "module",
+        "country_code",
+        "party_id",
+        "audience",
+        "pk",
+        "versions",
+        "last_updated",
+        sqlite_where=sa.text("audience IS NOT NULL"),
+        postgresql_where=sa.text("audience IS NOT NULL"),
+    ),
 )
 
 changes = sa.Table(
@@ -92,8 +110,11 @@ parties = sa.Table(
     sa.Column("version", sa.String(8), nullable=True),
     sa.Column("versions_url", sa.String(255), nullable=True),
     sa.Column("endpoints", sa.Text, nullable=False, server_default="[]"),
-    sa.Column("outbound_token", sa.String(255), nullable=True),
+    # Encrypted (`ocpi.storage.secrets`), so longer than a token: text. SQLite keeps any length in VARCHAR, whose
+    # column would be rebuilt to change its type (and it is referenced by other tables' foreign keys).
+    sa.Column("outbound_token", sa.Text().with_variant(sa.String(255), "sqlite"), nullable=True),
     sa.Column("settings", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("allowed_parties", sa.Text, nullable=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("updated_at", sa.DateTime(), nullable=False),
 )
@@ -117,6 +138,7 @@ credential_tokens = sa.Table(
     sa.Column("expires_at", sa.DateTime(), nullable=True),
     sa.Column("revoked_at", sa.DateTime(), nullable=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("parties", sa.Text, nullable=True),
 )
 
 
@@ -165,12 +187,13 @@ _CredentialRow = collections.namedtuple("_CredentialRow", CREDENTIAL_COLUMN_NAME
 
 
 def _object_values(
-    key: ObjectKey, stamp: datetime, canonical: bytes, rendered: Mapping[str, bytes | None]
+    key: ObjectKey, stamp: datetime, canonical: bytes, rendered: Mapping[str, bytes | None], audience: str | None
 ) -> dict[str, Any]:
     """The columns a write sets besides the key: the rendering per version and the bitmask of those present."""
     return {
         "object_id": key.object_id,
         "last_updated": stamp,
+        "audience": audience,
         "canonical": canonical,
         "versions": sum(bit for v, bit in _VERSION_BITS.items() if rendered.get(v) is not None),
         **{c: rendered.get(v) for v, c in _RENDER_COLUMNS.items()},
@@ -178,10 +201,14 @@ def _object_values(
 
 
 def object_row(
-    key: ObjectKey, last_updated: datetime, canonical: bytes, rendered: Mapping[str, bytes | None]
+    key: ObjectKey,
+    last_updated: datetime,
+    canonical: bytes,
+    rendered: Mapping[str, bytes | None],
+    audience: str | None = None,
 ) -> dict[str, Any]:
     """A whole ocpi_objects row, as `SqlStore.put` would insert it (for bulk loads)."""
-    return {**_key_params(key), **_object_values(key, _naive_utc(last_updated), canonical, rendered)}
+    return {**_key_params(key), **_object_values(key, _naive_utc(last_updated), canonical, rendered, audience)}
 
 
 def _storable(key: ObjectKey) -> bool:
@@ -237,11 +264,21 @@ def async_url(url: str) -> str:
 class SqlStore:
     """`Store` on SQLAlchemy Core. Use `await SqlStore.open(url)`."""
 
-    def __init__(self, engine: AsyncEngine, *, direct_reads: bool = True, read_connections: int = READ_CONNECTIONS):
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        direct_reads: bool = True,
+        read_connections: int = READ_CONNECTIONS,
+        node_key: NodeKey | None = None,
+    ):
         """`direct_reads`: on PostgreSQL, read objects and pages with asyncpg on up to `read_connections` of the
         reader's own (`PostgresReader`) rather than through SQLAlchemy's execution and pool, at a quarter of
-        the CPU; SQLite's in-place reader comes with `open`, which knows the file."""
+        the CPU; SQLite's in-place reader comes with `open`, which knows the file. `node_key` encrypts the
+        partner tokens the store keeps (`ocpi.storage.secrets`; by default from the environment, or the key
+        file beside a SQLite database)."""
         self.engine = engine
+        self.node_key = node_key or NodeKey.for_database(engine.url.database, engine.dialect.name)
         # PostgreSQL reads need no transaction: without one, a lookup is one round trip instead of BEGIN, the
         # query and ROLLBACK (same pool). SQLite's driver begins no transaction for a SELECT anyway.
         self._reading = (
@@ -258,7 +295,7 @@ class SqlStore:
         )
         # One queue of writers per event loop (a lock belongs to its loop; tests share stores across loops).
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
-        self._counts: dict[tuple[str, str, tuple[tuple[str, str], ...] | None], tuple[int, int]] = {}
+        self._counts: dict[tuple[Any, ...], tuple[int, int]] = {}
         self._listener: Any = None  # PostgreSQL: an asyncpg connection listening on channel ocpi_objects
         self._listener_loop: asyncio.AbstractEventLoop | None = None
         self._objects_changes = 0
@@ -271,6 +308,7 @@ class SqlStore:
         create: bool = True,
         listen: bool = True,
         read_connections: int = READ_CONNECTIONS,
+        node_key: NodeKey | None = None,
         **engine_options: Any,
     ) -> SqlStore:
         """The store at `url`, migrated to the latest schema unless `create=False`; `engine_options` go to
@@ -278,7 +316,7 @@ class SqlStore:
         store reads objects and pages on up to `read_connections` of its own, and keeps one more connection that
         LISTENs for changes to the objects, so list totals are counted only after a change; `listen=False` for
         a connection pooler in transaction mode (PgBouncer), which cannot deliver notifications: totals are
-        then counted on every list request."""
+        then counted on every list request. `node_key`: see `SqlStore`."""
         url = async_url(url)
         if url.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"timeout": 30})
@@ -291,7 +329,7 @@ class SqlStore:
         engine = create_async_engine(url, **engine_options)
         if url.startswith("sqlite"):
             _tune_sqlite(engine.sync_engine)
-        store = cls(engine, read_connections=read_connections)
+        store = cls(engine, read_connections=read_connections, node_key=node_key)
         try:
             if create:
                 await store.migrate()
@@ -330,9 +368,11 @@ class SqlStore:
         self._objects_changes += 1
 
     async def migrate(self) -> None:
+        """Bring the database to the latest schema; then check that the node key reads its partner tokens."""
         from ocpi.storage.migrations import upgrade
 
         await upgrade(self.engine)
+        await self.verify_node_key()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -425,7 +465,7 @@ class SqlStore:
     def _stored(key: ObjectKey, row: Sequence[Any]) -> StoredObject:
         """A row of `direct_sql.OBJECT_COLUMN_NAMES`, from any reader, as the object. `last_updated` is UTC: a
         datetime with or without its zone, or the text SQLite keeps."""
-        pk, country_code, party_id, object_id, variant, last_updated, canonical, *rendered = row
+        pk, country_code, party_id, object_id, variant, last_updated, audience, canonical, *rendered = row
         if (country_code, party_id, object_id, variant) != (key.country_code, key.party_id, key.object_id, key.variant):
             key = ObjectKey(key.module, country_code, party_id, object_id, variant)  # as stored: the id's own case
         return StoredObject(
@@ -434,6 +474,7 @@ class SqlStore:
             canonical=canonical,
             rendered=dict(zip(VERSIONS, rendered, strict=True)),
             pk=pk,
+            audience=audience,
         )
 
     async def put(
@@ -444,9 +485,10 @@ class SqlStore:
         rendered: Mapping[str, bytes | None],
         *,
         expected: bytes | None = None,
+        audience: str | None = None,
     ) -> PutOutcome:
         stamp = _naive_utc(last_updated)
-        values = _object_values(key, stamp, canonical, rendered)
+        values = _object_values(key, stamp, canonical, rendered, audience)
         try:
             return await self._put(key, stamp, values, expected)
         except IntegrityError:
@@ -524,7 +566,12 @@ class SqlStore:
         """The list's X-Total-Count. Counting scans every matching index entry, so a count without date filters
         is kept until the objects change (`_change_mark`)."""
         mark = self._change_mark() if query.date_from is None and query.date_to is None else None
-        key = (query.module, query.version, None if query.owners is None else tuple(query.owners))
+        key = (
+            query.module,
+            query.version,
+            None if query.owners is None else tuple(query.owners),
+            None if query.audiences is None else tuple(query.audiences),
+        )
         if mark is not None:
             kept = self._counts.get(key)
             if kept is not None and kept[0] == mark:
@@ -551,68 +598,80 @@ class SqlStore:
         return self._objects_changes
 
     @staticmethod
-    def _listing(query: ListQuery) -> sa.ColumnElement[bool]:
+    def _listing(query: ListQuery) -> list[sa.ColumnElement[bool]]:
+        """The conditions of the list besides its owners and audiences (`_arms`)."""
         bit = _VERSION_BITS[query.version]
         conditions: list[sa.ColumnElement[bool]] = [
             objects.c.module == query.module,
             objects.c.versions.op("&")(bit) != 0,  # not `== bit`: see direct_sql.page_statement
         ]
-        if query.owners is not None:
-            conditions.append(
-                sa.or_(
-                    *(
-                        sa.and_(objects.c.country_code == cc.upper(), objects.c.party_id == pid.upper())
-                        for cc, pid in query.owners
-                    )
-                )
-                if query.owners
-                else sa.false()
-            )
         if query.date_from is not None:
             conditions.append(objects.c.last_updated >= _naive_utc(query.date_from))
         if query.date_to is not None:
             conditions.append(objects.c.last_updated < _naive_utc(query.date_to))
-        return sa.and_(*conditions)
+        return conditions
+
+    @staticmethod
+    def _arms(query: ListQuery) -> list[sa.ColumnElement[bool]] | None:
+        """`direct_sql.listing_arms`: one condition per index range the list is read from; None: every object."""
+        if query.owners is None and query.audiences is None:
+            return None
+        arms: list[sa.ColumnElement[bool]] = [sa.true()]
+        if query.owners is not None:
+            arms = [
+                sa.and_(objects.c.country_code == cc, objects.c.party_id == pid)
+                for cc, pid in distinct_owners(query.owners)
+            ]
+        if query.audiences is not None:
+            audiences = list(dict.fromkeys(query.audiences))
+            arms = [sa.and_(arm, objects.c.audience == audience) for arm in arms for audience in audiences]
+        return arms
 
     @classmethod
     def _page_select(cls, query: ListQuery, column: str) -> sa.Select[Any]:
-        """The page as `direct_sql.page_statement` reads it: several owners' from each one's index range, every
-        owner's by its positions first."""
+        """The page as `direct_sql.page_statement` reads it: several owners' (or audiences') from each one's index
+        range, every owner's by its positions first."""
         offset = 0 if query.after is not None else query.offset
-        owners = None if query.owners is None else distinct_owners(query.owners)
+        arms = cls._arms(query)
 
-        def positions(listing: ListQuery, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
-            selected = sa.select(*columns).where(cls._listing(listing)).order_by(objects.c.pk)
+        def positions(arm: sa.ColumnElement[bool] | None, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+            selected = sa.select(*columns).where(*cls._listing(query)).order_by(objects.c.pk)
+            if arm is not None:
+                selected = selected.where(arm)
             if query.after is not None:  # keyset: where the previous page ended, whatever its offset
                 selected = selected.where(objects.c.pk > query.after)
             return selected
 
         picked: sa.Select[Any] | sa.CompoundSelect[Any]
-        if owners is None:
-            picked = positions(query, objects.c.pk)
-        elif len(owners) > 1:
+        if arms is None:
+            picked = positions(None, objects.c.pk)
+        elif len(arms) > 1:
             reach = offset + query.limit
-            arms = [
-                sa.select(positions(replace(query, owners=[owner]), objects.c.pk).limit(reach).subquery().c.pk)
-                for owner in owners
-            ]
-            picked = sa.union_all(*arms).order_by(sa.literal_column("pk"))
+            picked = sa.union_all(
+                *(sa.select(positions(arm, objects.c.pk).limit(reach).subquery().c.pk) for arm in arms)
+            ).order_by(sa.literal_column("pk"))
         else:
-            return positions(query, objects.c.pk, objects.c[column]).limit(query.limit).offset(offset)
+            arm = arms[0] if arms else sa.false()
+            return positions(arm, objects.c.pk, objects.c[column]).limit(query.limit).offset(offset)
         page = picked.limit(query.limit).offset(offset)
         return sa.select(objects.c.pk, objects.c[column]).where(objects.c.pk.in_(page)).order_by(objects.c.pk)
 
     @classmethod
     def _count(cls, query: ListQuery) -> sa.Select[Any]:
-        return sa.select(sa.func.count()).select_from(objects).where(cls._listing(query))
+        counted = sa.select(sa.func.count()).select_from(objects).where(*cls._listing(query))
+        arms = cls._arms(query)
+        return counted if arms is None else counted.where(sa.or_(*arms) if arms else sa.false())
 
     # --- parties and credentials --------------------------------------------------------------------
 
     async def create_party(
         self, name: str, roles: Sequence[PartyRole], *, state: str = "invited", **fields: Any
     ) -> Party:
+        """A new partner. Raises `PartyClaimed` when another live partner holds one of its `roles`' parties."""
         now = utcnow()
         async with self.transaction() as conn:
+            if roles:
+                await self._lock_claims(conn)
             result = await conn.execute(
                 sa.insert(parties)
                 .values(
@@ -621,39 +680,130 @@ class SqlStore:
                     state=state,
                     created_at=now,
                     updated_at=now,
-                    **_party_fields(fields),
+                    **self._party_fields(fields),
                 )
                 .returning(parties.c.pk)
             )
             pk = result.scalar_one()
+            await self._check_claims(conn, pk, roles)
             await conn.execute(sa.insert(party_states).values(party_pk=pk, state=state, at=now))
         party = await self.get_party(pk)
         assert party is not None
         return party
 
     async def update_party(self, pk: int, **fields: Any) -> Party:
+        """Change a partner's fields. Raises `PartyClaimed` (and changes nothing) when new `roles` name a party
+        another live partner holds."""
         self._forget_credentials()
         now = utcnow()
-        values = _party_fields(fields)
+        values = self._party_fields(fields)
         if "roles" in fields:
             values["roles"] = _dump_roles(fields["roles"])
         async with self.transaction() as conn:
+            if "roles" in fields:
+                await self._lock_claims(conn)
             await conn.execute(sa.update(parties).where(parties.c.pk == pk).values(updated_at=now, **values))
+            if "roles" in fields:
+                await self._check_claims(conn, pk, fields["roles"])
             if "state" in fields:
                 await conn.execute(sa.insert(party_states).values(party_pk=pk, state=fields["state"], at=now))
         party = await self.get_party(pk)
         assert party is not None
         return party
 
+    @staticmethod
+    async def _lock_claims(conn: AsyncConnection) -> None:
+        """Claims are checked one transaction at a time: on PostgreSQL under a transaction-level advisory lock;
+        SQLite takes one writer at a time anyway (the check follows the transaction's first write)."""
+        if conn.dialect.name == "postgresql":
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_CLAIMS_LOCK, 0)))
+
+    async def _check_claims(self, conn: AsyncConnection, pk: int, roles: Sequence[PartyRole]) -> None:
+        """A (country_code, party_id) belongs to at most one live partner (spec, credentials: "The combination
+        of country_code and party_id should always be unique"); objects are filed under it, whatever the role."""
+        if not roles:
+            return
+        live = await conn.execute(
+            sa.select(parties.c.name, parties.c.roles).where(parties.c.pk != pk, parties.c.state != "unregistered")
+        )
+        for row in live:
+            held = {(r["country_code"].upper(), r["party_id"].upper()) for r in orjson.loads(row.roles)}
+            for role in roles:
+                if (role.country_code.upper(), role.party_id.upper()) in held:
+                    raise PartyClaimed(role, row.name)
+
     async def get_party(self, pk: int) -> Party | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(sa.select(parties).where(parties.c.pk == pk))).first()
-        return None if row is None else _party(row)
+        return None if row is None else self._party(row)
 
     async def list_parties(self) -> list[Party]:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(sa.select(parties).order_by(parties.c.pk))).all()
-        return [_party(row) for row in rows]
+        return [self._party(row) for row in rows]
+
+    def _party_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """The columns of a partner's `fields`; its outbound token encrypted with the node key."""
+        unknown = set(fields) - set(_PARTY_FIELDS) - {"endpoints", "roles", "settings", "allowed_parties"}
+        if unknown:
+            raise TypeError(f"unknown party fields: {sorted(unknown)}")
+        values = {k: v for k, v in fields.items() if k in _PARTY_FIELDS}
+        if values.get("outbound_token") is not None:
+            values["outbound_token"] = self.node_key.encrypt(values["outbound_token"])
+        if "endpoints" in fields:
+            values["endpoints"] = orjson.dumps(fields["endpoints"]).decode()
+        if "settings" in fields:
+            values["settings"] = orjson.dumps(fields["settings"]).decode()
+        if "allowed_parties" in fields:
+            values["allowed_parties"] = _dump_parties(fields["allowed_parties"])
+        return values
+
+    def _party(self, row: Any) -> Party:
+        return Party(
+            pk=row.pk,
+            name=row.name,
+            roles=[PartyRole(**r) for r in orjson.loads(row.roles)],
+            state=row.state,
+            version=row.version,
+            versions_url=row.versions_url,
+            endpoints=orjson.loads(row.endpoints),
+            outbound_token=None if row.outbound_token is None else self.node_key.decrypt(row.outbound_token),
+            settings=orjson.loads(row.settings or "{}"),
+            allowed_parties=_load_parties(row.allowed_parties),
+        )
+
+    async def verify_node_key(self) -> None:
+        """Raise `SecretKeyError`, naming what to set, when partner tokens are stored encrypted and the node key
+        cannot read them (so a node fails at start, not at its first call to a partner)."""
+        query = sa.select(parties.c.outbound_token).where(parties.c.outbound_token.startswith(ENCRYPTED)).limit(1)
+        async with self.engine.connect() as conn:
+            stored = (await conn.execute(query)).scalar()
+        if stored is not None:
+            self.node_key.decrypt(stored)
+
+    async def reencrypt_partner_tokens(self) -> int:
+        """Encrypt with the node key's first key every stored partner token that is not yet (one kept in clear
+        included), decrypting with any of its keys. Each is replaced only if unchanged since it was read, and
+        the store is read again until none is left: a node writing a token meanwhile is not overwritten.
+        Returns how many were written."""
+        written = 0
+        for _ in range(10):
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(sa.select(parties.c.pk, parties.c.outbound_token))).all()
+            stale = [row for row in rows if row.outbound_token and not self.node_key.is_current(row.outbound_token)]
+            if not stale:
+                break
+            for row in stale:
+                fresh = self.node_key.encrypt(self.node_key.decrypt(row.outbound_token))
+                async with self.transaction() as conn:
+                    swapped = await conn.execute(
+                        sa.update(parties)
+                        .where(parties.c.pk == row.pk, parties.c.outbound_token == row.outbound_token)
+                        .values(outbound_token=fresh)
+                    )
+                written += swapped.rowcount
+        self._forget_credentials()
+        return written
 
     async def issue_token(
         self,
@@ -662,8 +812,12 @@ class SqlStore:
         *,
         expires_at: datetime | None = None,
         token: str | None = None,
+        parties: Sequence[tuple[str, str]] | None = None,
     ) -> str:
-        """Create a credentials token and keep only its hash. Returns the token, to be handed out once."""
+        """Create a credentials token and keep only its hash. Returns the token, to be handed out once. A token A
+        with `parties` ((country_code, party_id), ...) registers only a partner that claims no other party."""
+        if parties is not None and kind is not TokenKind.A:
+            raise ValueError("only a token A is bound to the parties it may register")
         self._forget_credentials()
         token = token or new_token()
         async with self.transaction() as conn:
@@ -674,9 +828,41 @@ class SqlStore:
                     party_pk=party_pk,
                     expires_at=None if expires_at is None else _naive_utc(expires_at),
                     created_at=utcnow(),
+                    parties=_dump_parties(parties),
                 )
             )
         return token
+
+    async def claim_token_a(self, token: str) -> TokenClaim | None:
+        """Take a live token A for one registration, atomically: of concurrent claims one wins, the others get
+        None (so do an unknown, used, revoked or expired token). The token stops working at once; the
+        registration gives it back with `release_token_a` if it fails, else it stays used."""
+        self._forget_credentials()
+        now = utcnow()
+        claim = (
+            sa.update(credential_tokens)
+            .where(
+                credential_tokens.c.token_hash == hash_token(token),
+                credential_tokens.c.kind == TokenKind.A.value,
+                credential_tokens.c.revoked_at.is_(None),
+                sa.or_(credential_tokens.c.expires_at.is_(None), credential_tokens.c.expires_at > now),
+            )
+            .values(revoked_at=now)
+            .returning(credential_tokens.c.pk, credential_tokens.c.parties)
+        )
+        async with self.transaction() as conn:
+            row = (await conn.execute(claim)).first()
+        return None if row is None else TokenClaim(row.pk, now, _load_parties(row.parties))
+
+    async def release_token_a(self, claim: TokenClaim) -> None:
+        """Give back a token A whose registration failed (unless it was revoked since, by hand)."""
+        self._forget_credentials()
+        async with self.transaction() as conn:
+            await conn.execute(
+                sa.update(credential_tokens)
+                .where(credential_tokens.c.pk == claim.token_pk, credential_tokens.c.revoked_at == claim.claimed_at)
+                .values(revoked_at=None)
+            )
 
     async def find_credential(self, token: str) -> Credential | None:
         """The live credential behind `token`: not revoked, not expired.
@@ -746,7 +932,7 @@ class SqlStore:
         expires_at = None if row.token_expires_at is None else _utc(row.token_expires_at)
         if expires_at is not None and expires_at <= datetime.now(UTC):
             return None
-        party = _party(row) if row.party_pk is not None else None
+        party = self._party(row) if row.party_pk is not None else None
         if party is not None and party.state == "unregistered":
             return None
         return Credential(TokenKind(row.kind), party, expires_at)
@@ -788,6 +974,7 @@ class SqlStore:
                 created_at=_aware(row.created_at),
                 expires_at=None if row.expires_at is None else _aware(row.expires_at),
                 revoked_at=None if row.revoked_at is None else _aware(row.revoked_at),
+                parties=_load_parties(row.parties),
             )
             for row in rows
         ]
@@ -804,6 +991,8 @@ class IssuedToken:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    parties: list[tuple[str, str]] | None = None
+    """A token A's parties: the only ones it may register (None: any)."""
 
 
 def _dump_roles(roles: Sequence[PartyRole]) -> str:
@@ -812,32 +1001,16 @@ def _dump_roles(roles: Sequence[PartyRole]) -> str:
 
 
 _PARTY_FIELDS = ("name", "state", "version", "versions_url", "outbound_token")
+_CLAIMS_LOCK = 0x0C92
+"""The advisory lock (namespace, 0) under which PostgreSQL checks partners' claims of parties."""
 
 
-def _party_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(fields) - set(_PARTY_FIELDS) - {"endpoints", "roles", "settings"}
-    if unknown:
-        raise TypeError(f"unknown party fields: {sorted(unknown)}")
-    values = {k: v for k, v in fields.items() if k in _PARTY_FIELDS}
-    if "endpoints" in fields:
-        values["endpoints"] = orjson.dumps(fields["endpoints"]).decode()
-    if "settings" in fields:
-        values["settings"] = orjson.dumps(fields["settings"]).decode()
-    return values
+def _dump_parties(found: Sequence[tuple[str, str]] | None) -> str | None:
+    return None if found is None else orjson.dumps([[cc.upper(), pid.upper()] for cc, pid in found]).decode()
 
 
-def _party(row: Any) -> Party:
-    return Party(
-        pk=row.pk,
-        name=row.name,
-        roles=[PartyRole(**r) for r in orjson.loads(row.roles)],
-        state=row.state,
-        version=row.version,
-        versions_url=row.versions_url,
-        endpoints=orjson.loads(row.endpoints),
-        outbound_token=row.outbound_token,
-        settings=orjson.loads(row.settings or "{}"),
-    )
+def _load_parties(text: str | None) -> list[tuple[str, str]] | None:
+    return None if text is None else [(cc, pid) for cc, pid in orjson.loads(text)]
 
 
 SQLITE_PAGE_SIZE = 16384

@@ -71,6 +71,26 @@ def test_tokens_create_list_revoke(db: str) -> None:
     assert "not a duration" in one_line_error(invoke("tokens", "create", "--expires-in", "soon", "--db", db))
 
 
+def test_tokens_create_binds_a_token_a_to_the_parties_it_may_register(db: str) -> None:
+    created = invoke("tokens", "create", "--party", "DE/XEM", "--party", "de*xe2", "--party", "DE/XEM", "--db", db)
+    assert created.exit_code == 0, created.output
+    assert "It registers only DE/XEM, DE/XE2." in created.output
+    token = re.search(r"Token A: (\S+)", created.output)
+    assert token is not None
+    assert re.search(r"A\s*│\s*-\s*│\s*DE/XEM, DE/XE2", invoke("tokens", "list", "--db", db).output)
+
+    async def bound() -> Any:
+        store = await SqlStore.open(db)
+        try:
+            return await store.claim_token_a(token.group(1))
+        finally:
+            await store.close()
+
+    claim = asyncio.run(bound())
+    assert claim is not None and claim.parties == [("DE", "XEM"), ("DE", "XE2")]
+    assert "not a party: 'DEXEMX'" in one_line_error(invoke("tokens", "create", "--party", "DEXEMX", "--db", db))
+
+
 def test_database_mistakes_are_one_line(tmp_path: Path) -> None:
     assert "not a database URL" in one_line_error(invoke("tokens", "list", "--db", "nonsense"))
     assert "no database at" in one_line_error(invoke("parties", "list", "--db", f"sqlite:///{tmp_path / 'no.db'}"))

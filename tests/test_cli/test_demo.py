@@ -22,6 +22,7 @@ from ocpi.demo import load_demo
 from ocpi.server.config import NodeConfig
 from ocpi.server.node import Node
 from ocpi.storage.base import PartyRole, TokenKind
+from ocpi.storage.secrets import KEY_VARIABLE
 from ocpi.storage.sql import SqlStore
 from tests.conftest import NODE_PARTIES
 from tests.test_cli.nodes import OCPI, ServedNode, cli_env, free_port, ocpi_serve, read_banner
@@ -73,12 +74,20 @@ def test_the_demo_data_is_served_and_consistent(demo: tuple[ServedNode, str]) ->
     def listed(role: str, module: str) -> list[dict[str, Any]]:
         answer = httpx.get(f"{root}/{role}/2.2.1/{module}?date_from=2000-01-01T00:00:00Z", headers=headers)
         assert answer.status_code == 200, answer.text
-        data = answer.json()["data"]
-        assert data, f"no demo {module}"
-        return list(data)
+        return list(answer.json()["data"])
 
-    locations, tariffs = listed("cpo", "locations"), listed("cpo", "tariffs")
-    sessions, cdrs, tokens = listed("cpo", "sessions"), listed("cpo", "cdrs"), listed("emsp", "tokens")
+    def exported(module: str) -> list[dict[str, Any]]:
+        result = invoke("export", "--module", module, "--version", "2.2.1", "--db", db)
+        assert result.exit_code == 0, result.output
+        return list(json.loads(result.output))
+
+    locations, tariffs, tokens = listed("cpo", "locations"), listed("cpo", "tariffs"), listed("emsp", "tokens")
+    assert locations and tariffs and tokens
+    # The demo's charges are the node's own eMSP's customers' (NL/EMS tokens): no partner is shown them.
+    assert listed("cpo", "sessions") == listed("cpo", "cdrs") == []
+    sessions, cdrs = exported("sessions"), exported("cdrs")
+    assert sessions and cdrs
+    assert {(o["cdr_token"]["country_code"], o["cdr_token"]["party_id"]) for o in sessions + cdrs} == {("NL", "EMS")}
     assert {(o["country_code"], o["party_id"]) for o in locations + tariffs + sessions + cdrs} == {("NL", "CPO")}
     assert {(t["country_code"], t["party_id"]) for t in tokens} == {("NL", "EMS")}
     tariff_ids = {t["id"] for t in tariffs}
@@ -115,7 +124,8 @@ async def test_loading_the_demo_twice_changes_nothing(tmp_path: Path) -> None:
 
 
 def invoke(*args: str) -> Any:
-    return runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    """In this process, with the environment of the nodes' (`cli_env`): their key file, not OCPI_SECRET_KEY."""
+    return runner.invoke(app, list(args), env={"COLUMNS": "200", KEY_VARIABLE: None})
 
 
 def test_serve_on_a_port_in_use_says_so(demo: tuple[ServedNode, str], tmp_path: Path) -> None:
@@ -158,7 +168,7 @@ def test_check_a_registered_partner_by_its_name(demo: tuple[ServedNode, str], tm
     partner_db = f"sqlite:///{tmp_path / 'partner.db'}"
     token_a = invoke("tokens", "create", "--quiet", "--db", db).output.strip()
     env = cli_env(OCPI_ALLOW_PRIVATE_URLS="1")
-    partner_args = ["--port", "0", "--db", partner_db, "--role", "emsp", "--party", "DE/EMS"]
+    partner_args = ["--port", "0", "--db", partner_db, "--role", "emsp", "--party", "DE/CHK"]  # DE/EMS is taken
     with ocpi_serve(partner_args, tmp_path, env) as partner:
         partner_root = partner.banner["Versions URL"].removesuffix("/ocpi/versions")
         registered = subprocess.run(

@@ -88,8 +88,11 @@ async def _seed(running: RunningNode) -> str:
         await node.locations.put(location, version="2.2.1")
     for name in ("tariff_8_simple_025kwh.json", "tariff_9_025kwh_start.json"):
         await node.tariffs.put(example(name), version="2.2.1")
-    await node.sessions.put(example("session_example_2_short_finished.json"), version="2.2.1")
-    await node.cdrs.put(example("cdr_example.json"), version="2.2.1")
+    # The partner's customer charged: its Sessions and CDRs are shown to it alone (they carry its token).
+    for own, name in ((node.sessions, "session_example_2_short_finished.json"), (node.cdrs, "cdr_example.json")):
+        charge = example(name)
+        charge["cdr_token"] = {**charge["cdr_token"], "country_code": "DE", "party_id": "ABC"}
+        await own.put(charge, version="2.2.1")
     token = {**example("token_example_2_full_rfid.json"), "country_code": "NL", "party_id": "EMS"}
     await node.tokens.put(token, version="2.2.1")
     partner = await running.store.create_party(

@@ -63,6 +63,7 @@ async def test_cpo_pushes_every_module_it_owns(tmp_path: Path, version: str) -> 
         later = format_datetime(datetime.now(UTC))
         await cpo.node.locations.patch("LOC1", {"status": "CHARGING", "last_updated": later}, path=("3256",))
         session = example("session_example_2_short_finished.json")
+        session["cdr_token"] |= {"country_code": "DE", "party_id": "TNM"}  # the eMSP's customer (the CDR's too)
         await cpo.node.sessions.put(session, version="2.2.1")
         await cpo.node.sessions.patch(
             "101", {"kwh": 42, "last_updated": format_datetime(datetime.now(UTC))}, version="2.2.1"

@@ -83,3 +83,39 @@ class FakePartner:
         headers = [(b"content-type", b"application/json")]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
+
+
+class DiscoveryPartner:
+    """An ASGI partner that answers a handshake's discovery (its versions and 2.2.1 details, whatever the token)
+    and holds every versions request until `release()` while `gated`; `waiting` counts those held."""
+
+    def __init__(self, *, gated: bool = False):
+        self.base_url = ""
+        """Set by the test once it listens."""
+        self.waiting = 0
+        self._open = asyncio.Event()
+        if not gated:
+            self._open.set()
+
+    def release(self) -> None:
+        self._open.set()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        if scope["path"] == "/versions":
+            self.waiting += 1
+            try:
+                await self._open.wait()
+            finally:
+                self.waiting -= 1
+            data: Any = [{"version": "2.2.1", "url": f"{self.base_url}/2.2.1"}]
+        else:
+            endpoints = [
+                {"identifier": name, "role": role, "url": f"{self.base_url}/2.2.1/{name}"}
+                for name, role in (("credentials", "SENDER"), ("locations", "RECEIVER"))
+            ]
+            data = {"version": "2.2.1", "endpoints": endpoints}
+        body = orjson.dumps({"data": data, "status_code": 1000, "timestamp": "2030-01-01T00:00:00Z"})
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})

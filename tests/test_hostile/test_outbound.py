@@ -23,6 +23,7 @@ from ocpi.push import PushWorker
 from ocpi.server.config import NodeConfig, OwnParty
 from ocpi.server.credentials import our_credentials, register
 from ocpi.storage.base import PartyRole, TokenKind
+from ocpi.storage.secrets import KEY_VARIABLE
 from ocpi.storage.sql import SqlStore
 from tests.conftest import node_app
 from tests.nodes import eventually, serve_app, serve_node
@@ -188,10 +189,13 @@ def _registered_in(db: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("how", ["default", "flag", "env"])
-def test_the_cli_refuses_private_partner_urls_unless_allowed(tmp_path: Path, how: str) -> None:
+def test_the_cli_refuses_private_partner_urls_unless_allowed(
+    tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`ocpi serve` as a user runs it; a partner on loopback registers with it. The node calls the partner's
     versions URL back during the handshake: refused by default, allowed by the flag or the variable."""
     db = tmp_path / "cpo.db"
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)  # as in the user's shell: the node key is the file beside db
 
     async def token_a() -> str:
         store = await SqlStore.open(f"sqlite:///{db}")

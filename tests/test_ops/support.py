@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
+from ocpi.storage.secrets import NodeKey
 from ocpi.storage.sql import SqlStore
 from tests.spec import SPEC_DIR
 from tests.test_cli.nodes import OCPI, ServedNode, cli_env, free_port, ocpi_serve
@@ -120,10 +123,12 @@ def until(check: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
 
 
 def in_store(db: str, work: Callable[[SqlStore], Any]) -> Any:
-    """Run `work(store)` (a coroutine function) on the database a node uses, from the test's own process."""
+    """Run `work(store)` (a coroutine function) on the database a node uses, from the test's own process, with the
+    node's key (the file beside its database: the nodes run without OCPI_SECRET_KEY, `cli_env`)."""
 
     async def main() -> Any:
-        store = await SqlStore.open(db, create=False)
+        node_key = NodeKey(key_file=Path(f"{make_url(db).database}.key"))
+        store = await SqlStore.open(db, create=False, node_key=node_key)
         try:
             return await work(store)
         finally:

@@ -22,9 +22,8 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
-from ocpi.storage.sql import SqlStore, parties
+from ocpi.storage.sql import SqlStore
 from tests.test_ops.support import (
     Pair,
     Served,
@@ -57,9 +56,7 @@ def outbound_tokens(db: str) -> dict[str, str]:
     """Partner name -> the token this node sends it."""
 
     async def read(store: SqlStore) -> dict[str, str]:
-        async with store.engine.connect() as conn:
-            rows = (await conn.execute(sa.select(parties.c.name, parties.c.outbound_token))).all()
-        return {row.name: row.outbound_token for row in rows}
+        return {party.name: party.outbound_token or "" for party in await store.list_parties()}
 
     found: dict[str, str] = in_store(db, read)
     return found

@@ -78,7 +78,7 @@ def test_compose_runs_the_node_on_postgresql_with_push_workers() -> None:
     assert node["build"] == "."
     assert node["depends_on"] == {"db": {"condition": "service_healthy"}}
     assert node["environment"]["OCPI_DB"].startswith("postgresql://ocpi:${POSTGRES_PASSWORD}@db:5432/")
-    assert {"OCPI_CONSOLE_TOKEN", "OCPI_METRICS_TOKEN"} <= set(node["environment"])
+    assert {"OCPI_CONSOLE_TOKEN", "OCPI_METRICS_TOKEN", "OCPI_SECRET_KEY"} <= set(node["environment"])
     flags = dict(flag.removeprefix("--").partition("=")[::2] for flag in node["command"])
     assert int(flags["workers"]) >= 1 and "metrics" in flags and "console" in flags
     assert flags["host"] == "0.0.0.0" and flags["port"] == "8000" and node["ports"] == ["8000:8000"]

@@ -12,12 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from ocpi.core.utils import authorization_header, encode_string_base64
 from ocpi.logs import JsonFormatter, NodeEvents, TextFormatter, logging_to_stderr
 from ocpi.storage.base import Party
-from ocpi.storage.sql import SqlStore, parties
+from ocpi.storage.sql import SqlStore
 from tests.conftest import Partner, PartnerFactory
 from tests.test_ops.support import in_store, load_location, registered_pair, until
 
@@ -107,12 +106,10 @@ def test_logging_to_stderr_writes_json_lines_and_restores_what_was_there(monkeyp
 
 
 def tokens_in(db: str) -> list[str]:
-    """The tokens a node sends to its partners (kept in clear: they are ours to send)."""
+    """The tokens a node sends to its partners (in clear, as the store reads them with the node key)."""
 
     async def read(store: SqlStore) -> list[str]:
-        async with store.engine.connect() as conn:
-            rows = (await conn.execute(sa.select(parties.c.outbound_token))).all()
-        return [row.outbound_token for row in rows if row.outbound_token]
+        return [party.outbound_token for party in await store.list_parties() if party.outbound_token]
 
     result: list[str] = in_store(db, read)
     return result

@@ -38,7 +38,7 @@ async def _rows(store: SqlStore) -> dict[str, int]:
 async def _rows_added_by_one_write(store: SqlStore, partners: int, index: int) -> dict[str, int]:
     node = Node(NodeConfig(parties=[CPO]), store)
     for number in range(partners):
-        party = await store.create_party(f"p{index}-{number}", [PartyRole("EMSP", "DE", f"{number:03d}")])
+        party = await store.create_party(f"p{index}-{number}", [PartyRole("EMSP", "DE", f"{index}{number:02d}")])
         await store.update_party(party.pk, state="registered")
         await PushLedger(store).cursor(party.pk)
     before = await _rows(store)

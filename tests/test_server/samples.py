@@ -49,11 +49,19 @@ def sample(
     object_id: str,
     owner: tuple[str, str] = ("BE", "BEC"),
     last_updated: str | None = None,
+    token_owner: tuple[str, str] = ("BE", "BEC"),
 ) -> dict[str, Any]:
     """A valid `kind` (location, session, cdr, tariff, token) of `version`, owned by `owner` (2.2.1+ carry
-    it in the object), with `object_id` and, when given, `last_updated`."""
+    it in the object), with `object_id` and, when given, `last_updated`. A session or CDR carries a token of
+    `token_owner` (the tests' partner by default): only that party is shown it (2.1.1: the eMA-ID prefix of
+    `auth_id` names it)."""
     document: dict[str, Any] = json.loads(_example(kind, version))
     document[_ID_FIELD[kind]] = object_id
+    if kind in ("session", "cdr"):
+        if version == "2.1.1":
+            document["auth_id"] = "".join(token_owner) + document["auth_id"][5:]
+        else:
+            document["cdr_token"] |= {"country_code": token_owner[0], "party_id": token_owner[1]}
     if version != "2.1.1":
         document["country_code"], document["party_id"] = owner
     if last_updated is not None:

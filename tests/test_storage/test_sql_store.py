@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -502,6 +503,44 @@ async def test_opening_an_existing_database_again_is_idempotent(store: SqlStore)
         await again.close()
 
 
+async def test_migration_0009_gives_stored_sessions_and_cdrs_their_audience(store: SqlStore) -> None:
+    """Objects stored before audiences existed: a Session's and a CDR's come from their canonical `cdr_token`."""
+    from alembic import command
+
+    async with store.engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0008"))
+    rows = [
+        ("sessions", "S1", {"id": "S1", "cdr_token": {"country_code": "de", "party_id": "aaa", "uid": "1"}}),
+        ("cdrs", "C1", {"id": "C1", "cdr_token": {"country_code": "DE", "party_id": "BBB", "uid": "2"}}),
+        ("locations", "L1", {"id": "L1"}),
+    ]
+    try:
+        async with store.engine.begin() as conn:
+            for module, object_id, document in rows:
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO ocpi_objects (module, country_code, party_id, object_id, object_key, variant, "
+                        "last_updated, versions, canonical) VALUES (:m, 'NL', 'CPO', :i, :k, '', :t, 7, :c)"
+                    ),
+                    {
+                        "m": module,
+                        "i": object_id,
+                        "k": object_id.lower(),
+                        "t": T0.replace(tzinfo=None),
+                        "c": orjson.dumps(document),
+                    },
+                )
+    finally:
+        await store.migrate()  # back at the head whatever happened: the next tests share this database
+    assert await current_revision(store) == head_revision()
+    audiences = {}
+    for module, object_id, _ in rows:
+        stored = await store.get(key(object_id, ("NL", "CPO"), module))
+        assert stored is not None
+        audiences[object_id] = stored.audience
+    assert audiences == {"S1": "DE/AAA", "C1": "DE/BBB", "L1": None}
+
+
 async def test_a_new_sqlite_file_keeps_an_object_of_a_few_kilobytes_in_its_row(tmp_path: Path) -> None:
     """Its JSON is then read in place, not copied out of overflow pages; a file made with smaller pages keeps
     them and works as before."""
@@ -559,30 +598,32 @@ async def test_direct_reads_agree_with_the_engine(store: SqlStore) -> None:
                 assert await store.page(query) == await engine_only.page(query), (version, owners, shape)
 
 
-async def test_direct_credential_lookups_agree_with_the_engine(store: SqlStore) -> None:
-    now = datetime.now(UTC)
-    party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
-    await store.update_party(party.pk, endpoints=[{"identifier": "locations", "url": "https://x.example/l"}])
-    gone = await store.create_party("DE/GON", [PartyRole("EMSP", "DE", "GON")], state="registered")
-    tokens = {
-        "A, expiring": await store.issue_token(TokenKind.A, expires_at=now + timedelta(hours=1, microseconds=7)),
-        "A, expired": await store.issue_token(TokenKind.A, expires_at=now - timedelta(seconds=1)),
-        "C": await store.issue_token(TokenKind.C, party.pk),
-        "C, revoked": await store.issue_token(TokenKind.C, party.pk),
-        "C, unregistered party": await store.issue_token(TokenKind.C, gone.pk),
-        "unknown": "no-such-token",
-    }
-    await store.revoke_tokens(token=tokens["C, revoked"])
-    await store.update_party(gone.pk, state="unregistered")
-    assert store._reader is not None or store._postgres_reader is not None  # what the lookups below go through
+async def test_pages_filtered_by_audience_agree_between_readers_and_count_only_theirs(store: SqlStore) -> None:
+    """A partner's Sessions (`ListQuery.audiences`): one audience or several, one owner or several, by offset
+    or after a position, through the direct readers and through the engine alike."""
+    audiences = ("DE/AAA", "DE/BBB", "DE/CCC")
+
+    def owner_of(n: int) -> tuple[str, str]:
+        return ("NL", "CPO") if n % 4 else ("BE", "BEC")
+
+    positions = {}
+    for n in range(30):
+        session, body = key(f"S{n:03}", owner_of(n), "sessions"), f'{{"id":"S{n:03}"}}'
+        await store.put(session, at(n), body.encode(), rendered(body), audience=audiences[n % 3])
+        stored = await store.get(session)
+        assert stored is not None and stored.audience == audiences[n % 3]
+        positions[n] = stored.pk
     engine_only = SqlStore(store.engine, direct_reads=False)
-    found = {name: await store.find_credential(token) for name, token in tokens.items()}
-    assert found == {name: await engine_only.find_credential(token) for name, token in tokens.items()}
-    assert [name for name, credential in found.items() if credential is not None] == ["A, expiring", "C"]
-    assert found["C"] is not None and found["C"].party is not None
-    assert found["C"].party.endpoints == [{"identifier": "locations", "url": "https://x.example/l"}]
-    assert found["A, expiring"] is not None and found["A, expiring"].expires_at is not None
-    assert found["A, expiring"].expires_at.utcoffset() == timedelta(0)
+    for owners in ([("NL", "CPO")], [("NL", "CPO"), ("BE", "BEC")]):
+        for wanted in (["DE/AAA"], ["DE/AAA", "DE/CCC"], [], ["DE/ZZZ"]):
+            expected = [n for n in range(30) if audiences[n % 3] in wanted and owner_of(n) in owners]
+            for offset, after in ((0, None), (3, None), (0, positions[10])):
+                query = ListQuery("sessions", "2.2.1", owners, offset=offset, limit=4, after=after, audiences=wanted)
+                page = await store.page(query)
+                assert page == await engine_only.page(query), (owners, wanted, offset, after)
+                rest = expected[offset:] if after is None else [n for n in expected if positions[n] > after]
+                assert page.total == len(expected)
+                assert [orjson.loads(item)["id"] for item in page.items] == [f"S{n:03}" for n in rest[:4]]
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="OCPI_TEST_POSTGRES_URL is not set")

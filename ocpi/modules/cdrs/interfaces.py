@@ -9,7 +9,9 @@ from ocpi.modules.cdrs.v_2_3_0 import schemas as v230
 
 VERSIONS = {"2.1.1": v211, "2.2.1": v221, "2.3.0": v230}
 
-CDR = ObjectType("cdrs", {v: s.CDR for v, s in VERSIONS.items()}, convert, patch_versions=frozenset())
+CDR = ObjectType(
+    "cdrs", {v: s.CDR for v, s in VERSIONS.items()}, convert, patch_versions=frozenset(), audience_field="cdr_token"
+)
 
 INTERFACES = ModuleInterfaces(
     "cdrs",

@@ -21,6 +21,7 @@ SESSION = ObjectType(
     {v: s.Session for v, s in VERSIONS.items()},
     convert,
     appended_on_patch=("charging_periods",),
+    audience_field="cdr_token",
 )
 
 INTERFACES = ModuleInterfaces(
