@@ -194,6 +194,7 @@ class OcpiClient:
             headers["Content-Type"] = "application/json"
             content = body.to_json() if hasattr(body, "to_json") else orjson.dumps(body)
         attempts = 1 + (self.settings.read_retries if method == "GET" else 0)
+        failure = ""
         try:
             async with asyncio.timeout(self.settings.timeout):
                 for attempt in range(attempts):
@@ -201,16 +202,18 @@ class OcpiClient:
                         response = await self._send(method, url, headers, content)
                     except TransportError as error:
                         if attempt + 1 < attempts and not isinstance(error, AnswerTooLarge):
+                            failure = f" (the attempt before: {error})"
                             await asyncio.sleep(self.settings.backoff * 2**attempt)
                             continue
                         raise UnableToUseClientApi(f"{method} {url} failed: {error}") from error
                     if response.status_code >= 500 and attempt + 1 < attempts:
+                        failure = f" (the attempt before: HTTP {response.status_code})"
                         await asyncio.sleep(self.settings.backoff * 2**attempt)
                         continue
                     return response
         except TimeoutError:
             raise UnableToUseClientApi(
-                f"{method} {url} failed: timed out, no complete answer within {self.settings.timeout:g} s"
+                f"{method} {url} failed: timed out, no complete answer within {self.settings.timeout:g} s{failure}"
             ) from None
         raise AssertionError("unreachable")
 

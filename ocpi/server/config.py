@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocpi.client.client import PartnerSettings
 from ocpi.core.enums import RoleEnum
 from ocpi.storage.base import PartyRole
 
@@ -64,6 +65,9 @@ class NodeConfig:
     """With `metrics`: the bearer token a scraper must send (`Authorization: Bearer ...`); None: no token."""
     console_token: str | None = None
     """Serve the operator's console at `/console`, to whoever signs in with this token (`ocpi.server.console`)."""
+    outbound: PartnerSettings = field(default_factory=PartnerSettings)
+    """What every partner's client starts from: the deadline of a call (`timeout`), the largest answer accepted
+    (`max_response_bytes`), retries; the settings stored with a partner override them."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

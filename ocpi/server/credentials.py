@@ -9,6 +9,7 @@ As initiator, `register(node, versions_url, token_a)` plays the other side.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 from fastapi import Request
@@ -16,6 +17,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from ocpi.client import OcpiClient
+from ocpi.client.policy import RefusedUrl
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import MethodNotAllowed, NoMatchingEndpoints, OcpiError, UnableToUseClientApi
 from ocpi.core.validation import parse
@@ -28,6 +30,9 @@ from ocpi.storage.base import Party, PartyRole, TokenKind
 from ocpi.storage.push import PushLedger
 
 COUNTERPART = {RoleEnum.CPO: RoleEnum.EMSP, RoleEnum.EMSP: RoleEnum.CPO}
+UNUSABLE_VERSIONS = "no OCPI versions and version details could be read from it (why is in this node's log)"
+
+log = logging.getLogger("ocpi.server")
 
 
 def credentials_model(version: str) -> type[BaseModel]:
@@ -99,7 +104,11 @@ async def fetch_partner(node: Node, url: str, token: str, version: str) -> OcpiC
         await client.discover(url, prefer=(version,))
     except OcpiError as error:
         await client.aclose()
-        raise UnableToUseClientApi(f"cannot use your API at {url}: {error.message}") from error
+        # The caller may hold no more than a token A: were it told whether a port refused, timed out or answered
+        # (and what), the node would be its scanner of our network. The URL's own faults it may hear.
+        log.warning("cannot use the versions URL %s given in a credentials request: %s", url, error.message)
+        reason = error.message if isinstance(error, RefusedUrl) else UNUSABLE_VERSIONS
+        raise UnableToUseClientApi(f"cannot use your API at {url}: {reason}") from error
     if not [e for e in client.endpoints if e.identifier != "credentials"]:
         await client.aclose()
         raise NoMatchingEndpoints(f"your version {version} details list no module endpoints")
