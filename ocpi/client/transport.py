@@ -25,8 +25,8 @@ import ssl
 import time
 import zlib
 from collections.abc import Mapping
-from typing import Any
-from urllib.parse import SplitResult, quote
+from typing import Any, NamedTuple
+from urllib.parse import quote
 
 import orjson
 
@@ -44,6 +44,7 @@ _READ_SIZE = 64 * 1024
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _QUERY_SAFE = _PATH_SAFE + "?"
 _HEX = re.compile(rb"[0-9a-fA-F]{1,16}")
+_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
@@ -90,13 +91,22 @@ class Response:
         return f"<Response {self.status_code}, {len(self.content)} bytes>"
 
 
-def request_target(parts: SplitResult) -> str:
-    """The path and query of a URL as sent on the request line: exactly as written, with only what may not
-    appear there escaped."""
-    target = quote(parts.path or "/", safe=_PATH_SAFE)
-    if parts.query:
-        target += "?" + quote(parts.query, safe=_QUERY_SAFE)
-    return target
+def request_target(path_and_query: str) -> str:
+    """What follows the host in a URL, as sent on the request line: exactly as written (the fragment left
+    out), with only what may not appear there escaped."""
+    path, mark, query = path_and_query.partition("#")[0].partition("?")
+    target = quote(path or "/", safe=_PATH_SAFE)
+    return target + "?" + quote(query, safe=_QUERY_SAFE) if mark else target
+
+
+class _Origin(NamedTuple):
+    """Where a URL's requests go, as the policy accepted it."""
+
+    key: tuple[str, str, int]
+    host: str
+    port: int
+    https: bool
+    netloc: str
 
 
 class _Connection:
@@ -192,23 +202,35 @@ class Transport:
         self.max_bytes = max_bytes
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._busy: set[_Connection] = set()
+        self._origins: dict[str, _Origin] = {}
+
+    def _origin(self, url: str) -> tuple[_Origin, str]:
+        """The URL's origin, judged by the policy once per scheme and authority, and the rest of it."""
+        match = _AUTHORITY.match(url)
+        prefix, rest = (match.group(0), url[match.end() :]) if match else (url, "")
+        origin = self._origins.get(prefix)
+        if origin is None:
+            parts = self.policy.parse(url)
+            assert parts.hostname is not None
+            https = parts.scheme == "https"
+            port = parts.port or (443 if https else 80)
+            origin = _Origin((parts.scheme, parts.hostname, port), parts.hostname, port, https, parts.netloc)
+            if len(self._origins) >= 64:
+                self._origins.clear()
+            self._origins[prefix] = origin
+        return origin, rest
 
     async def request(
         self, method: str, url: str, headers: Mapping[str, str], content: bytes | None = None
     ) -> Response:
-        parts = self.policy.parse(url)
-        host = parts.hostname
-        assert host is not None
-        https = parts.scheme == "https"
-        port = parts.port or (443 if https else 80)
-        head = _request_head(method, request_target(parts), parts.netloc, headers, content)
+        origin, rest = self._origin(url)
+        head = _request_head(method, request_target(rest), origin.netloc, headers, content)
         message = head + content if content else head
-        origin = (parts.scheme, host, port)
         while True:
-            connection = self._reusable(origin)
+            connection = self._reusable(origin.key)
             reused = connection is not None
             if connection is None:
-                connection = await self._connect(host, port, https)
+                connection = await self._connect(origin.host, origin.port, origin.https)
             self._busy.add(connection)
             try:
                 connection.writer.write(message)
@@ -228,7 +250,7 @@ class Transport:
                 self._busy.discard(connection)
             if keep:
                 connection.idle_since = time.monotonic()
-                self._idle.setdefault(origin, []).append(connection)
+                self._idle.setdefault(origin.key, []).append(connection)
             else:
                 connection.close()
             if log.isEnabledFor(logging.DEBUG):

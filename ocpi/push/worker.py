@@ -164,14 +164,23 @@ class PushWorker:
         # Each object once, in the order of its latest change, a batch at a time: once a batch is delivered (or
         # in the retry set), every change up to its last object's is done with, since an object not sent yet has
         # a later change, which stays after the cursor. The objects of a batch travel side by side.
-        for start in range(0, len(backlog.entries), self.batch):
-            batch = backlog.entries[start : start + self.batch]
-            found = await shared.objects(backlog, start)
-            sent = await asyncio.gather(
-                *(self._deliver(party, client(), found[pk], failing) for _, pk in batch if pk in found)
-            )
-            delivered += sum(sent)
-            await self.ledger.advance(party.pk, batch[-1][0])
+        starts = range(0, len(backlog.entries), self.batch)
+        reads = {start: asyncio.ensure_future(shared.objects(backlog, start)) for start in starts[:1]}
+        try:
+            for start in starts:
+                found = await reads.pop(start)
+                following = start + self.batch
+                if following < len(backlog.entries):  # read while this batch travels
+                    reads[following] = asyncio.ensure_future(shared.objects(backlog, following))
+                batch = backlog.entries[start:following]
+                sent = await asyncio.gather(
+                    *(self._deliver(party, client(), found[pk], failing) for _, pk in batch if pk in found)
+                )
+                delivered += sum(sent)
+                await self.ledger.advance(party.pk, batch[-1][0])
+        finally:
+            for read in reads.values():
+                read.cancel()
         if backlog.head > cursor:
             await self.ledger.advance(party.pk, backlog.head)
         if not failing:  # kept up to date by every delivery since it was read: nothing can be due
