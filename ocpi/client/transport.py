@@ -214,7 +214,10 @@ class Transport:
             assert parts.hostname is not None
             https = parts.scheme == "https"
             port = parts.port or (443 if https else 80)
-            origin = _Origin((parts.scheme, parts.hostname, port), parts.hostname, port, https, parts.netloc)
+            netloc = parts.netloc
+            if not netloc.isascii():  # an internationalised name goes on the wire as IDNA
+                netloc = parts.hostname.encode("idna").decode("ascii") + (f":{parts.port}" if parts.port else "")
+            origin = _Origin((parts.scheme, parts.hostname, port), parts.hostname, port, https, netloc)
             if len(self._origins) >= 64:
                 self._origins.clear()
             self._origins[prefix] = origin
@@ -343,7 +346,10 @@ def _request_head(method: str, target: str, netloc: str, headers: Mapping[str, s
     for line in lines:
         if "\r" in line or "\n" in line:
             raise TransportError(f"a line break in the request line or a header: {line[:40]!r}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    try:
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    except UnicodeEncodeError as error:
+        raise TransportError(f"a header that is not Latin-1: {error.object[error.start : error.end]!r}") from None
 
 
 async def _read_answer(reader: asyncio.StreamReader, method: str, max_bytes: int) -> tuple[Response, bool]:
