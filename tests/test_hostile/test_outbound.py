@@ -114,7 +114,7 @@ async def test_the_connection_goes_to_the_address_that_was_checked(monkeypatch: 
     real_getaddrinfo = socket.getaddrinfo
 
     def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if host != "partner.rebind.example":
+        if host not in ("partner.rebind.example", b"partner.rebind.example"):  # some resolvers pass IDNA bytes
             return real_getaddrinfo(host, port, *args, **kwargs)
         answer = "93.184.215.14" if not resolutions else "127.0.0.1"
         resolutions.append(answer)
