@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
-import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +36,7 @@ from ocpi.core.errors import (
     UnableToUseClientApi,
     UnknownToken,
 )
+from ocpi.core.ids import new_id
 from ocpi.core.pagination import next_link
 from ocpi.core.status import StatusCode
 from ocpi.core.utils import authorization_header
@@ -165,8 +165,8 @@ class OcpiClient:
         routing headers on functional modules (2.2.1+)."""
         headers = {
             "Authorization": authorization_header(self.token, self.version, base64_token=self.settings.base64_token),
-            "X-Request-ID": str(uuid.uuid4()),
-            "X-Correlation-ID": str(uuid.uuid4()),
+            "X-Request-ID": new_id(),
+            "X-Correlation-ID": new_id(),
         }
         if not configuration and self.version != "2.1.1":
             if self.settings.from_party:
