@@ -10,6 +10,7 @@ import logging
 import resource
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -69,6 +70,25 @@ async def test_an_answer_beyond_the_size_limit_fails_cleanly_in_bounded_memory(a
     assert partner.requests == 1  # a read, but not retried: the partner would only answer the same
     # Before: the bomb inflated whole took the node from 107 MB to 2.3 GB. Now at most the limit is held.
     assert peak_rss_mb() - before < 3 * LIMIT / 2**20
+
+
+async def test_an_httpx_client_of_yours_is_held_to_the_same_limits() -> None:
+    """`OcpiClient(http=...)` sends through the caller's httpx client, under the same cap and deadline."""
+    bombing, trickling = HostilePartner(bomb(chunked=True)), HostilePartner(trickle(0.2))
+    async with (
+        bombing.serving() as bomb_url,
+        trickling.serving() as trickle_url,
+        httpx.AsyncClient() as http,
+    ):
+        ocpi = OcpiClient(
+            token="t", settings=PartnerSettings(timeout=1.0), policy=UrlPolicy(allow_private=True), http=http
+        )
+        with pytest.raises(UnableToUseClientApi, match=f"the answer exceeds the limit of {LIMIT:,} bytes"):
+            await ocpi.get(f"{bomb_url}/ocpi/versions")
+        with pytest.raises(UnableToUseClientApi, match="timed out, no complete answer within 1 s"):
+            await ocpi.put(f"{trickle_url}/locations/X", {"id": "X"})
+        await ocpi.aclose()
+        assert not http.is_closed  # the caller's client is the caller's to close
 
 
 async def test_the_size_limit_is_a_setting_of_the_node_that_a_partner_may_override(sqlite_store: SqlStore) -> None:
