@@ -24,15 +24,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import importlib.util
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,7 +39,7 @@ import httpx
 import sqlalchemy as sa
 
 from benchmarks import seed
-from benchmarks.run import Running, cpu_seconds, free_port, log, server, uvicorn_command
+from benchmarks.run import Running, cpu_seconds, free_port, log, ocpi_serve_command, server, uvicorn_command
 from ocpi.client import UrlPolicy
 from ocpi.client.transport import Transport
 from ocpi.core.data_types import format_datetime
@@ -122,38 +120,11 @@ def rate(found: dict[str, Any]) -> float:
 # --- the push: ocpi serve ------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def ocpi_serve(database: str, workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """The node as the README starts it; ended by its PID."""
-    command = [
-        str(Path(sys.executable).with_name("ocpi")),
-        "serve",
-        "--db",
-        database,
-        "--role",
-        "cpo",
-        "--party",
-        "/".join(seed.OUR_CPO),
-        "--port",
-        str(free_port()),
-        "--allow-private-urls",
-    ]
-    with (workdir / "ocpi_serve.log").open("ab") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
 def push_round(database: str, receiver: str, expected: int, workdir: Path) -> dict[str, Any]:
+    """`ocpi serve` as the README starts it, until the receiver has `expected` requests; ended by its PID."""
     reset(receiver)
-    with ocpi_serve(database, workdir) as node:
+    command = [*ocpi_serve_command(database, "CPO", free_port()), "--allow-private-urls"]
+    with server("outbound_node", command, {}, workdir) as node:
         deadline = time.monotonic() + GIVE_UP_AFTER_S
         started: tuple[float, int] | None = None
         while True:
@@ -163,8 +134,6 @@ def push_round(database: str, receiver: str, expected: int, workdir: Path) -> di
             if found["requests"] >= expected:
                 cpu = cpu_seconds(node.pid)
                 break
-            if node.poll() is not None:
-                raise RuntimeError(f"ocpi serve exited: {(workdir / 'ocpi_serve.log').read_text()[-2000:]}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{found['requests']} of {expected} requests within {GIVE_UP_AFTER_S:.0f} s")
             time.sleep(0.02)

@@ -49,6 +49,8 @@ class PushWorker:
         self._concurrency = concurrency
         self._in_flight: dict[int, asyncio.Semaphore] = {}
         self._clients: dict[int, tuple[tuple[Any, ...], OcpiClient]] = {}
+        """Each partner's client with its connections, kept while `run_forever` runs (`_running`)."""
+        self._running = 0
         self._claims = _Claims.of(node.store.engine)
         self._wake = asyncio.Event()
         self._again: set[int] = set()
@@ -62,6 +64,7 @@ class PushWorker:
         """Sync every partner on each nudge or interval. Each partner is synced in its own task and a round
         does not wait for the slowest: a partner that hangs until its timeout delays no one else."""
         syncing: dict[int, asyncio.Task[int]] = {}
+        self._running += 1
         try:
             while not stop.is_set():
                 try:
@@ -87,15 +90,14 @@ class PushWorker:
             for task in syncing.values():
                 task.cancel()
             await asyncio.gather(*syncing.values(), return_exceptions=True)
-            await self.close()
+            self._running -= 1
+            if not self._running:
+                await self.close()
 
     async def run_once(self) -> int:
         """One round over every registered partner; returns how many objects were delivered."""
         shared = SharedChanges(self.ledger, self.batch)
-        try:
-            results = await asyncio.gather(*(self.sync(p, shared) for p in await self._partners()))
-        finally:
-            await self.close()
+        results = await asyncio.gather(*(self.sync(p, shared) for p in await self._partners()))
         return sum(results)
 
     async def close(self) -> None:
@@ -155,6 +157,8 @@ class PushWorker:
                 self.node.events.push_synced(
                     party, delivered=delivered, failed=failed, seconds=time.perf_counter() - started, error=error
                 )
+                if not self._running and party.pk in self._clients:  # a round of its own: nothing to keep for
+                    await self._clients.pop(party.pk)[1].aclose()
 
     async def _sync(self, party: Party, client: Callable[[], OcpiClient], shared: SharedChanges) -> int:
         delivered = 0
