@@ -48,8 +48,8 @@ class PushWorker:
         self.interval = interval
         self._concurrency = concurrency
         self._in_flight: dict[int, asyncio.Semaphore] = {}
+        # Each partner's client with its connections, kept while `run_forever` runs (`_running`).
         self._clients: dict[int, tuple[tuple[Any, ...], OcpiClient]] = {}
-        """Each partner's client with its connections, kept while `run_forever` runs (`_running`)."""
         self._running = 0
         self._claims = _Claims.of(node.store.engine)
         self._wake = asyncio.Event()
@@ -147,10 +147,18 @@ class PushWorker:
         async with self._claims.claim(party.pk) as claimed:
             if not claimed:
                 return 0
+            # Looked up on the first object to send: most rounds find nothing new for most partners.
+            made: list[OcpiClient] = []
+
+            def client() -> OcpiClient:
+                if not made:
+                    made.append(self._client(party))
+                return made[0]
+
             started = time.perf_counter()
             delivered = 0
             try:
-                delivered = await self._sync(party, lambda: self._client(party), changes)
+                delivered = await self._sync(party, client, changes)
                 return delivered
             finally:
                 failed, error = self._failed.pop(party.pk, (0, None))
@@ -270,8 +278,8 @@ class _Claims:
             try:
                 yield True
             finally:
-                if self.advisory:
-                    await self._execute(sa.func.pg_advisory_unlock, party_pk)
+                if self.advisory:  # shielded: a worker stopping mid-sync still lets the partner go
+                    await asyncio.shield(self._execute(sa.func.pg_advisory_unlock, party_pk))
         finally:
             self._held.discard(party_pk)
             if self.advisory and not self._held:
