@@ -14,7 +14,11 @@ The figures (issue #7):
 - validation: parse+dump of the official location example per second, ours and the peer's;
 - rss_mb: peak RSS after reading every location, at `locations` and `big_locations` stored;
 - crawl: a full crawl of the `big_locations` through our client (limit 1000), target under 60 s;
-- push: time from one location update to its delivery at `push_partners` partners, target under 1 s.
+- push: time from one location update to its delivery at `push_partners` partners, target under 1 s;
+- outbound: one push worker process (`ocpi serve`) draining a backlog of `outbound_changes_each` EVSE status
+  changes over each of `outbound_locations` Locations to a loopback receiver, against a raw asyncio sender
+  replaying the same requests (the ceiling) and a bare httpx client; target 0.5x of the ceiling
+  (`benchmarks/push_outbound.py`).
 
     python -m benchmarks.run [--quick] [--postgres URL] [--skip-peer] [--loader auto|wrk|python]
 """
@@ -59,6 +63,7 @@ BENCH_DATABASES = ("ocpi_bench", "ocpi_bench_ingest")
 PUSH_NOT_MEASURED = "not measured"
 CRAWL_LIMIT = 1000
 CRAWL_TARGET_S = 60.0
+OUTBOUND_SENDERS = ("push", "ceiling", "httpx", "transport", "aiohttp", "httpcore")
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ class Settings:
     connections: int = 32
     validation_seconds: float = 2.0
     push_partners: int = 50
+    outbound_locations: int = 2000
+    outbound_changes_each: int = 3
     postgres: str | None = None
     peer: bool = True
     loader: str = "auto"
@@ -85,6 +92,8 @@ QUICK = {
     "warmup": 0.5,
     "validation_seconds": 0.2,
     "push_partners": 3,
+    "outbound_locations": 200,
+    "outbound_changes_each": 10,
 }
 
 
@@ -455,6 +464,7 @@ class Bench:
             "rss_mb": {},
             "crawl": {},
             "push": {"measured": False, "note": PUSH_NOT_MEASURED},
+            "outbound": {"measured": False, "note": PUSH_NOT_MEASURED},
         }
 
     def ours(self, name: str, store: str, role: str = "CPO") -> contextlib.AbstractContextManager[Running]:
@@ -494,6 +504,7 @@ class Bench:
 
         self._validation()
         self._push_fan_out()
+        self._outbound()
 
     def _reads(self, databases: Databases) -> None:
         """Our nodes' reads and the ceiling's, every server up at once and measured in turns (`measure_together`):
@@ -568,6 +579,23 @@ class Bench:
             f"(median of {push['updates']}, max {push['latency_max_s']:.3f} s)"
         )
 
+    def _outbound(self) -> None:
+        from benchmarks.push_outbound import measure_outbound, summary
+
+        settings = self.settings
+        try:
+            self.results["outbound"] = measure_outbound(
+                self.workdir,
+                locations=settings.outbound_locations,
+                changes_each=settings.outbound_changes_each,
+                rounds=settings.repeats,
+            )
+        except Exception as error:  # its failure must not cost the other figures
+            self.results["outbound"] = {"measured": False, "note": f"not measured: {error!r}"[:300]}
+            log(self.results["outbound"]["note"])
+            return
+        log(summary(self.results["outbound"]))
+
     def _save_ceiling_bodies(self, base_url: str) -> None:
         for name, plan in read_plans(self.settings).items():
             path, _ = plan.expand(0)
@@ -618,6 +646,14 @@ def ratios(results: dict[str, Any], settings: Settings) -> dict[str, float | Non
     found["validation.ours/peer"] = _ratio(
         (validation.get("ours") or {}).get("ops_per_s"), (validation.get("peer") or {}).get("ops_per_s")
     )
+    outbound = results["outbound"]
+    for sender in OUTBOUND_SENDERS:
+        found[f"outbound.{sender}.rps/ceiling"] = _ratio(
+            (outbound.get(sender) or {}).get("rps"), (outbound.get("ceiling") or {}).get("rps")
+        )
+        found[f"outbound.{sender}.cpu/ceiling"] = _ratio(
+            (outbound.get(sender) or {}).get("cpu_ms"), (outbound.get("ceiling") or {}).get("cpu_ms")
+        )
     rss = results["rss_mb"]
     found[f"rss.ours_{settings.locations}/peer"] = _ratio(
         rss.get(f"ours_{settings.locations}"), rss.get(f"peer_{settings.locations}")
@@ -683,6 +719,28 @@ def print_table(results: dict[str, Any], settings: Settings) -> None:
         table.add_row(title, "ours", _fmt(push["latency_s"], ".3f"))
     else:
         table.add_row(f"push: {push['note']}", "ours")
+    outbound = results["outbound"]
+    if outbound["measured"]:
+        title = (
+            f"push: {outbound['changes']} changes over {outbound['locations']} locations "
+            f"({statistics.median(outbound['requests']):.0f} requests)"
+        )
+        for sender in OUTBOUND_SENDERS:
+            if sender in outbound:
+                figures = outbound[sender]
+                ratio = found.get(f"outbound.{sender}.rps/ceiling")
+                table.add_row(
+                    title,
+                    sender,
+                    _fmt(figures["rps"]),
+                    "",
+                    "",
+                    _fmt(figures["cpu_ms"], ".3f"),
+                    "",
+                    _fmt(ratio, ".2f", "x"),
+                )
+    else:
+        table.add_row(f"outbound push: {outbound['note']}", "ours")
     Console(width=160).print(table)
 
 

@@ -271,7 +271,6 @@ def _start_workers(
         return tasks, processes
     for _ in range(count):
         worker = PushWorker(node, interval=config.push_interval)
-        worker._local_claims = node.push._local_claims
         tasks.append(asyncio.create_task(worker.run_forever(stop)))
     node.watch({f"push task {number}": task for number, task in enumerate(tasks, 1)})
     return tasks, processes

@@ -6,6 +6,8 @@
 - `iterate(module)` walks a paginated list by following `Link: <...>; rel="next"`, honours `X-Limit`, stops
   on a Link that loops, and skips (and reports in `skipped`) an object that does not validate.
 Reads are retried with backoff on transport errors and 5xx; writes are not (the spec: no queued replays).
+Every call has a deadline and a limit on the size of the answer (`PartnerSettings`), and goes through the node's
+own HTTP/1.1 transport (`ocpi.client.transport`) to the addresses the URL policy judged.
 """
 
 from __future__ import annotations
@@ -13,17 +15,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
-import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 import orjson
 from pydantic import BaseModel, ValidationError
 
 from ocpi.client.policy import UrlPolicy
+from ocpi.client.transport import AnswerTooLarge, Response, Transport, TransportError, read_httpx_answer
 from ocpi.core.errors import (
     AuthenticationError,
     ClientError,
@@ -34,6 +36,7 @@ from ocpi.core.errors import (
     UnableToUseClientApi,
     UnknownToken,
 )
+from ocpi.core.ids import new_id
 from ocpi.core.pagination import next_link
 from ocpi.core.status import StatusCode
 from ocpi.core.utils import authorization_header
@@ -50,6 +53,9 @@ class PartnerSettings:
     base64_token: bool | None = None
     """Override the version's token rule (many 2.1.1 and 2.2 peers never Base64-encode)."""
     timeout: float = 10.0
+    """The deadline of one call, in seconds: connecting, sending, the whole answer, and the retries of a read."""
+    max_response_bytes: int = 32 * 1024 * 1024
+    """The largest answer accepted, counted on the wire and again once inflated (a gzip bomb stops here)."""
     read_retries: int = 3
     backoff: float = 0.2
     from_party: tuple[str, str] | None = None
@@ -89,18 +95,20 @@ class OcpiClient:
     settings: PartnerSettings = field(default_factory=PartnerSettings)
     policy: UrlPolicy = field(default_factory=UrlPolicy)
     http: httpx.AsyncClient | None = None
+    """An httpx client of yours to send every call through (a proxy, HTTP/2), under the same policy, deadline and
+    size limit, except that the policy's check and httpx resolve a name separately. None (the default): the
+    node's own transport, which connects to the very addresses the policy judged, with keep-alive connections
+    of this client's own."""
     skipped: list[Skipped] = field(default_factory=list)
+    tls: ssl.SSLContext | None = None
+    """The TLS context for HTTPS partners; None: verified against the certifi CA bundle, or `SSL_CERT_FILE` /
+    `SSL_CERT_DIR` when set."""
 
     def __post_init__(self) -> None:
-        self._own_http = self.http is None
-        if self.http is None:
-            self.http = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.settings.timeout), follow_redirects=False, verify=_tls_context()
-            )
+        self.transport = Transport(self.policy, self.tls or _tls_context(), self.settings.max_response_bytes)
 
     async def aclose(self) -> None:
-        if self._own_http and self.http is not None:
-            await self.http.aclose()
+        await self.transport.aclose()
 
     async def __aenter__(self) -> OcpiClient:
         return self
@@ -157,8 +165,8 @@ class OcpiClient:
         routing headers on functional modules (2.2.1+)."""
         headers = {
             "Authorization": authorization_header(self.token, self.version, base64_token=self.settings.base64_token),
-            "X-Request-ID": str(uuid.uuid4()),
-            "X-Correlation-ID": str(uuid.uuid4()),
+            "X-Request-ID": new_id(),
+            "X-Correlation-ID": new_id(),
         }
         if not configuration and self.version != "2.1.1":
             if self.settings.from_party:
@@ -175,28 +183,45 @@ class OcpiClient:
         body: Any = None,
         params: Mapping[str, Any] | None = None,
         configuration: bool = False,
-    ) -> httpx.Response:
-        await self.policy.check(url)
+    ) -> Response:
+        """One call to `url` exactly as given (`params` appended to its query), answered in full within the
+        deadline, or UnableToUseClientApi saying what went wrong."""
+        if params:
+            url += ("&" if urlsplit(url).query else "?") + urlencode(params)
         headers = self.headers(configuration=configuration)
         content = None
         if body is not None:
             headers["Content-Type"] = "application/json"
             content = body.to_json() if hasattr(body, "to_json") else orjson.dumps(body)
         attempts = 1 + (self.settings.read_retries if method == "GET" else 0)
-        assert self.http is not None
-        for attempt in range(attempts):
-            try:
-                response = await self.http.request(method, url, content=content, params=params, headers=headers)
-            except httpx.HTTPError as error:
-                if attempt + 1 < attempts:
-                    await asyncio.sleep(self.settings.backoff * 2**attempt)
-                    continue
-                raise UnableToUseClientApi(f"{method} {url} failed: {type(error).__name__}: {error}") from error
-            if response.status_code >= 500 and attempt + 1 < attempts:
-                await asyncio.sleep(self.settings.backoff * 2**attempt)
-                continue
-            return response
+        failure = ""
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                for attempt in range(attempts):
+                    try:
+                        response = await self._send(method, url, headers, content)
+                    except TransportError as error:
+                        if attempt + 1 < attempts and not isinstance(error, AnswerTooLarge):
+                            failure = f" (the attempt before: {error})"
+                            await asyncio.sleep(self.settings.backoff * 2**attempt)
+                            continue
+                        raise UnableToUseClientApi(f"{method} {url} failed: {error}") from error
+                    if response.status_code >= 500 and attempt + 1 < attempts:
+                        failure = f" (the attempt before: HTTP {response.status_code})"
+                        await asyncio.sleep(self.settings.backoff * 2**attempt)
+                        continue
+                    return response
+        except TimeoutError:
+            raise UnableToUseClientApi(
+                f"{method} {url} failed: timed out, no complete answer within {self.settings.timeout:g} s{failure}"
+            ) from None
         raise AssertionError("unreachable")
+
+    async def _send(self, method: str, url: str, headers: dict[str, str], content: bytes | None) -> Response:
+        if self.http is None:
+            return await self.transport.request(method, url, headers, content)
+        await self.policy.check(url)
+        return await read_httpx_answer(self.http, method, url, headers, content, self.settings.max_response_bytes)
 
     async def call(self, method: str, url: str, **kwargs: Any) -> Any:
         """The envelope's `data`, or the OcpiError the answer means."""
@@ -204,7 +229,7 @@ class OcpiClient:
         return self.unwrap(response, f"{method} {url}")[0]
 
     @staticmethod
-    def unwrap(response: httpx.Response, what: str) -> tuple[Any, dict[str, Any]]:
+    def unwrap(response: Response | httpx.Response, what: str) -> tuple[Any, dict[str, Any]]:
         try:
             envelope = orjson.loads(response.content)
         except orjson.JSONDecodeError:
@@ -297,6 +322,17 @@ class OcpiClient:
             next_url = page.next_url
             if next_url is not None and urlsplit(next_url).netloc != urlsplit(url).netloc:
                 raise UnableToUseClientApi(f"refusing to follow a Link to another host: {next_url}")
+
+
+def join_url(base: str, *segments: str) -> str:
+    """`base`, an endpoint URL exactly as the partner advertised it, with `segments` appended as path segments
+    (each escaped): one `/` between, whether or not `base` ends in one; a query in `base` stays at the end.
+    Without segments, `base` itself, trailing slash included."""
+    if not segments:
+        return base
+    path, mark, query = base.partition("?")
+    joined = path.rstrip("/") + "/" + "/".join(quote(segment, safe="") for segment in segments)
+    return joined + mark + query
 
 
 @functools.cache

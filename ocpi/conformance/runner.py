@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from urllib.parse import urljoin
 
+from ocpi.client import join_url
 from ocpi.conformance.checks import Check, Result, Stage, catalogue, failed, skipped
 from ocpi.conformance.context import Context, Endpoint, Options, Subject, UserError
 from ocpi.conformance.formats import is_absolute
@@ -103,7 +104,7 @@ async def _subjects(context: Context) -> list[Subject]:
         if context.version != "2.1.1" and endpoint.role != "SENDER":
             continue
         for pattern in sender_lists(endpoint.identifier, context.version):
-            url = endpoint.url.rstrip("/") + (f"/{pattern.segment}" if pattern.segment else "")
+            url = join_url(endpoint.url, *((pattern.segment,) if pattern.segment else ()))
             found.append(Subject(endpoint.identifier, url, pattern))
     if context.version == "2.1.1":
         kept = []

@@ -1,23 +1,33 @@
-"""The push worker: claims a partner, reads the changes after its cursor (latest per object), sends each
-object's current state in the partner's version, advances the cursor; failures go to the partner's retry
-set with backoff. Several workers may run against one PostgreSQL: a partner is claimed with an advisory
-lock, so no two workers send to the same partner at once."""
+"""The push worker: claims a partner, reads its whole backlog (every object changed after its cursor, once), sends
+each object's current state in the partner's version, advances the cursor; failures go to the partner's retry
+set with backoff. Several workers may run against one PostgreSQL: a partner is claimed with an advisory lock,
+so no two workers send to the same partner at once.
+
+What one partner may hold is its own: its requests in flight (`concurrency`), its connections (a client per
+partner, kept across rounds), its claim. Nothing is shared with the others but the CPU and the database pool,
+which a query holds only while it runs; so a partner that answers slowly, or not at all until the deadline of
+each call, delays no one else."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import orjson
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ocpi.client import OcpiClient
+from ocpi.client.client import join_url
 from ocpi.core.errors import OcpiError
 from ocpi.storage.base import Party, StoredObject
-from ocpi.storage.push import Change, PushLedger
+from ocpi.storage.push import Backlog, PushLedger
 
 if TYPE_CHECKING:
     from ocpi.server.node import Node
@@ -31,23 +41,19 @@ _ADVISORY_NAMESPACE = 0x0C91
 
 class PushWorker:
     def __init__(self, node: Node, *, batch: int = 500, interval: float = 1.0, concurrency: int = 16):
+        """`batch`: objects read from the store at a time; `concurrency`: requests in flight per partner."""
         self.node = node
         self.ledger = PushLedger(node.store)
         self.batch = batch
         self.interval = interval
-        engine = node.store.engine
-        if engine.dialect.name == "postgresql" and isinstance(engine.pool, sa.pool.QueuePool):
-            # A partner being synced holds a connection for its advisory lock and needs another for each query:
-            # more partners at once than half the pool would leave their queries waiting on each other's locks.
-            concurrency = max(1, min(concurrency, engine.pool.size() // 2))
-        self._parallel = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
-        # Requests in flight are bounded per partner: a partner that hangs holds its own slots, never the
-        # slots of the others (one shared bound let a hanging partner starve every healthy one).
         self._in_flight: dict[int, asyncio.Semaphore] = {}
+        # Each partner's client with its connections, kept while `run_forever` runs (`_running`).
+        self._clients: dict[int, tuple[tuple[Any, ...], OcpiClient]] = {}
+        self._running = 0
+        self._claims = _Claims.of(node.store.engine)
         self._wake = asyncio.Event()
         self._again: set[int] = set()
-        self._local_claims: dict[int, asyncio.Lock] = {}
         self._failed: dict[int, tuple[int, str | None]] = {}  # per partner syncing: failures, the last error
 
     def nudge(self) -> None:
@@ -58,17 +64,20 @@ class PushWorker:
         """Sync every partner on each nudge or interval. Each partner is synced in its own task and a round
         does not wait for the slowest: a partner that hangs until its timeout delays no one else."""
         syncing: dict[int, asyncio.Task[int]] = {}
+        self._running += 1
         try:
             while not stop.is_set():
                 try:
                     shared = SharedChanges(self.ledger, self.batch)
-                    for party in await self._partners():
+                    partners = await self._partners()
+                    for party in partners:
                         if party.pk not in syncing or syncing[party.pk].done():
                             syncing[party.pk] = asyncio.create_task(self._keep_synced(party, shared))
                             syncing[party.pk].add_done_callback(_log_failure)
                         else:
                             # Still syncing: a change it no longer looks for would wait for the next interval.
                             self._again.add(party.pk)
+                    await self._tidy_clients({p.pk for p in partners}, syncing)
                 except Exception:  # a worker never dies of one bad round
                     log.exception("push round failed")
                 self._wake.clear()
@@ -81,18 +90,28 @@ class PushWorker:
             for task in syncing.values():
                 task.cancel()
             await asyncio.gather(*syncing.values(), return_exceptions=True)
+            self._running -= 1
+            if not self._running:
+                await self.close()
 
     async def run_once(self) -> int:
         """One round over every registered partner; returns how many objects were delivered."""
         shared = SharedChanges(self.ledger, self.batch)
-        results = await asyncio.gather(*(self._bounded(p, shared) for p in await self._partners()))
+        results = await asyncio.gather(*(self.sync(p, shared) for p in await self._partners()))
         return sum(results)
+
+    async def close(self) -> None:
+        """Close the partners' connections."""
+        clients = [client for _, client in self._clients.values()]
+        self._clients.clear()
+        for client in clients:
+            await client.aclose()
 
     async def _keep_synced(self, party: Party, shared: SharedChanges) -> int:
         delivered = 0
         while True:
             self._again.discard(party.pk)
-            delivered += await self._bounded(party, shared)
+            delivered += await self.sync(party, shared)
             if party.pk not in self._again:
                 return delivered
             shared = SharedChanges(self.ledger, self.batch)
@@ -100,24 +119,41 @@ class PushWorker:
     async def _partners(self) -> list[Party]:
         return [p for p in await self.node.store.list_parties() if p.state == "registered" and p.endpoints]
 
-    async def _bounded(self, party: Party, shared: SharedChanges | None = None) -> int:
-        async with self._parallel:
-            return await self.sync(party, shared)
+    def _client(self, party: Party) -> OcpiClient:
+        """The partner's client, kept from round to round with its connections, and made again when what it
+        was made from changes (token, version, endpoints, settings)."""
+        made_from = (party.outbound_token, party.version, orjson.dumps(party.endpoints), orjson.dumps(party.settings))
+        kept = self._clients.get(party.pk)
+        if kept is not None and kept[0] == made_from:
+            return kept[1]
+        if kept is not None:
+            kept[1].transport.close()  # idle: the partner's requests all ran within a sync of its own
+        client = self.node.partner_client(party)
+        self._clients[party.pk] = (made_from, client)
+        return client
+
+    async def _tidy_clients(self, registered: set[int], syncing: dict[int, asyncio.Task[int]]) -> None:
+        """Close the clients of partners gone, and the idle connections that can no longer be reused."""
+        for pk in list(self._clients):
+            if pk not in registered and (pk not in syncing or syncing[pk].done()):
+                await self._clients.pop(pk)[1].aclose()
+        for _, client in self._clients.values():
+            client.transport.prune()
 
     async def sync(self, party: Party, shared: SharedChanges | None = None) -> int:
         """Bring one partner up to date: every change after its cursor, then its failed objects that are due.
         `shared`: the change log as read in this round, for partners at the same cursor to share."""
         changes = shared or SharedChanges(self.ledger, self.batch)
-        async with self._claim(party.pk) as claimed:
+        async with self._claims.claim(party.pk) as claimed:
             if not claimed:
                 return 0
-            # Made on the first object to send: most rounds find nothing new for most partners.
-            clients: list[OcpiClient] = []
+            # Looked up on the first object to send: most rounds find nothing new for most partners.
+            made: list[OcpiClient] = []
 
             def client() -> OcpiClient:
-                if not clients:
-                    clients.append(self.node.partner_client(party))
-                return clients[0]
+                if not made:
+                    made.append(self._client(party))
+                return made[0]
 
             started = time.perf_counter()
             delivered = 0
@@ -129,22 +165,36 @@ class PushWorker:
                 self.node.events.push_synced(
                     party, delivered=delivered, failed=failed, seconds=time.perf_counter() - started, error=error
                 )
-                for opened in clients:
-                    await opened.aclose()
+                if not self._running and party.pk in self._clients:  # a round of its own: nothing to keep for
+                    await self._clients.pop(party.pk)[1].aclose()
 
     async def _sync(self, party: Party, client: Callable[[], OcpiClient], shared: SharedChanges) -> int:
         delivered = 0
         failing = await self.ledger.failing(party.pk)
         cursor = await self.ledger.cursor(party.pk)
-        while True:
-            changes, last_seq = await shared.after(cursor)
-            if last_seq == cursor:
-                break
-            # Each object appears once per batch, so the batch's objects may travel side by side.
-            sent = await asyncio.gather(*(self._deliver(party, client(), c.obj, failing) for c in changes))
-            delivered += sum(sent)
-            await self.ledger.advance(party.pk, last_seq)
-            cursor = last_seq
+        backlog = await shared.backlog(cursor)
+        # Each object once, in the order of its latest change, a batch at a time: once a batch is delivered (or
+        # in the retry set), every change up to its last object's is done with, since an object not sent yet has
+        # a later change, which stays after the cursor. The objects of a batch travel side by side.
+        starts = range(0, len(backlog.entries), self.batch)
+        reads = {start: asyncio.ensure_future(shared.objects(backlog, start)) for start in starts[:1]}
+        try:
+            for start in starts:
+                found = await reads.pop(start)
+                following = start + self.batch
+                if following < len(backlog.entries):  # read while this batch travels
+                    reads[following] = asyncio.ensure_future(shared.objects(backlog, following))
+                batch = backlog.entries[start:following]
+                sent = await asyncio.gather(
+                    *(self._deliver(party, client(), found[pk], failing) for _, pk in batch if pk in found)
+                )
+                delivered += sum(sent)
+                await self.ledger.advance(party.pk, batch[-1][0])
+        finally:
+            for read in reads.values():
+                read.cancel()
+        if backlog.head > cursor:
+            await self.ledger.advance(party.pk, backlog.head)
         if not failing:  # kept up to date by every delivery since it was read: nothing can be due
             return delivered
         due = await self.ledger.due(party.pk)
@@ -165,11 +215,11 @@ class PushWorker:
         role = None if party.version == "2.1.1" else "RECEIVER"
         if body is None or not client.has_endpoint(obj.key.module, role):
             return 0
-        url = client.endpoint(obj.key.module, role).rstrip("/")
+        url = client.endpoint(obj.key.module, role)
         params = {}
         if method == "PUT":
             key = obj.key
-            url = f"{url}/{key.country_code}/{key.party_id}/{key.object_id}"
+            url = join_url(url, key.country_code, key.party_id, key.object_id)
             if key.module == "tokens" and party.version != "2.1.1":
                 params["type"] = key.variant
         started = time.perf_counter()
@@ -192,43 +242,101 @@ class PushWorker:
         owner = (obj.key.country_code, obj.key.party_id)
         return any(owner == (p.country_code.upper(), p.party_id.upper()) for p in self.node.config.parties)
 
+
+class _Claims:
+    """The partners being synced through one engine, one sync at a time each: in this process a set shared by
+    its workers, and on PostgreSQL across processes a session advisory lock per partner. All those locks are
+    held on one connection of their own, open while any is held: a partner being synced, however slowly, holds
+    no pooled connection (one per claim, as before, let sixteen slow partners take the pool from every other)."""
+
+    _by_engine: weakref.WeakKeyDictionary[AsyncEngine, _Claims] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, engine: AsyncEngine) -> _Claims:
+        claims = cls._by_engine.get(engine)
+        if claims is None:
+            claims = cls._by_engine[engine] = cls(engine)
+        return claims
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        self.advisory = engine.dialect.name == "postgresql"
+        self._held: set[int] = set()
+        self._connection: AsyncConnection | None = None
+        self._statements = asyncio.Lock()
+
     @asynccontextmanager
-    async def _claim(self, party_pk: int) -> AsyncIterator[bool]:
-        engine = self.node.store.engine
-        if engine.dialect.name != "postgresql":
-            # SQLite: one process; a lock per partner keeps overlapping rounds apart.
-            lock = self._local_claims.setdefault(party_pk, asyncio.Lock())
-            if lock.locked():
+    async def claim(self, party_pk: int) -> AsyncIterator[bool]:
+        if party_pk in self._held:
+            yield False
+            return
+        self._held.add(party_pk)
+        try:
+            if self.advisory and not await self._execute(sa.func.pg_try_advisory_lock, party_pk):
                 yield False
                 return
-            async with lock:
-                yield True
-            return
-        async with engine.connect() as conn:
-            locked = (
-                await conn.execute(sa.select(sa.func.pg_try_advisory_lock(_ADVISORY_NAMESPACE, party_pk)))
-            ).scalar()
             try:
-                yield bool(locked)
+                yield True
             finally:
-                if locked:
-                    await conn.execute(sa.select(sa.func.pg_advisory_unlock(_ADVISORY_NAMESPACE, party_pk)))
-                    await conn.commit()
+                if self.advisory:  # shielded: a worker stopping mid-sync still lets the partner go
+                    await asyncio.shield(self._execute(sa.func.pg_advisory_unlock, party_pk))
+        finally:
+            self._held.discard(party_pk)
+            if self.advisory and not self._held:
+                async with self._statements:
+                    if not self._held and self._connection is not None:
+                        await self._drop()
+
+    async def _execute(self, function: Any, party_pk: int) -> bool:
+        async with self._statements:
+            try:
+                if self._connection is None:
+                    self._connection = await self.engine.connect()
+                    await self._connection.execution_options(isolation_level="AUTOCOMMIT")
+                statement = sa.select(function(_ADVISORY_NAMESPACE, party_pk))
+                return bool((await self._connection.execute(statement)).scalar())
+            except Exception:
+                # A broken connection took its locks with it: the next claim opens another.
+                await self._drop()
+                raise
+
+    async def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception:  # already broken: nothing to release
+                log.debug("closing the claims connection failed", exc_info=True)
 
 
 class SharedChanges:
-    """The change log as one round reads it: most partners stand at the same cursor, and read it once."""
+    """The change log as one round reads it: most partners stand at the same cursor, and read its backlog
+    once, and each batch of its objects once while they move through it together."""
+
+    KEPT_BATCHES = 4
 
     def __init__(self, ledger: PushLedger, batch: int):
         self.ledger = ledger
         self.batch = batch
-        self._reads: dict[int, asyncio.Future[tuple[list[Change], int]]] = {}
+        self._backlogs: dict[int, asyncio.Future[Backlog]] = {}
+        self._batches: OrderedDict[tuple[int, int], asyncio.Future[dict[int, StoredObject]]] = OrderedDict()
 
-    async def after(self, seq: int) -> tuple[list[Change], int]:
-        """The latest change per object after `seq` (a batch), and the last sequence number read."""
-        read = self._reads.get(seq)
+    async def backlog(self, seq: int) -> Backlog:
+        """Every object changed after `seq`, once (see `PushLedger.backlog`)."""
+        read = self._backlogs.get(seq)
         if read is None:
-            read = self._reads[seq] = asyncio.ensure_future(self.ledger.changes_after(seq, self.batch))
+            read = self._backlogs[seq] = asyncio.ensure_future(self.ledger.backlog(seq))
+        return await asyncio.shield(read)
+
+    async def objects(self, backlog: Backlog, start: int) -> dict[int, StoredObject]:
+        """The objects of the batch of `backlog` that begins at `start`, by pk (deleted ones missing)."""
+        key = (backlog.after, start)
+        read = self._batches.get(key)
+        if read is None:
+            pks = [pk for _, pk in backlog.entries[start : start + self.batch]]
+            read = self._batches[key] = asyncio.ensure_future(self.ledger.objects(pks))
+            while len(self._batches) > self.KEPT_BATCHES:
+                self._batches.popitem(last=False)
         return await asyncio.shield(read)
 
 

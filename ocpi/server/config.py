@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocpi.client.client import PartnerSettings
 from ocpi.core.enums import RoleEnum
 from ocpi.storage.base import PartyRole
 
@@ -67,6 +68,9 @@ class NodeConfig:
     broadcast_sessions_and_cdrs: bool = False
     """Show and push every Session and CDR to every partner. Off (the default), each goes only to the partner
     holding the party that owns its token (`cdr_token`), as a CPO in production does."""
+    outbound: PartnerSettings = field(default_factory=PartnerSettings)
+    """What every partner's client starts from: the deadline of a call (`timeout`), the largest answer accepted
+    (`max_response_bytes`), retries; the settings stored with a partner override them."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

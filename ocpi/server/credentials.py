@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from ocpi.client import OcpiClient
+from ocpi.client.policy import RefusedUrl
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import (
     AuthenticationError,
@@ -42,6 +43,7 @@ from ocpi.storage.secrets import SecretKeyError
 log = logging.getLogger("ocpi.server")
 
 COUNTERPART = {RoleEnum.CPO: RoleEnum.EMSP, RoleEnum.EMSP: RoleEnum.CPO}
+UNUSABLE_VERSIONS = "no OCPI versions and version details could be read from it (why is in this node's log)"
 
 
 def credentials_model(version: str) -> type[BaseModel]:
@@ -113,7 +115,11 @@ async def fetch_partner(node: Node, url: str, token: str, version: str) -> OcpiC
         await client.discover(url, prefer=(version,))
     except OcpiError as error:
         await client.aclose()
-        raise UnableToUseClientApi(f"cannot use your API at {url}: {error.message}") from error
+        # The caller may hold no more than a token A: were it told whether a port refused, timed out or answered
+        # (and what), the node would be its scanner of our network. The URL's own faults it may hear.
+        log.warning("cannot use the versions URL %s given in a credentials request: %s", url, error.message)
+        reason = error.message if isinstance(error, RefusedUrl) else UNUSABLE_VERSIONS
+        raise UnableToUseClientApi(f"cannot use your API at {url}: {reason}") from error
     if not [e for e in client.endpoints if e.identifier != "credentials"]:
         await client.aclose()
         raise NoMatchingEndpoints(f"your version {version} details list no module endpoints")

@@ -3,9 +3,6 @@ headers, correlation and routing headers, and the errors that must never leave t
 
 from __future__ import annotations
 
-import itertools
-import os
-import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -22,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ocpi.core.data_types import parse_datetime
 from ocpi.core.envelope import envelope, envelope_bytes
 from ocpi.core.errors import InvalidParameters, MalformedRequest, OcpiError, PayloadTooLarge
+from ocpi.core.ids import new_id
 from ocpi.core.status import StatusCode
 from ocpi.logs import REQUEST_IDS
 from ocpi.server.auth import CALLER
@@ -192,22 +190,9 @@ async def unexpected_error_handler(_request: Request, _error: Exception) -> Resp
     return Response(envelope(None, StatusCode.SERVER_ERROR, "internal error"), status_code=500, media_type=JSON)
 
 
-def _new_id_prefix() -> None:
-    global _id_prefix
-    digits = f"{random.getrandbits(80):020x}"
-    _id_prefix = f"{digits[:8]}-{digits[8:12]}-4{digits[12:15]}-{'89ab'[int(digits[15], 16) & 3]}{digits[16:19]}-"
-
-
-_id_prefix = ""
-_new_id_prefix()
-os.register_at_fork(after_in_child=_new_id_prefix)
-_id_counter = itertools.count(random.getrandbits(40))
-
-
 def new_request_id() -> bytes:
-    """A version 4 UUID unique to this request: a random prefix drawn once per process, then a counter. Ids
-    identify, they do not protect, so they need not be unpredictable."""
-    return f"{_id_prefix}{next(_id_counter) & 0xFFFFFFFFFFFF:012x}".encode()
+    """A version 4 UUID unique to this request (`ocpi.core.ids.new_id`)."""
+    return new_id().encode()
 
 
 def correlation_headers(scope: Scope) -> list[tuple[bytes, bytes]]:

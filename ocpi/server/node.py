@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import Request
 from pydantic import BaseModel
 
-from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
+from ocpi.client import OcpiClient, UrlPolicy
 from ocpi.client.client import Endpoint
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
 from ocpi.core.interfaces import ObjectType, SenderList
@@ -127,7 +128,7 @@ class Node:
     def client(self, *, token: str, version: str, party: Party | None = None) -> OcpiClient:
         """A client for a partner (or, before registration, for its versions URL), under our URL policy and
         the partner's interop settings."""
-        settings = PartnerSettings(**party.settings) if party is not None else PartnerSettings()
+        settings = self.config.outbound if party is None else replace(self.config.outbound, **party.settings)
         client = OcpiClient(
             token=token, version=version, settings=settings, policy=UrlPolicy(self.config.allow_private_urls)
         )

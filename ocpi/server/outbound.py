@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ocpi.client import join_url
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import ClientError, UnableToUseClientApi
 from ocpi.server.node import Node
@@ -30,7 +31,7 @@ async def send_command(
         f"/commands/results/{reference}"
     )
     async with node.partner_client(party) as client:
-        url = client.endpoint("commands", _receiver(version)).rstrip("/") + f"/{command}"
+        url = join_url(client.endpoint("commands", _receiver(version)), command)
         try:
             data = await client.post(url, {**request, "response_url": response_url})
         except ClientError as error:
@@ -46,5 +47,5 @@ async def authorize_token(
     """Real-time authorization of a Token at its eMSP: the AuthorizationInfo `data`."""
     version = party.version or "2.2.1"
     async with node.partner_client(party) as client:
-        url = client.endpoint("tokens", None if version == "2.1.1" else "SENDER").rstrip("/")
-        return await client.post(f"{url}/{uid}/authorize", location, params={"type": token_type})
+        url = join_url(client.endpoint("tokens", None if version == "2.1.1" else "SENDER"), uid, "authorize")
+        return await client.post(url, location, params={"type": token_type})

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
+from ocpi.client import join_url
 from ocpi.core.errors import InvalidParameters, NotFound, OcpiError, UnknownLocation, UnknownToken
 from ocpi.core.interfaces import (
     ActiveProfileReceiver,
@@ -680,7 +681,7 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
 async def _post_terminal(node: Any, partner: Party, terminal: dict[str, Any]) -> None:
     try:
         async with node.partner_client(partner) as client:
-            url = client.endpoint("payments", "RECEIVER").rstrip("/") + "/terminals"
+            url = join_url(client.endpoint("payments", "RECEIVER"), "terminals")
             await client.post(url, terminal)
     except OcpiError as error:
         log.warning("creating terminal %s at %s failed: %s", terminal.get("terminal_id"), partner.name, error.message)

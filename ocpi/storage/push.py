@@ -45,10 +45,14 @@ pull_state = sa.Table(
 )
 
 
-@dataclass(slots=True)
-class Change:
-    seq: int
-    obj: StoredObject
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What a partner at cursor `after` has to be sent: each changed object once, as (seq of its latest change,
+    object pk), in the order of those changes; `head` is the last change read."""
+
+    after: int
+    entries: list[tuple[int, int]]
+    head: int
 
 
 @dataclass(slots=True)
@@ -108,26 +112,21 @@ class PushLedger:
             async with self.engine.connect() as conn:
                 return int((await conn.execute(query)).scalar_one())
 
-    async def changes_after(self, seq: int, limit: int = 500) -> tuple[list[Change], int]:
-        """The latest change per object after `seq` (superseded ones collapsed), with the current state of
-        each object, and the highest sequence number read."""
+    async def backlog(self, seq: int) -> Backlog:
+        """Every object changed after `seq`, once, whatever the number of its changes: N changes over M objects
+        are M entries (the database collapses them)."""
         async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(changes.c.seq, changes.c.object_pk)
-                    .where(changes.c.seq > seq)
-                    .order_by(changes.c.seq)
-                    .limit(limit)
-                )
-            ).all()
-            if not rows:
-                return [], seq
-            latest: dict[int, int] = {}
-            for row in rows:
-                latest[row.object_pk] = row.seq
-            found = await self._objects(conn, list(latest))
-        ordered = sorted(((latest[pk], obj) for pk, obj in found.items()), key=lambda pair: pair[0])
-        return [Change(s, o) for s, o in ordered], rows[-1].seq
+            head = await self.head(conn)
+            if head <= seq:
+                return Backlog(seq, [], seq)
+            latest = sa.func.max(changes.c.seq)
+            rows = await conn.execute(
+                sa.select(latest, changes.c.object_pk)
+                .where(changes.c.seq > seq, changes.c.seq <= head)
+                .group_by(changes.c.object_pk)
+                .order_by(latest)
+            )
+            return Backlog(seq, [(int(row[0]), int(row[1])) for row in rows], head)
 
     async def objects(self, pks: list[int]) -> dict[int, StoredObject]:
         async with self.engine.connect() as conn:

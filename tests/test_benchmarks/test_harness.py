@@ -29,7 +29,7 @@ def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
     assert finished.returncode == 0, finished.stderr[-3000:]
 
     results = json.loads(output.read_text())
-    assert set(results) == {"meta", "read", "ingest", "validation", "rss_mb", "crawl", "push", "ratios"}
+    assert set(results) == {"meta", "read", "ingest", "validation", "rss_mb", "crawl", "push", "outbound", "ratios"}
     assert results["meta"]["loader"] == "python" and results["meta"]["peer"] is None
     for group, measures, targets in (
         ("read", ("list", "one"), ("ours_sqlite", "ceiling", "ours_sqlite_1k")),
@@ -51,8 +51,16 @@ def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
     assert push["measured"], push.get("note")
     assert push["partners"] == 3 and push["updates"] == 5 and len(push["runs_s"]) == 5
     assert {"latency_s", "latency_max_s", "first_delivery_s", "target_s"} <= set(push)
+    # Issue 27's backlog: 2,000 EVSE status changes over 200 Locations, each Location sent once (its latest state).
+    outbound = results["outbound"]
+    assert outbound["measured"], outbound.get("note")
+    assert (outbound["changes"], outbound["locations"]) == (2000, 200)
+    assert outbound["requests"] == outbound["distinct"] == [200, 200, 200]
+    assert {"push", "ceiling", "httpx", "transport"} <= set(outbound)
+    assert results["ratios"]["outbound.push.rps/ceiling"] is not None
     assert results["ratios"]["read.list.ours_sqlite.rps/ceiling"] is not None
     assert results["ratios"]["read.one.ours_sqlite_1k.rps/ceiling"] is not None
     assert results["ratios"]["read.list.ours_sqlite.rps/peer"] is None
-    for row in ("GET locations list", "crawl 1000 locations via our client", "push: one update to 3 partners"):
+    rows = ("GET locations list", "crawl 1000 locations via our client", "push: one update to 3 partners")
+    for row in (*rows, "push: 2000 changes over 200 locations (200 requests)"):
         assert row in finished.stdout

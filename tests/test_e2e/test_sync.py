@@ -133,7 +133,7 @@ async def test_outage_converges_to_latest_state_without_replays(tmp_path: Path, 
             return len(state.failing) == 11 and state.lag == 0
 
         await eventually(all_failing, "the 10 locations and the CDR in the eMSP's retry set, collapsed")
-        assert "ConnectError" in str((await cpo.node.push.ledger.state(partner.pk)).last_error)
+        assert "Connection refused" in str((await cpo.node.push.ledger.state(partner.pk)).last_error)
         # back up, at the same address
         async with serve_node(emsp_db, [EMSP], versions=(version,), port=port) as emsp:
             original_put = emsp.node.repository.put

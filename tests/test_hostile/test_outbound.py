@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ipaddress
 import logging
+import socket
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from ocpi.client import OcpiClient, UrlPolicy
+from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
 from ocpi.client import policy as policy_module
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
@@ -29,7 +31,7 @@ from tests.conftest import node_app
 from tests.nodes import eventually, serve_app, serve_node
 from tests.test_cli.nodes import cli_env, free_port, ocpi_serve
 from tests.test_e2e.test_sync import example
-from tests.test_hostile.support import FakePartner
+from tests.test_hostile.support import FakePartner, HostilePartner, sized
 
 EMSP = OwnParty(RoleEnum.EMSP, "DE", "TNM", name="eMSP node")
 CPO = OwnParty(RoleEnum.CPO, "BE", "BEC", name="CPO node")
@@ -54,6 +56,87 @@ async def test_the_default_policy_refuses_what_is_not_a_public_https_host(url: s
     with pytest.raises(UnableToUseClientApi) as refused:
         await UrlPolicy().check(url)
     assert reason in refused.value.message and refused.value.status_code == 3001
+
+
+NOT_PUBLIC = [
+    "::127.0.0.1",  # IPv4-compatible (deprecated ::/96): loopback on many stacks
+    "::ffff:127.0.0.1",  # IPv4-mapped
+    "::ffff:0:7f00:1",  # IPv4-translated (SIIT)
+    "64:ff9b::7f00:1",  # NAT64 well-known prefix carrying 127.0.0.1
+    "64:ff9b::a00:1",  # ... carrying 10.0.0.1
+    "64:ff9b:1::808:808",  # NAT64 local-use prefix: never public, whatever it carries
+    "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+    "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254 (cloud metadata)
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+    "fc00::1",  # unique local
+    "fec0::1",  # site-local (deprecated)
+    "ff02::1",  # multicast
+    "::",
+    "2001:db8::1",  # documentation
+    "0.0.0.0",
+    "100.64.0.1",  # shared address space (carrier-grade NAT)
+    "192.0.0.8",  # IETF protocol assignments
+    "198.18.0.1",  # benchmarking
+    "224.0.0.1",  # multicast
+    "255.255.255.255",
+]
+PUBLIC = ["8.8.8.8", "2606:4700:4700::1111", "64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8"]
+
+
+def _bracketed(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
+
+
+@pytest.mark.parametrize("address", NOT_PUBLIC)
+async def test_no_reading_of_a_private_address_passes_the_policy(address: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written in the URL, or what a name resolves to: an address that is not globally routable in any of its
+    readings (an IPv6 address carrying an IPv4 one is judged by that one too) is refused."""
+    with pytest.raises(UnableToUseClientApi, match="is not a public address"):
+        await UrlPolicy().check(f"https://{_bracketed(address)}/ocpi/versions")
+
+    async def resolves(host: str, port: int) -> list[Any]:
+        return [ipaddress.ip_address(address)]
+
+    monkeypatch.setattr(policy_module, "_addresses", resolves)
+    with pytest.raises(UnableToUseClientApi, match="is not a public address"):
+        await UrlPolicy().check("https://partner.example.com/ocpi/versions")
+
+
+@pytest.mark.parametrize("address", PUBLIC)
+async def test_public_addresses_pass_the_policy_in_every_spelling(address: str) -> None:
+    assert await UrlPolicy().check(f"https://{_bracketed(address)}/ocpi/versions") == [ipaddress.ip_address(address)]
+
+
+async def test_the_connection_goes_to_the_address_that_was_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: a name that resolves to a public address for the check and to loopback a moment later.
+    The node resolves once and connects to what it judged; the server on loopback is never reached."""
+    internal = HostilePartner(sized(100))
+    resolutions: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in ("partner.rebind.example", b"partner.rebind.example"):  # some resolvers pass IDNA bytes
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        answer = "93.184.215.14" if not resolutions else "127.0.0.1"
+        resolutions.append(answer)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer, port))]
+
+    connected_to: list[tuple[str, int]] = []
+
+    async def no_internet(host: str, port: int, **kwargs: Any) -> Any:
+        connected_to.append((host, port))
+        raise ConnectionRefusedError(111, "refused (the test stands in for the internet)")
+
+    async with internal.serving() as internal_url:
+        port = int(internal_url.rsplit(":", 1)[1])
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        monkeypatch.setattr(asyncio, "open_connection", no_internet)
+        async with OcpiClient(token="t", settings=PartnerSettings(timeout=3, read_retries=0)) as client:
+            with pytest.raises(UnableToUseClientApi):
+                await client.get(f"https://partner.rebind.example:{port}/ocpi/versions")
+    assert internal.connections == 0, "the second resolution reached the server on loopback"
+    assert resolutions == ["93.184.215.14"]
+    assert connected_to == [("93.184.215.14", port)]
 
 
 async def test_the_policy_judges_the_resolved_address_not_the_name(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,7 +223,6 @@ async def test_a_redirect_to_a_private_host_is_not_followed() -> None:
         # Even with private URLs allowed (both are on loopback here), a redirect is never followed.
         client = OcpiClient(token="t", policy=UrlPolicy(allow_private=True))
         async with serve_app(redirector) as redirector_url, client:
-            assert client.http is not None and client.http.follow_redirects is False
             for call in (client.get, lambda url: client.put(url, {"id": "x"})):
                 with pytest.raises(UnableToUseClientApi, match="HTTP 302 without an OCPI envelope"):
                     await call(f"{redirector_url}/ocpi/versions")
@@ -235,8 +317,8 @@ DATABASE_STATEMENT_LOGGERS = ("aiosqlite", "sqlalchemy.engine")
 
 
 async def test_no_token_reaches_the_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """Every log record of every logger (ours, httpx, httpcore, uvicorn) at DEBUG, through a handshake, pushes
-    that succeed, and pushes that fail: none carries a token, raw or Base64.
+    """Every log record of every logger (ours, our outbound transport among them, uvicorn) at DEBUG, through a
+    handshake, pushes that succeed, and pushes that fail: none carries a token, raw or Base64.
 
     Left out: the database drivers' statement logs (aiosqlite at DEBUG, SQLAlchemy `echo`), which print SQL
     parameters and so the one token a node keeps readable, the partner's outbound token (see
@@ -276,7 +358,7 @@ async def test_no_token_reaches_the_logs(tmp_path: Path, caplog: pytest.LogCaptu
             return bool(delivered) and failing.requests > 0 and await _has_location(emsp.store)
 
         await eventually(pushed, "pushed to the eMSP and attempted at the failing partner")
-    assert any(record.name.startswith("httpx") for record in caplog.records)  # the capture did see traffic
+    assert any(record.name == "ocpi.client" for record in caplog.records)  # the capture did see traffic
     spellings = {s for token in issued if token for s in (token, base64.b64encode(token.encode()).decode())}
     for record in caplog.records:
         if record.name.startswith(DATABASE_STATEMENT_LOGGERS):

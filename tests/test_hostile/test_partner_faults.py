@@ -101,7 +101,7 @@ async def test_faulty_partners_are_retried_and_hold_back_no_one(tmp_path: Path) 
             await eventually(lambda: healthy_has(0), "the healthy partner has every location")
             assert fakes["stuck"].hanging > 0, "converged while the stuck partner still hangs"
 
-            faulty = {"slow": "Timeout", "broken": "down", "crashed": "HTTP 500", "garbled": "envelope",
+            faulty = {"slow": "timed out", "broken": "down", "crashed": "HTTP 500", "garbled": "envelope",
                       "naked": "envelope"}  # fmt: skip
 
             async def all_failed() -> bool:

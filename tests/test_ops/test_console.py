@@ -99,7 +99,7 @@ async def test_partners_their_failing_objects_and_retry_now(store: SqlStore, con
     overview = await console.get("/console/")
     assert "Down eMSP" in overview.text and "EMSP DE/DWN" in overview.text
     assert re.search(r'<td class="number"><strong>2</strong></td>', overview.text)
-    assert "ConnectError" in overview.text and "token-we-send" not in overview.text
+    assert "Connection refused" in overview.text and "token-we-send" not in overview.text
     page = await console.get(f"/console/partners/{pk}")
     assert page.status_code == 200
     assert "locations NL/CPO/FAIL1" in page.text and "locations NL/CPO/FAIL2" in page.text

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import orjson
 import pytest
-import respx
 
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import ROLES_BY_VERSION, InterfaceRole, RoleEnum
@@ -33,13 +33,14 @@ from ocpi.core.interfaces import (
 from ocpi.core.validation import parse
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
 from tests.conftest import NODE_PARTIES, Partner, PartnerFactory
+from tests.nodes import serve_app
 from tests.spec import SPEC_DIR
+from tests.test_hostile.support import FakePartner
 from tests.test_server import samples
 from tests.test_server.support import OWN, envelope, seed, url
 
 ROLES = [party.role for party in NODE_PARTIES]
 PARTNER_OWNER = ("BE", "BEC")
-CALLBACK = "http://127.0.0.1:9/callbacks/"  # never reached: respx answers for it
 
 
 # --- the matrix, from the modules' own descriptors ------------------------------------------------------
@@ -283,17 +284,15 @@ async def exercise_command_receiver(client: httpx.AsyncClient, case: Case, partn
     for command, models in case.pattern.commands.items():
         if v not in models:
             continue
-        callback = f"{CALLBACK}{command}"
-        with respx.mock(assert_all_called=False) as mock:
-            result_route = mock.post(callback).respond(200, json={"status_code": 1000, "timestamp": samples.stamp()})
-            body = samples.command_body(command, v, response_url=callback)
+        listener = FakePartner("ok")  # the eMSP's response_url, on loopback
+        async with serve_app(listener) as base:
+            body = samples.command_body(command, v, response_url=f"{base}/callbacks/{command}")
             response = await client.post(url(case.role, v, case.module, command), json=body, headers=partner.headers(v))
             data = envelope(response)["data"]
             answer = parse(case.pattern.response_models[v], data)
             assert str(answer.result) == "ACCEPTED"  # type: ignore[attr-defined]
-            assert result_route.call_count == 1, command
-            posted = result_route.calls.last.request
-            parse(case.pattern.result_models[v], httpx.Response(200, content=posted.content).json())
+        assert listener.requests == 1, command
+        parse(case.pattern.result_models[v], orjson.loads(listener.received[f"/callbacks/{command}"]))
 
 
 async def exercise_callback_receiver(client: httpx.AsyncClient, case: Case, partner: Partner) -> None:
@@ -372,43 +371,39 @@ async def exercise_charging_profiles(client: httpx.AsyncClient, case: Case, part
         ),
     ]
     for name, call, result_model in calls:
-        callback = f"{CALLBACK}{name}"
-        with respx.mock(assert_all_called=False) as mock:
-            route = mock.post(callback).respond(200, json={"status_code": 1000, "timestamp": samples.stamp()})
-            data = envelope(await call(callback))["data"]
+        listener = FakePartner("ok")  # the eMSP's response_url, on loopback
+        async with serve_app(listener) as base:
+            data = envelope(await call(f"{base}/callbacks/{name}"))["data"]
             assert parse(pattern.response_models[v], data).result == "ACCEPTED"  # type: ignore[attr-defined]
-            assert route.call_count == 1, name
-            result = parse(result_model, httpx.Response(200, content=route.calls.last.request.content).json())
-            assert result.result == "ACCEPTED"
-            if name == "active":
-                assert result.profile.charging_profile.charging_rate_unit == "W"
+        assert listener.requests == 1, name
+        result = parse(result_model, orjson.loads(listener.received[f"/callbacks/{name}"]))
+        assert result.result == "ACCEPTED"
+        if name == "active":
+            assert result.profile.charging_profile.charging_rate_unit == "W"
 
 
 async def exercise_terminal_actions(client: httpx.AsyncClient, case: Case, partner: Partner) -> None:
     assert isinstance(case.pattern, TerminalActions)
     v, terminals = case.version, url(case.role, case.version, case.module, "terminals")
-    # The CPO asking is registered with a payments receiver: the PTP creates the new Terminal there (a
-    # loopback URL that respx answers, so the node must allow private URLs).
+    # The CPO asking is registered with a payments receiver: the PTP creates the new Terminal there (on
+    # loopback, so the node must allow private URLs).
     node = client.app.state.node  # type: ignore[attr-defined]
     node.config = dataclasses.replace(node.config, allow_private_urls=True)
     store = node.store
-    receiver = "http://127.0.0.1:9/cpo/payments"
-    await store.update_party(
-        partner.party.pk,
-        outbound_token="token-for-the-cpo",
-        version=v,
-        endpoints=[{"identifier": "payments", "role": "RECEIVER", "url": receiver}],
-    )
+    cpo_receiver = FakePartner("ok")
     wanted = {k: val for k, val in samples.terminal("unused").items() if k != "terminal_id"}
-    with respx.mock(assert_all_called=False) as mock:
-        created_there = mock.post(f"{receiver}/terminals").respond(
-            201, json={"status_code": 1000, "timestamp": samples.stamp()}
+    async with serve_app(cpo_receiver) as base:
+        await store.update_party(
+            partner.party.pk,
+            outbound_token="token-for-the-cpo",
+            version=v,
+            endpoints=[{"identifier": "payments", "role": "RECEIVER", "url": f"{base}/cpo/payments"}],
         )
         activated = envelope(await client.post(f"{terminals}/activate", json=wanted, headers=partner.headers(v)))
-        terminal = parse(case.pattern.terminal_type.models[v], activated["data"])
-        assert created_there.call_count == 1
-        posted = httpx.Response(200, content=created_there.calls.last.request.content).json()
-        assert posted["terminal_id"] == terminal.terminal_id  # type: ignore[attr-defined]
+    terminal = parse(case.pattern.terminal_type.models[v], activated["data"])
+    assert cpo_receiver.requests == 1
+    posted = orjson.loads(cpo_receiver.received["/cpo/payments/terminals"])
+    assert posted["terminal_id"] == terminal.terminal_id  # type: ignore[attr-defined]
     one = f"{terminals}/{terminal.terminal_id}"  # type: ignore[attr-defined]
     updated = {**activated["data"], "customer_reference": "Updated", "last_updated": format_datetime(datetime.now(UTC))}
     assert "status_message" not in envelope(await client.put(one, json=updated, headers=partner.headers(v)))
