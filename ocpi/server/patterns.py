@@ -246,6 +246,7 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
     object_type = pattern.object_type
     base = b.path + (f"/{pattern.segment}" if pattern.segment else "")
     tags = [f"{b.version} {b.role.value} {b.module}"]
+    segment = f"/{pattern.segment}" if pattern.segment else ""
 
     async def post(*, request: Request, partner: Party) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
@@ -256,30 +257,36 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
         b.check_routing(request, partner, owner)
         object_id = str(getattr(model, object_type.id_field))
         key = b.node.repository.key_of(object_type, owner, object_id)
-        location = b.url(
-            request, f"{'/' + pattern.segment if pattern.segment else ''}/{owner[0]}/{owner[1]}/{object_id}"
-        )
+        where = f"/{object_id}" if pattern.get_by_id else f"/{owner[0]}/{owner[1]}/{object_id}"
+        location = b.url(request, segment + where)
         headers = {**b.response_headers(request), "Location": location}
         if await b.node.store.get(key) is not None:
             return ocpi_response(message=f"{object_type.name} {object_id} was already received", headers=headers)
         result = await b.node.repository.put(object_type, b.version, payload, owner=owner, object_id=object_id)
         return _written(result.outcome, result.message, headers)
 
-    async def get(*, request: Request, partner: Party, country_code: str, party_id: str, object_id: str) -> Response:
-        owner = b.check_owner(partner, country_code, party_id)
+    async def get(
+        *, request: Request, partner: Party, object_id: str, country_code: str = "", party_id: str = ""
+    ) -> Response:
         repository = b.node.repository
-        found = await repository.get(object_type, b.version, repository.key_of(object_type, owner, object_id))
-        if found is None:
-            raise NotFound(f"{object_type.name} {object_id} not found")
-        return ocpi_response(found, headers=b.response_headers(request))
+        if pattern.get_by_id:  # filed under one of the partner's parties (see `_owner_of`)
+            owners = [(role.country_code.upper(), role.party_id.upper()) for role in partner.roles]
+        else:
+            owners = [b.check_owner(partner, country_code, party_id)]
+        for owner in owners:
+            found = await repository.get(object_type, b.version, repository.key_of(object_type, owner, object_id))
+            if found is not None:
+                return ocpi_response(found, headers=b.response_headers(request))
+        raise NotFound(f"{object_type.name} {object_id} not found")
 
     table.add(base, "POST", post, dependency=b.node.partner, body=object_type.models[b.version], tags=tags)
+    get_params = ["object_id"] if pattern.get_by_id else ["country_code", "party_id", "object_id"]
     table.add(
-        base + "/{country_code}/{party_id}/{object_id}",
+        base + "".join(f"/{{{name}}}" for name in get_params),
         "GET",
         get,
         dependency=b.node.partner,
-        path_params=["country_code", "party_id", "object_id"],
+        path_params=get_params,
         tags=tags,
     )
 
