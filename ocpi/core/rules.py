@@ -1,0 +1,290 @@
+"""The spec's format rules as data.
+
+Each `Rule` says what the spec requires and where (the types chapter, or a module's table). Two ways of reading
+a payload (DESIGN.md, "Two modes of judging a payload"):
+
+- lenient, the models themselves: what can be read unambiguously is read (a DateTime without seconds, a number
+  written as a string, a latitude with four decimals); what no one can read is refused (a latitude of "north",
+  a string over its length, an unknown enum value). The fields name the rules they read past with `Conforms`
+  metadata, which costs the lenient reading nothing;
+- strict, `ocpi.core.validation.deviations` (`ocpi validate`, `ocpi check`, the receiver judging what a
+  partner sends): every deviation from every rule, each with its JSON path and rule.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic_core import PydanticCustomError
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    """Short and stable: the kind of a partner's quirk (`datetime-format`)."""
+    title: str
+    """The rule as the spec states it."""
+    spec: str
+    """Where the spec states it: `types § DateTime` (the chapter or module file, and the section)."""
+
+    def __str__(self) -> str:
+        return self.id
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _rule(rule_id: str, title: str, spec: str) -> Rule:
+    made = RULES[rule_id] = Rule(rule_id, title, spec)
+    return made
+
+
+# --- the rules a lenient reader reads past (checked by `Conforms`) ------------------------------------------
+
+DATETIME_FORMAT = _rule(
+    "datetime-format",
+    "DateTime is RFC 3339 `YYYY-MM-DDThh:mm:ss[.fraction][Z]`, at most 25 characters; other formats are not allowed",
+    "types § DateTime",
+)
+DATETIME_UTC = _rule(
+    "datetime-utc",
+    "DateTime is in UTC: `Z` or no zone designator, never an offset (+00:00 is not the same as UTC)",
+    "types § DateTime",
+)
+JSON_NUMBER = _rule("json-number", "a number is a JSON number, never a string", "types § number")
+NUMBER_DECIMALS = _rule(
+    "number-decimals", "numbers use (at most) 4 decimals unless the field says otherwise", "types § number"
+)
+JSON_INTEGER = _rule("json-integer", "an `int` is a JSON integer (not a string, not 5.0)", "the table's type int")
+JSON_BOOLEAN = _rule("json-boolean", "a `boolean` is JSON true or false", "the table's type boolean")
+STRING_PRINTABLE = _rule(
+    "string-printable",
+    "string: printable characters only, no CR, LF, TAB or other control characters (2.1.1: printable ASCII)",
+    "types § string",
+)
+URL_FORMAT = _rule("url", "URL: an absolute URL (scheme and host) without white space", "types § URL")
+GEO_COORDINATE = _rule(
+    "geo-coordinate",
+    'latitude/longitude in decimal degrees, decimal separator ".", as the field\'s Regex says',
+    "mod_locations § GeoLocation class, AdditionalGeoLocation class",
+)
+TIME_OF_DAY = _rule(
+    "time-of-day",
+    'hours and minutes, 24h format with leading zeros, separator ":" (Regex `([0-1][0-9]|2[0-3]):[0-5][0-9]`)',
+    "mod_locations § RegularHours class; mod_tariffs § TariffRestrictions class",
+)
+DATE = _rule(
+    "date",
+    "a date `YYYY-MM-DD` (Regex `([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])`)",
+    "mod_tariffs § TariffRestrictions class",
+)
+CURRENCY_CODE = _rule("currency-code", "an ISO 4217 currency code: three letters, upper case", "the field's table")
+COUNTRY_CODE = _rule("country-code", "an ISO 3166-1 alpha-2 country code: two letters", "the field's table")
+COUNTRY_ALPHA3 = _rule(
+    "country-alpha3", "an ISO 3166-1 alpha-3 country code: three letters, upper case", "the field's table"
+)
+PARTY_ID = _rule("party-id", "a party id (ISO 15118): three letters or digits", "the field's table")
+LANGUAGE_CODE = _rule("language-code", "an ISO 639-1 language code: two letters, lower case", "the field's table")
+PERCENTAGE = _rule("percentage", "a percentage from 0 to 100", "mod_locations § EnergySource class")
+BASE64 = _rule("base64", "base64 encoded", "mod_cdrs § SignedValue class")
+
+# --- the rules every reader enforces (the models refuse; a strict report names them) ---------------------
+
+REQUIRED = _rule("required", "a field of cardinality 1 (or +) is present", "the object's table, Card.")
+NON_EMPTY = _rule("non-empty", "a list of cardinality + has at least one item", "the object's table, Card.")
+LENGTH = _rule("length", "string(n), CiString(n), URL: at most n characters", "types § string, CiString, URL")
+CI_STRING = _rule("ci-string", "CiString: printable ASCII only", "types § CiString")
+ENUM = _rule("enum", "one of the enum's values, as written (case-sensitive)", "types § enum")
+RANGE = _rule("range", "within the range the field's table gives", "the field's table")
+OBJECT_RULE = _rule("object", "a rule of the object's description", "the object's table")
+TYPE = _rule("type", "the JSON type the field's table names (object, list, string, number...)", "types")
+
+
+# --- the checks ----------------------------------------------------------------------------------------------
+
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
+
+
+def datetime_problem(value: Any, _version: str | None = None) -> str | None:
+    """What is wrong with `value` as an OCPI DateTime's format (the zone is `datetime_zone_problem`'s)."""
+    if not isinstance(value, str):
+        return None
+    if _DATETIME.fullmatch(value):
+        return f"{value!r} is longer than 25 characters" if len(value) > 25 else None
+    if re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return f"{value!r} is a Unix timestamp, not an RFC 3339 DateTime"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f"{value!r} is a date without a time"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2} .*", value):
+        return f"{value!r} separates date and time with a space, not `T`"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?:Z|[+-]\d{2}:?\d{2})?", value):
+        return f"{value!r} has no seconds"
+    if re.fullmatch(r".*[+-]\d{4}", value):
+        return f"{value!r} writes its offset without a colon"
+    return f"{value!r} is not `YYYY-MM-DDThh:mm:ss[.fraction][Z]`"
+
+
+_OFFSET = re.compile(r".*T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?([+-]\d{2}:?\d{2})$", re.IGNORECASE)
+
+
+def datetime_zone_problem(value: Any, _version: str | None = None) -> str | None:
+    if isinstance(value, str):
+        offset = _OFFSET.fullmatch(value)
+        if offset is not None:
+            return f"{value!r} has the offset {offset[1]}, not UTC"
+    return None
+
+
+def number_problem(value: Any, _version: str | None = None) -> str | None:
+    if isinstance(value, str):
+        return f"{value!r} is a string"
+    return None
+
+
+def decimals_problem(value: Any, _version: str | None = None) -> str | None:
+    if isinstance(value, float) and not value.is_integer():
+        exponent = Decimal(repr(value)).as_tuple().exponent
+    elif isinstance(value, Decimal | str):
+        try:
+            exponent = Decimal(value).as_tuple().exponent
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    if isinstance(exponent, int) and exponent < -4:
+        return f"{value} has {-exponent} decimals"
+    return None
+
+
+def integer_problem(value: Any, _version: str | None = None) -> str | None:
+    if type(value) is int:
+        return None
+    if isinstance(value, bool):
+        return f"{value!r} is a boolean"
+    if isinstance(value, str):
+        return f"{value!r} is a string"
+    if isinstance(value, float):
+        return f"{value!r} is not an integer"
+    return None
+
+
+def boolean_problem(value: Any, _version: str | None = None) -> str | None:
+    if isinstance(value, str):
+        return f"{value!r} is a string"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value!r} is a number"
+    return None
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def string_problem(value: Any, version: str | None = None) -> str | None:
+    if not isinstance(value, str):
+        return None
+    if value.isascii() and value.isprintable():  # the usual case, without a regex
+        return None
+    control = _CONTROL.search(value)
+    if control is not None:
+        return f"{value[:40]!r} has the control character {control[0]!r}"
+    if version == "2.1.1" and not value.isascii():
+        return f"{value[:40]!r} is not ASCII (2.1.1 strings are printable ASCII)"
+    return None
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#]+[^\s]*")
+
+
+def url_problem(value: Any, _version: str | None = None) -> str | None:
+    if isinstance(value, str) and not _URL.fullmatch(value):
+        return f"{value!r} is not an absolute URL"
+    return None
+
+
+def pattern_problem(pattern: str, what: str, *, any_case: bool = False) -> Callable[[Any, str | None], str | None]:
+    """A check that `value` fully matches `pattern` (upper-cased first when `any_case`: a CiString)."""
+    compiled = re.compile(pattern)
+
+    def problem(value: Any, _version: str | None = None) -> str | None:
+        if not isinstance(value, str):
+            return None
+        if compiled.fullmatch(value.upper() if any_case else value):
+            return None
+        return f"{value!r} is not {what}"
+
+    return problem
+
+
+def percentage_problem(value: Any, _version: str | None = None) -> str | None:
+    try:
+        number = Decimal(value) if isinstance(value, str | int | float | Decimal) else None
+    except InvalidOperation:
+        return None
+    if number is not None and not 0 <= number <= 100:
+        return f"{value} is not between 0 and 100"
+    return None
+
+
+def base64_problem(value: Any, _version: str | None = None) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return f"{value[:40]!r} is not base64"
+    return None
+
+
+# --- deviations ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Deviation:
+    """One place where a payload breaks a rule."""
+
+    rule: Rule
+    path: str
+    """A JSON path into the payload (`$.evses[0].last_updated`)."""
+    detail: str
+    """What is wrong there, with the value."""
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.detail} [{self.rule.id}; {self.rule.spec}]"
+
+
+def refuse(rule: Rule, detail: str) -> None:
+    """Raise the validation error of `rule`, named as such in reports."""
+    raise PydanticCustomError("ocpi_rule", "{detail}", {"rule": rule.id, "detail": detail})
+
+
+class Conforms:
+    """`Annotated` metadata naming a rule a field keeps, and how to tell when it does not. Pydantic ignores it:
+    the models read leniently; `ocpi.core.validation.judged(model)` turns each into a validator that refuses
+    what breaks the rule (the strict reading)."""
+
+    __slots__ = ("problem", "rule")
+
+    def __init__(self, rule: Rule, problem: Callable[[Any, str | None], str | None]):
+        self.rule = rule
+        self.problem = problem
+
+    def check(self, value: Any, version: str | None) -> Any:
+        """`value` unchanged, or the validation error of the rule."""
+        detail = self.problem(value, version)
+        if detail is not None:
+            refuse(self.rule, detail)
+        return value
+
+    def __repr__(self) -> str:
+        return f"Conforms({self.rule.id})"
+
+
+def rules_of(metadata: Sequence[Any]) -> list[Rule]:
+    """The rules that `Annotated` metadata names."""
+    return [m.rule for m in metadata if isinstance(m, Conforms)]
