@@ -109,8 +109,7 @@ def judged(model: type[M], version: str | None = None) -> type[M]:
         judged_info.annotation = _judged_type(info.annotation, version)
         judged_info.metadata = [_judged_metadata(m, version) for m in info.metadata]
         fields[name] = (judged_info.annotation, judged_info)
-    made = create_model(f"{model.__name__}", __base__=model, __module__=model.__module__, **fields)
-    return made  # type: ignore[return-value]
+    return create_model(model.__name__, __base__=model, __module__=model.__module__, **fields)
 
 
 def _judged_metadata(metadata: Any, version: str | None) -> Any:
@@ -124,7 +123,7 @@ def _judged_type(annotation: Any, version: str | None) -> Any:
         return judged(annotation, version)
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Annotated:
-        return Annotated[(_judged_type(args[0], version), *(_judged_metadata(m, version) for m in args[1:]))]  # type: ignore[valid-type]
+        return Annotated[(_judged_type(args[0], version), *(_judged_metadata(m, version) for m in args[1:]))]
     if origin in (Union, types.UnionType):
         return Union[tuple(_judged_type(a, version) for a in args)]  # noqa: UP007 - built from a tuple
     if origin is list:
