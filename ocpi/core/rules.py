@@ -94,6 +94,31 @@ LANGUAGE_CODE = _rule("language-code", "an ISO 639-1 language code: two letters,
 PERCENTAGE = _rule("percentage", "a percentage from 0 to 100", "mod_locations § EnergySource class")
 BASE64 = _rule("base64", "base64 encoded", "mod_cdrs § SignedValue class")
 
+# --- transport: what a partner's requests and answers around the objects get wrong -------------------------
+
+DATA_IN_LIST = _rule(
+    "data-in-list",
+    "`data` is the object itself where the answer is one object, not a list holding it",
+    "transport_and_format § Response format",
+)
+ENVELOPE = _rule(
+    "envelope",
+    "the answer's envelope has an int `status_code` and a DateTime `timestamp` (Card. 1)",
+    "transport_and_format § Response format",
+)
+LINK = _rule(
+    "link",
+    'a list page links the next one as `Link: <URL>; rel="next"`, the URL as the list\'s own (scheme, path), and '
+    "only when it is not the last page",
+    "transport_and_format § Paginated Response",
+)
+TOKEN_ENCODING = _rule(
+    "token-encoding",
+    "the Authorization header's token is Base64 encoded in 2.2.1 and 2.3.0, raw in 2.1.1",
+    "transport_and_format § Authorization header",
+)
+TRANSPORT_RULES = frozenset({DATA_IN_LIST.id, ENVELOPE.id, LINK.id, TOKEN_ENCODING.id})
+
 # --- the rules every reader enforces (the models refuse; a strict report names them) ---------------------
 
 REQUIRED = _rule("required", "a field of cardinality 1 (or +) is present", "the object's table, Card.")

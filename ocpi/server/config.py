@@ -72,6 +72,9 @@ class NodeConfig:
     outbound: PartnerSettings = field(default_factory=PartnerSettings)
     """What every partner's client starts from: the deadline of a call (`timeout`), the largest answer accepted
     (`max_response_bytes`), retries; the settings stored with a partner override them."""
+    strict: bool = False
+    """A strict receiver: refuse (2001, naming each deviation with its path and rule) what a partner sends out of
+    spec, instead of reading what is unambiguous and recording it as the partner's quirk (`ocpi parties show`)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

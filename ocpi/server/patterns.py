@@ -208,8 +208,16 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
             payload = await read_json(request, b.node.config.max_body_bytes)
             write = repository.put if method == "PUT" else repository.patch
             result = await write(
-                object_type, b.version, payload, owner=owner, object_id=object_id, variant=variant, path=child_path
+                object_type,
+                b.version,
+                payload,
+                owner=owner,
+                object_id=object_id,
+                variant=variant,
+                path=child_path,
+                judging=b.node.judging,
             )
+            b.node.quirks.note(partner.pk, result.deviations, f"{method} {request.scope['path']}")
             if method == "PUT":
                 return _written(result.outcome, result.message, headers)
             return ocpi_response(message=result.message, headers=headers)
@@ -262,7 +270,10 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
         headers = {**b.response_headers(request), "Location": location}
         if await b.node.store.get(key) is not None:
             return ocpi_response(message=f"{object_type.name} {object_id} was already received", headers=headers)
-        result = await b.node.repository.put(object_type, b.version, payload, owner=owner, object_id=object_id)
+        result = await b.node.repository.put(
+            object_type, b.version, payload, owner=owner, object_id=object_id, judging=b.node.judging
+        )
+        b.node.quirks.note(partner.pk, result.deviations, f"POST {request.scope['path']}")
         return _written(result.outcome, result.message, headers)
 
     async def get(
@@ -319,7 +330,7 @@ def mount_command_receiver(table: RouteTable, pattern: CommandReceiver, b: Bindi
         async def post(*, request: Request, partner: Party, _command: str = command, _model: Any = model) -> Response:
             b.check_routing(request, partner)
             payload = await read_json(request, node.config.max_body_bytes)
-            parsed = parse(_model, payload)
+            parsed = node.read(partner, _model, payload, version=b.version, where=f"POST {request.scope['path']}")
             body = parsed.to_dict()
             location_id = body.get("location_id")
             if location_id is not None and not await _own_location_exists(b, str(location_id)):
@@ -367,7 +378,7 @@ def mount_callback_receiver(table: RouteTable, pattern: CallbackReceiver, b: Bin
 
     async def post(*, request: Request, partner: Party, reference: str) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
-        parsed = parse(model, payload)
+        parsed = b.node.read(partner, model, payload, version=b.version, where=f"POST {request.scope['path']}")
         await b.node.hooks.results.received(f"{b.module}/{pattern.segment}", reference, parsed.to_dict(), partner)  # type: ignore[attr-defined]
         return ocpi_response(headers=b.response_headers(request))
 
@@ -397,7 +408,9 @@ def mount_token_authorization(table: RouteTable, pattern: TokenAuthorization, b:
         payload = await read_json(request, b.node.config.max_body_bytes)
         location = None
         if payload is not None:
-            location = parse(pattern.location_references[b.version], payload, what="LocationReferences").to_dict()  # type: ignore[attr-defined]
+            references = pattern.location_references[b.version]
+            where = f"POST {request.scope['path']}"
+            location = b.node.read(partner, references, payload, version=b.version, where=where).to_dict()  # type: ignore[attr-defined]
         kind = (type or token_type or "RFID").upper()
         token_json = None
         for owner in b.owners:
@@ -440,7 +453,8 @@ def mount_charging_preferences(table: RouteTable, pattern: ChargingPreferencesRe
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, b.node.config.max_body_bytes)
-        preferences = parse(pattern.models[b.version], payload).to_dict()  # type: ignore[attr-defined]
+        where = f"PUT {request.scope['path']}"
+        preferences = b.node.read(partner, pattern.models[b.version], payload, version=b.version, where=where).to_dict()  # type: ignore[attr-defined]
         stored = await _own_stored(b, "sessions", session_id)
         if stored is None or not b.node.may_receive(partner, stored):  # another eMSP's session: as unknown
             raise NotFound(f"Session {session_id} not found", status_code=StatusCode.INVALID_OR_MISSING_PARAMETERS)
@@ -539,7 +553,8 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, node.config.max_body_bytes)
-        parsed = parse(pattern.set_models[b.version], payload).to_dict()  # type: ignore[attr-defined]
+        where = f"PUT {request.scope['path']}"
+        parsed = node.read(partner, pattern.set_models[b.version], payload, version=b.version, where=where).to_dict()  # type: ignore[attr-defined]
         return await answer(
             request,
             partner,
@@ -597,7 +612,8 @@ def mount_active_profile_receiver(table: RouteTable, pattern: ActiveProfileRecei
 
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
-        parsed = parse(pattern.models[b.version], payload).to_dict()  # type: ignore[attr-defined]
+        where = f"PUT {request.scope['path']}"
+        parsed = b.node.read(partner, pattern.models[b.version], payload, version=b.version, where=where).to_dict()  # type: ignore[attr-defined]
         await b.node.hooks.results.received(f"{b.module}/active", session_id, parsed, partner)
         return ocpi_response(headers=b.response_headers(request))
 
@@ -626,7 +642,9 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
 
     async def activate(*, request: Request, partner: Party) -> Response:
         payload = await read_json(request, node.config.max_body_bytes)
-        wanted = parse(pattern.activation_models[b.version], payload, what="Terminal").to_dict()  # type: ignore[attr-defined]
+        where = f"POST {request.scope['path']}"
+        activation = pattern.activation_models[b.version]
+        wanted = node.read(partner, activation, payload, version=b.version, where=where, what="Terminal").to_dict()  # type: ignore[attr-defined]
         terminal = await node.hooks.payment_terminals.activate(wanted, partner)
         await node.repository.put(terminal_type, b.version, terminal, owner=b.owners[0])
         stored = await node.repository.get(terminal_type, b.version, own_key(str(terminal["terminal_id"])))
@@ -644,12 +662,18 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
 
     async def put(*, request: Request, partner: Party, terminal_id: str) -> Response:
         payload = await read_json(request, node.config.max_body_bytes)
-        result = await node.repository.put(terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id)
+        result = await node.repository.put(
+            terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id, judging=node.judging
+        )
+        node.quirks.note(partner.pk, result.deviations, f"PUT {request.scope['path']}")
         return _written(result.outcome, result.message, b.response_headers(request))
 
     async def patch(*, request: Request, partner: Party, terminal_id: str) -> Response:
         payload = await read_json(request, node.config.max_body_bytes)
-        parse(pattern.patch_models[b.version], payload, what="Terminal PATCH")
+        where = f"PATCH {request.scope['path']}"
+        node.read(
+            partner, pattern.patch_models[b.version], payload, version=b.version, where=where, what="Terminal PATCH"
+        )
         result = await node.repository.patch(
             terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id
         )
@@ -701,7 +725,10 @@ def mount_booking_requests(table: RouteTable, pattern: BookingRequests, b: Bindi
     async def post(*, request: Request, partner: Party) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, node.config.max_body_bytes)
-        booking_request = parse(pattern.request_models[b.version], payload, what="BookingRequest").to_dict()  # type: ignore[attr-defined]
+        where = f"POST {request.scope['path']}"
+        booking_request = node.read(
+            partner, pattern.request_models[b.version], payload, version=b.version, where=where, what="BookingRequest"
+        ).to_dict()  # type: ignore[attr-defined]
         owner = b.owners[0]
         repository = node.repository
         location_key = repository.key_of(pattern.location_type, owner, booking_request["booking_location_id"])
