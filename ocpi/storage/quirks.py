@@ -107,7 +107,7 @@ class QuirkRecorder:
     async def _flush_logged(self) -> None:
         try:
             await self.flush()
-        except Exception as error:  # noqa: BLE001 - diagnostics must never take the node down
+        except Exception as error:
             log.warning("writing partners' quirks failed: %s", error)
 
     async def flush(self) -> None:
