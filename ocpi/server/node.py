@@ -148,10 +148,9 @@ class Node:
         party = require_registered(caller)
         path = request.scope["path"]
         if caller.base64 == ("/2.1.1/" in path) and (caller.base64 or _BASE64_VERSION.search(path)):
-            spelt = "Base64" if caller.base64 else "raw"
-            expected = "raw" if caller.base64 else "Base64"
+            spelt, expected = ("Base64", "raw") if caller.base64 else ("raw", "Base64")
             detail = f"a {spelt} token where this version's requests carry it {expected}"
-            self.quirks.note(party.pk, [Deviation(TOKEN_ENCODING, "Authorization", detail)], request.method + " " + path)
+            self.quirks.note(party.pk, [Deviation(TOKEN_ENCODING, "Authorization", detail)], f"{request.method} {path}")
         return party
 
     def client(self, *, token: str, version: str, party: Party | None = None) -> OcpiClient:
