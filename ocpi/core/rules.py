@@ -166,9 +166,19 @@ def datetime_zone_problem(value: Any, _version: str | None = None) -> str | None
     return None
 
 
+# A value of the wrong JSON type is a deviation only where a lenient reader reads it (a string holding a number);
+# otherwise (`"lots"` for an int) it is the type error the models raise themselves.
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+(\.0*)?")
+_BOOLEAN_TEXT = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off", "t", "f", "y", "n"})
+
+
 def number_problem(value: Any, _version: str | None = None) -> str | None:
     if isinstance(value, str):
-        return f"{value!r} is a string"
+        try:
+            readable = Decimal(value).is_finite()
+        except InvalidOperation:
+            readable = False
+        return f"{value!r} is a string" if readable else None
     return None
 
 
@@ -188,21 +198,19 @@ def decimals_problem(value: Any, _version: str | None = None) -> str | None:
 
 
 def integer_problem(value: Any, _version: str | None = None) -> str | None:
-    if type(value) is int:
-        return None
     if isinstance(value, bool):
         return f"{value!r} is a boolean"
-    if isinstance(value, str):
+    if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
         return f"{value!r} is a string"
-    if isinstance(value, float):
+    if isinstance(value, float) and value.is_integer():
         return f"{value!r} is not an integer"
     return None
 
 
 def boolean_problem(value: Any, _version: str | None = None) -> str | None:
-    if isinstance(value, str):
+    if isinstance(value, str) and value.strip().lower() in _BOOLEAN_TEXT:
         return f"{value!r} is a string"
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
         return f"{value!r} is a number"
     return None
 
