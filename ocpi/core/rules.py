@@ -286,6 +286,8 @@ class Deviation:
     """A JSON path into the payload (`$.evses[0].last_updated`)."""
     detail: str
     """What is wrong there, with the value."""
+    loc: tuple[int | str, ...] = ()
+    """The same place as keys and indexes (`("evses", 0, "last_updated")`)."""
 
     def __str__(self) -> str:
         return f"{self.path}: {self.detail} [{self.rule.id}; {self.rule.spec}]"

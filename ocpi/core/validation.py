@@ -166,4 +166,4 @@ def deviation_of(error: ErrorDetails, root: str = "$") -> Deviation:
     given = error.get("input")
     if error["type"] != "ocpi_rule" and isinstance(given, str | int | float) and not isinstance(given, bool):
         detail = f"{given!r}: {detail}"
-    return Deviation(rule_of(error), json_path(error["loc"], root), detail)
+    return Deviation(rule_of(error), json_path(error["loc"], root), detail, tuple(error["loc"]))
