@@ -162,6 +162,7 @@ class Node:
         )
         if party is not None:
             client.endpoints = [Endpoint(e["identifier"], e["url"], e.get("role")) for e in party.endpoints]
+            client.on_deviation = lambda where, deviations: self.quirks.note(party.pk, deviations, where)
         return client
 
     def audiences(self, partner: Party, object_type: ObjectType) -> list[str] | None:
