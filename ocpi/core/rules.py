@@ -32,67 +32,100 @@ class Rule:
     """The rule as the spec states it."""
     spec: str
     """Where the spec states it: `types § DateTime` (the chapter or module file, and the section)."""
+    reader: str
+    """What a lenient reader (the node) does with a value that breaks it."""
+
+    @property
+    def read(self) -> bool:
+        """Whether a lenient reader reads (some) values that break it, rather than refusing them all."""
+        return not self.reader.startswith(REFUSED)
 
     def __str__(self) -> str:
         return self.id
 
 
 RULES: dict[str, Rule] = {}
+REFUSED = "refused"
+KEPT = "read, and kept as sent"
 
 
-def _rule(rule_id: str, title: str, spec: str) -> Rule:
-    made = RULES[rule_id] = Rule(rule_id, title, spec)
+def _rule(rule_id: str, title: str, spec: str, reader: str) -> Rule:
+    made = RULES[rule_id] = Rule(rule_id, title, spec, reader)
     return made
 
 
-# --- the rules a lenient reader reads past (checked by `Conforms`) ------------------------------------------
+# --- the rules a lenient reader reads past (named on their fields by `Conforms`) -----------------------------
 
 DATETIME_FORMAT = _rule(
     "datetime-format",
     "DateTime is RFC 3339 `YYYY-MM-DDThh:mm:ss[.fraction][Z]`, at most 25 characters; other formats are not allowed",
     "types § DateTime",
+    "read where it names one instant (no seconds: :00; a date alone: midnight UTC; a space for the T; an offset "
+    "without its colon; a Unix timestamp) and written back exactly",
 )
 DATETIME_UTC = _rule(
     "datetime-utc",
     "DateTime is in UTC: `Z` or no zone designator, never an offset (+00:00 is not the same as UTC)",
     "types § DateTime",
+    "read, and converted to UTC",
 )
-JSON_NUMBER = _rule("json-number", "a number is a JSON number, never a string", "types § number")
+JSON_NUMBER = _rule(
+    "json-number", "a number is a JSON number, never a string", "types § number", "read as the number it spells"
+)
 NUMBER_DECIMALS = _rule(
-    "number-decimals", "numbers use (at most) 4 decimals unless the field says otherwise", "types § number"
+    "number-decimals",
+    "numbers use (at most) 4 decimals unless the field says otherwise",
+    "types § number",
+    "read, and kept exactly (Decimal)",
 )
-JSON_INTEGER = _rule("json-integer", "an `int` is a JSON integer (not a string, not 5.0)", "the table's type int")
-JSON_BOOLEAN = _rule("json-boolean", "a `boolean` is JSON true or false", "the table's type boolean")
+JSON_INTEGER = _rule(
+    "json-integer",
+    "an `int` is a JSON integer (not a string, not 5.0)",
+    "the table's type int",
+    "read as the integer it spells",
+)
+JSON_BOOLEAN = _rule(
+    "json-boolean",
+    "a `boolean` is JSON true or false",
+    "the table's type boolean",
+    'read as the boolean it spells ("true", "yes", 1...)',
+)
 STRING_PRINTABLE = _rule(
     "string-printable",
     "string: printable characters only, no CR, LF, TAB or other control characters (2.1.1: printable ASCII)",
     "types § string",
+    KEPT,
 )
-URL_FORMAT = _rule("url", "URL: an absolute URL (scheme and host) without white space", "types § URL")
+URL_FORMAT = _rule("url", "URL: an absolute URL (scheme and host) without white space", "types § URL", KEPT)
 GEO_COORDINATE = _rule(
     "geo-coordinate",
     'latitude/longitude in decimal degrees, decimal separator ".", as the field\'s Regex says',
     "mod_locations § GeoLocation class, AdditionalGeoLocation class",
+    f"{KEPT} when it is a number of degrees within range (too few or many decimals); refused when it is not",
 )
 TIME_OF_DAY = _rule(
     "time-of-day",
     'hours and minutes, 24h format with leading zeros, separator ":" (Regex `([0-1][0-9]|2[0-3]):[0-5][0-9]`)',
     "mod_locations § RegularHours class; mod_tariffs § TariffRestrictions class",
+    f"{KEPT} in RegularHours (`8:00`, `24:00`); refused in TariffRestrictions, which the tariff engine reads",
 )
 DATE = _rule(
     "date",
     "a date `YYYY-MM-DD` (Regex `([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])`)",
     "mod_tariffs § TariffRestrictions class",
+    f"{REFUSED}: the tariff engine reads it",
 )
-CURRENCY_CODE = _rule("currency-code", "an ISO 4217 currency code: three letters, upper case", "the field's table")
-COUNTRY_CODE = _rule("country-code", "an ISO 3166-1 alpha-2 country code: two letters", "the field's table")
+CURRENCY_CODE = _rule(
+    "currency-code", "an ISO 4217 currency code: three letters, upper case", "the field's table", KEPT
+)
+COUNTRY_CODE = _rule("country-code", "an ISO 3166-1 alpha-2 country code: two letters", "the field's table", KEPT)
 COUNTRY_ALPHA3 = _rule(
-    "country-alpha3", "an ISO 3166-1 alpha-3 country code: three letters, upper case", "the field's table"
+    "country-alpha3", "an ISO 3166-1 alpha-3 country code: three letters, upper case", "the field's table", KEPT
 )
-PARTY_ID = _rule("party-id", "a party id (ISO 15118): three letters or digits", "the field's table")
-LANGUAGE_CODE = _rule("language-code", "an ISO 639-1 language code: two letters, lower case", "the field's table")
-PERCENTAGE = _rule("percentage", "a percentage from 0 to 100", "mod_locations § EnergySource class")
-BASE64 = _rule("base64", "base64 encoded", "mod_cdrs § SignedValue class")
+PARTY_ID = _rule("party-id", "a party id (ISO 15118): three letters or digits", "the field's table", KEPT)
+LANGUAGE_CODE = _rule("language-code", "an ISO 639-1 language code: two letters, lower case", "the field's table", KEPT)
+PERCENTAGE = _rule("percentage", "a percentage from 0 to 100", "mod_locations § EnergySource class", KEPT)
+BASE64 = _rule("base64", "base64 encoded", "mod_cdrs § SignedValue class, SignedData class", KEPT)
 
 # --- transport: what a partner's requests and answers around the objects get wrong -------------------------
 
@@ -100,35 +133,46 @@ DATA_IN_LIST = _rule(
     "data-in-list",
     "`data` is the object itself where the answer is one object, not a list holding it",
     "transport_and_format § Response format",
+    "the one object in the list read (a list of several is refused)",
 )
 ENVELOPE = _rule(
     "envelope",
     "the answer's envelope has an int `status_code` and a DateTime `timestamp` (Card. 1)",
     "transport_and_format § Response format",
+    "a status code written as a string read as its number; a missing or malformed timestamp ignored",
 )
 LINK = _rule(
     "link",
     'a list page links the next one as `Link: <URL>; rel="next"`, the URL as the list\'s own (scheme, path), and '
     "only when it is not the last page",
     "transport_and_format § Paginated Response",
+    "another scheme on the same host, or Python enum names in the path (`ModuleID.locations`), followed as the "
+    'list\'s own URL; `Link: ""` ends the list; a Link back to a page already read, or a last page short of '
+    "X-Total-Count, ends it with a note",
 )
 TOKEN_ENCODING = _rule(
     "token-encoding",
     "the Authorization header's token is Base64 encoded in 2.2.1 and 2.3.0, raw in 2.1.1",
     "transport_and_format § Authorization header",
+    "either spelling accepted, in every version",
 )
 TRANSPORT_RULES = frozenset({DATA_IN_LIST.id, ENVELOPE.id, LINK.id, TOKEN_ENCODING.id})
 
 # --- the rules every reader enforces (the models refuse; a strict report names them) ---------------------
 
-REQUIRED = _rule("required", "a field of cardinality 1 (or +) is present", "the object's table, Card.")
-NON_EMPTY = _rule("non-empty", "a list of cardinality + has at least one item", "the object's table, Card.")
-LENGTH = _rule("length", "string(n), CiString(n), URL: at most n characters", "types § string, CiString, URL")
-CI_STRING = _rule("ci-string", "CiString: printable ASCII only", "types § CiString")
-ENUM = _rule("enum", "one of the enum's values, as written (case-sensitive)", "types § enum")
-RANGE = _rule("range", "within the range the field's table gives", "the field's table")
-OBJECT_RULE = _rule("object", "a rule of the object's description", "the object's table")
-TYPE = _rule("type", "the JSON type the field's table names (object, list, string, number...)", "types")
+_REFUSED_FIELD = f"{REFUSED} (2001, naming the field)"
+REQUIRED = _rule("required", "a field of cardinality 1 (or +) is present", "the object's table, Card.", _REFUSED_FIELD)
+NON_EMPTY = _rule(
+    "non-empty", "a list of cardinality + has at least one item", "the object's table, Card.", _REFUSED_FIELD
+)
+LENGTH = _rule(
+    "length", "string(n), CiString(n), URL: at most n characters", "types § string, CiString, URL", _REFUSED_FIELD
+)
+CI_STRING = _rule("ci-string", "CiString: printable ASCII only", "types § CiString", _REFUSED_FIELD)
+ENUM = _rule("enum", "one of the enum's values, as written (case-sensitive)", "types § enum", _REFUSED_FIELD)
+RANGE = _rule("range", "within the range the field's table gives", "the field's table", _REFUSED_FIELD)
+OBJECT_RULE = _rule("object", "a rule of the object's description", "the object's table", _REFUSED_FIELD)
+TYPE = _rule("type", "the JSON type the field's table names (object, list, string, number...)", "types", _REFUSED_FIELD)
 
 
 # --- the checks ----------------------------------------------------------------------------------------------
