@@ -34,7 +34,7 @@ def validate(
     module: str | None = typer.Option(None, "--module", help="The module. Default: inferred."),
     version: str | None = typer.Option(None, "--version", help="The OCPI version. Default: inferred."),
 ) -> None:
-    """Validate a payload strictly: every deviation from the spec, each with its JSON path and the rule it breaks.
+    """Validate a payload strictly: each deviation with its JSON path and rule.
 
     Strict where the node is lenient: a DateTime without seconds, a number written as a string, a latitude
     with four decimals are deviations here. Without --module/--version it infers the object and version (a
