@@ -22,8 +22,8 @@ import pytest
 from pydantic import BaseModel
 
 from ocpi.core.errors import InvalidParameters
-from ocpi.core.rules import RULES, TRANSPORT_RULES
-from ocpi.core.validation import _PATTERN_RULES, Judging, deviations, judge, parse
+from ocpi.core.rules import REFUSED_PATTERNS, RULES, TRANSPORT_RULES
+from ocpi.core.validation import Judging, deviations, judge, parse
 from tests.census import exceptions
 from tests.census.compare import resolve
 from tests.census.introspect import shape_of
@@ -71,7 +71,7 @@ def model_rules(model: type[BaseModel], name: str) -> set[str]:
     shape = shape_of(model.model_fields[name])
     found = set(shape.item.rules)
     if shape.item.pattern is not None:
-        found.add(_PATTERN_RULES[shape.item.pattern].id)
+        found.add(REFUSED_PATTERNS[shape.item.pattern][0].id)
     return found
 
 

@@ -6,7 +6,6 @@ in the schema modules (see pyproject), Pydantic sees the real constraints.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -40,15 +39,12 @@ class CaseInsensitiveStr(str):
         return hash(self.casefold())
 
 
-_PRINTABLE_ASCII = r"^[\x20-\x7E]*$"
-
-
 @cache
 def CiString(max_length: int) -> Any:  # noqa: N802 - the spec's type name, a fixed public name
     """Case-insensitive printable ASCII string of at most `max_length` characters."""
     return Annotated[
         str,
-        StringConstraints(max_length=max_length, pattern=_PRINTABLE_ASCII),
+        StringConstraints(max_length=max_length, pattern=rules.PRINTABLE_ASCII),
         AfterValidator(CaseInsensitiveStr),
     ]
 
@@ -186,24 +182,17 @@ HoursMinutes = Annotated[
 ]
 """A time of day `hh:mm` (RegularHours): `8:00` or `24:00` is read, and is a deviation."""
 
-_DEGREES = re.compile(r"-?[0-9]{1,3}(\.[0-9]+)?")
-
 
 @cache
 def Coordinate(max_length: int, pattern: str, limit: int) -> Any:  # noqa: N802 - a type, like String(n)
     """A latitude (`limit` 90) or longitude (180) in decimal degrees, written as a string(`max_length`). The
     field's Regex (`pattern`) is a rule a reader reads past (`50.77`, too few decimals); what is not a number
     of degrees within the limit (`north`, `50,77`) is refused: nothing can be located with it."""
-
-    def degrees(value: str) -> str:
-        if not _DEGREES.fullmatch(value) or abs(Decimal(value)) > limit:
-            rules.refuse(rules.GEO_COORDINATE, f"{value!r} is not a number of degrees from -{limit} to {limit}")
-        return value
-
+    degrees = rules.LATITUDE_DEGREES if limit == 90 else rules.LONGITUDE_DEGREES
     return Annotated[
         String(max_length),
+        StringConstraints(pattern=degrees),
         Conforms(rules.GEO_COORDINATE, rules.pattern_problem(pattern, f"decimal degrees as `{pattern}`")),
-        AfterValidator(degrees),
     ]
 
 

@@ -175,6 +175,22 @@ OBJECT_RULE = _rule("object", "a rule of the object's description", "the object'
 TYPE = _rule("type", "the JSON type the field's table names (object, list, string, number...)", "types", _REFUSED_FIELD)
 
 
+# --- the patterns the models refuse with (Pydantic's `pattern`, checked in Rust): the rule and what it asks ------
+
+PRINTABLE_ASCII = r"^[\x20-\x7E]*$"
+HOURS_MINUTES = r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$"
+YEAR_MONTH_DAY = r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+LATITUDE_DEGREES = r"^-?(?:90(?:\.0+)?|[0-8]?[0-9](?:\.[0-9]+)?)$"
+LONGITUDE_DEGREES = r"^-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[0-9]?[0-9])(?:\.[0-9]+)?)$"
+REFUSED_PATTERNS: dict[str, tuple[Rule, str]] = {
+    PRINTABLE_ASCII: (CI_STRING, "printable ASCII"),
+    HOURS_MINUTES: (TIME_OF_DAY, "a time of day `hh:mm` (24h, leading zeros)"),
+    YEAR_MONTH_DAY: (DATE, "a date `YYYY-MM-DD`"),
+    LATITUDE_DEGREES: (GEO_COORDINATE, "a number of degrees from -90 to 90"),
+    LONGITUDE_DEGREES: (GEO_COORDINATE, "a number of degrees from -180 to 180"),
+}
+
+
 # --- the checks ----------------------------------------------------------------------------------------------
 
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")

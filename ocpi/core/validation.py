@@ -52,6 +52,15 @@ def _message(error: ErrorDetails) -> str:
     if error["type"] == "ocpi_rule":
         rule = rule_of(error)
         return f"{error['msg']} ({rule.title}; {rule.spec})"
+    return _detail(error)
+
+
+def _detail(error: ErrorDetails) -> str:
+    """Pydantic's message, but for a refusing pattern the spec names: what it asks for, with the value."""
+    if error["type"] == "string_pattern_mismatch":
+        known = rules.REFUSED_PATTERNS.get(str((error.get("ctx") or {}).get("pattern")))
+        if known is not None:
+            return f"{error.get('input')!r} is not {known[1]}"
     return error["msg"]
 
 
@@ -131,11 +140,6 @@ def _judged_type(annotation: Any, version: str | None) -> Any:
     return annotation
 
 
-_PATTERN_RULES = {
-    r"^[\x20-\x7E]*$": rules.CI_STRING,
-    r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$": rules.TIME_OF_DAY,
-    r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$": rules.DATE,
-}
 _ERROR_RULES = {
     "missing": rules.REQUIRED,
     "too_short": rules.NON_EMPTY,
@@ -157,13 +161,14 @@ def rule_of(error: ErrorDetails) -> Rule:
     if error["type"] == "ocpi_rule":
         return rules.RULES[context["rule"]]
     if error["type"] == "string_pattern_mismatch":
-        return _PATTERN_RULES.get(str(context.get("pattern")), rules.TYPE)
+        return rules.REFUSED_PATTERNS.get(str(context.get("pattern")), (rules.TYPE, ""))[0]
     return _ERROR_RULES.get(error["type"], rules.TYPE)
 
 
 def deviation_of(error: ErrorDetails, root: str = "$") -> Deviation:
-    detail = error["msg"]
+    detail = _detail(error)
     given = error.get("input")
-    if error["type"] != "ocpi_rule" and isinstance(given, str | int | float) and not isinstance(given, bool):
+    scalar = isinstance(given, str | int | float) and not isinstance(given, bool)
+    if error["type"] not in ("ocpi_rule", "string_pattern_mismatch") and scalar:
         detail = f"{given!r}: {detail}"
     return Deviation(rule_of(error), json_path(error["loc"], root), detail, tuple(error["loc"]))

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from ocpi.core import rules
 from ocpi.core.data_types import (
     URL,
     Boolean,
@@ -132,7 +133,7 @@ class VehicleType(StrEnum):
 ImageSize = Annotated[Int, Field(ge=0, le=99999)]
 """`int(5)`: at most five digits."""
 
-CiStringUnbounded = Annotated[str, StringConstraints(pattern=r"^[\x20-\x7E]*$"), AfterValidator(CaseInsensitiveStr)]
+CiStringUnbounded = Annotated[str, StringConstraints(pattern=rules.PRINTABLE_ASCII), AfterValidator(CaseInsensitiveStr)]
 """Parking.apds_reference is a CiString without a length in the spec (mod_locations.asciidoc, Parking)."""
 
 

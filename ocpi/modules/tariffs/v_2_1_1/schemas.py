@@ -7,12 +7,13 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from ocpi.core import rules
 from ocpi.core.data_types import URL, CurrencyCode, DateTime, DisplayText, Int, Number, PriceV211, String
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.modules.locations.v_2_1_1.schemas import EnergyMix
 
 # mod_tariffs.md 4.5: "Must be in 24h format with leading zeros ... Regex: ([0-1][0-9]|2[0-3]):[0-5][0-9]"
-TimeOfDay = Annotated[String(5), StringConstraints(pattern=r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")]
+TimeOfDay = Annotated[String(5), StringConstraints(pattern=rules.HOURS_MINUTES)]
 
 
 class DayOfWeek(StrEnum):

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from ocpi.core import rules
 from ocpi.core.data_types import (
     URL,
     CiString,
@@ -25,8 +26,8 @@ from ocpi.modules.locations.v_2_2_1.schemas import EnergyMix
 from ocpi.modules.tariffs.v_2_1_1.schemas import DayOfWeek, TariffDimensionType  # same values in 2.2.1
 
 # The regexes quoted in the TariffRestrictions table (mod_tariffs.asciidoc, TariffRestrictions class).
-TimeOfDay = Annotated[String(5), StringConstraints(pattern=r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")]
-Date = Annotated[String(10), StringConstraints(pattern=r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")]
+TimeOfDay = Annotated[String(5), StringConstraints(pattern=rules.HOURS_MINUTES)]
+Date = Annotated[String(10), StringConstraints(pattern=rules.YEAR_MONTH_DAY)]
 
 
 class ReservationRestrictionType(StrEnum):
