@@ -104,7 +104,7 @@ def test_the_census_of_rules_finds_the_rules_of_the_text() -> None:
     assert "percentage" in found[("2.2.1", "EnergySource", "percentage")]
     assert "base64" in found[("2.3.0", "SignedValue", "signed_data")]
     every = set().union(*found.values())
-    refused = {"required", "non-empty", "length", "enum", "range", "object", "type"}
+    refused = {"required", "non-empty", "length", "enum", "range", "description", "type"}
     assert every == set(RULES) - refused - TRANSPORT_RULES  # those are the client's (tests/test_client)
 
 
@@ -546,7 +546,7 @@ CASES += [
         read=False,
     ),
     Case(
-        "object",
+        "description",
         "mod_locations § Hours class: regular_hours 'Only to be used if twentyfourseven=false'",
         "2.2.1",
         "locations",
@@ -642,5 +642,5 @@ def test_every_rule_has_cases_both_ways() -> None:
     assert checked <= tolerated
     assert checked | {"base64"} <= tolerated
     assert {"geo-coordinate", "time-of-day", "date"} <= refused
-    assert {"required", "length", "ci-string", "enum", "range", "non-empty", "object", "type"} <= refused
+    assert {"required", "length", "ci-string", "enum", "range", "non-empty", "description", "type"} <= refused
     assert tolerated | refused == set(RULES) - TRANSPORT_RULES

@@ -113,9 +113,9 @@ def _as_utc(value: datetime) -> datetime:
 DateTime = Annotated[
     datetime,
     BeforeValidator(_only_text_or_datetime),
-    Conforms(rules.DATETIME_UTC, rules.datetime_zone_problem),
-    Conforms(rules.DATETIME_FORMAT, rules.datetime_problem),
     AfterValidator(_as_utc),
+    Conforms(rules.DATETIME_FORMAT, rules.datetime_problem),
+    Conforms(rules.DATETIME_UTC, rules.datetime_zone_problem),
     PlainSerializer(format_datetime, return_type=str, when_used="json"),
 ]
 
@@ -130,8 +130,8 @@ def decimal_to_json(value: Decimal) -> int | float:
 Number = Annotated[
     Decimal,
     Field(allow_inf_nan=False),
-    Conforms(rules.NUMBER_DECIMALS, rules.decimals_problem),
     Conforms(rules.JSON_NUMBER, rules.number_problem),
+    Conforms(rules.NUMBER_DECIMALS, rules.decimals_problem),
     PlainSerializer(decimal_to_json, return_type=int | float, when_used="json"),
 ]
 """OCPI `number`: exact decimal in Python, a JSON number on the wire (never a float in between). A number

@@ -171,7 +171,12 @@ LENGTH = _rule(
 CI_STRING = _rule("ci-string", "CiString: printable ASCII only", "types § CiString", _REFUSED_FIELD)
 ENUM = _rule("enum", "one of the enum's values, as written (case-sensitive)", "types § enum", _REFUSED_FIELD)
 RANGE = _rule("range", "within the range the field's table gives", "the field's table", _REFUSED_FIELD)
-OBJECT_RULE = _rule("object", "a rule of the object's description", "the object's table", _REFUSED_FIELD)
+DESCRIPTION = _rule(
+    "description",
+    "a rule the description of the object or field states (regular_hours only when not twentyfourseven...)",
+    "the object's table",
+    _REFUSED_FIELD,
+)
 TYPE = _rule("type", "the JSON type the field's table names (object, list, string, number...)", "types", _REFUSED_FIELD)
 
 

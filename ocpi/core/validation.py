@@ -11,10 +11,10 @@ import copy
 import enum
 import types
 from collections.abc import Sequence
-from functools import cache, partial
+from functools import cache
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ValidationError, create_model
+from pydantic import BaseModel, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, create_model
 from pydantic_core import ErrorDetails
 
 from ocpi.core import rules
@@ -122,8 +122,17 @@ def judged(model: type[M], version: str | None = None) -> type[M]:
 
 
 def _judged_metadata(metadata: Any, version: str | None) -> Any:
+    """A `Conforms` as a validator: the lenient reading first (what it refuses is reported as such, not as the
+    deviation it also is), then the rule, on the value as sent. Of several rules on one type, the first listed is
+    checked first (and reported, when the value breaks more than one)."""
     if isinstance(metadata, Conforms):
-        return BeforeValidator(partial(metadata.check, version=version))
+
+        def check(value: Any, handler: ValidatorFunctionWrapHandler, rule: Conforms = metadata) -> Any:
+            read = handler(value)
+            rule.check(value, version)
+            return read
+
+        return WrapValidator(check)
     return metadata
 
 
@@ -151,7 +160,7 @@ _ERROR_RULES = {
     "greater_than_equal": rules.RANGE,
     "less_than": rules.RANGE,
     "less_than_equal": rules.RANGE,
-    "value_error": rules.OBJECT_RULE,
+    "value_error": rules.DESCRIPTION,
 }
 
 
@@ -169,6 +178,6 @@ def deviation_of(error: ErrorDetails, root: str = "$") -> Deviation:
     detail = _detail(error)
     given = error.get("input")
     scalar = isinstance(given, str | int | float) and not isinstance(given, bool)
-    if error["type"] not in ("ocpi_rule", "string_pattern_mismatch") and scalar:
+    if error["type"] not in ("ocpi_rule", "string_pattern_mismatch", "value_error") and scalar:
         detail = f"{given!r}: {detail}"
     return Deviation(rule_of(error), json_path(error["loc"], root), detail, tuple(error["loc"]))

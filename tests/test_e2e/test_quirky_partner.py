@@ -8,6 +8,7 @@ partner's quirk, which `ocpi parties show` lists."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from ocpi.server.config import OwnParty
 from ocpi.server.credentials import register
 from ocpi.server.outbound import authorize_token, send_command
 from ocpi.storage.base import ObjectKey
+from ocpi.storage.secrets import KEY_FILE_VARIABLE, KEY_VARIABLE
 from tests.nodes import serve_app, serve_node
 from tests.spec import SPEC_DIR
 from tests.test_cli.nodes import OCPI, cli_env
@@ -155,9 +157,11 @@ async def test_a_quirky_partner_is_read_and_its_quirks_are_listed(tmp_path: Path
         assert put.status_code == 201 and put.json()["status_code"] == 1000
     # the node has stopped: what it noted is in the store
 
-    # as an operator runs it
+    # as an operator runs it, with the node key this process's node used (the environment's, else the file
+    # beside the database)
     command = [OCPI, "parties", "show", "DE/QRK", "--db", f"sqlite:///{database}"]
-    shown = subprocess.run(command, env=cli_env(COLUMNS="500"), capture_output=True, text=True, check=False)
+    key = {name: os.environ[name] for name in (KEY_VARIABLE, KEY_FILE_VARIABLE) if os.environ.get(name)}
+    shown = subprocess.run(command, env=cli_env(COLUMNS="500", **key), capture_output=True, text=True, check=False)
     assert shown.returncode == 0, shown.stderr
     assert "Quirks (read out of spec)" in shown.stdout
     rows = {line.split("│")[1].strip(): line for line in shown.stdout.splitlines() if line.count("│") > 4}
