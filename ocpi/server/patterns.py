@@ -217,7 +217,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                 path=child_path,
                 judging=b.node.judging,
             )
-            b.node.quirks.note(partner.pk, result.deviations, f"{method} {request.scope['path']}")
+            b.note(request, partner, result.deviations)
             if method == "PUT":
                 return _written(result.outcome, result.message, headers)
             return ocpi_response(message=result.message, headers=headers)
@@ -273,7 +273,7 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
         result = await b.node.repository.put(
             object_type, b.version, payload, owner=owner, object_id=object_id, judging=b.node.judging
         )
-        b.node.quirks.note(partner.pk, result.deviations, f"POST {request.scope['path']}")
+        b.note(request, partner, result.deviations)
         return _written(result.outcome, result.message, headers)
 
     async def get(
@@ -330,7 +330,7 @@ def mount_command_receiver(table: RouteTable, pattern: CommandReceiver, b: Bindi
         async def post(*, request: Request, partner: Party, _command: str = command, _model: Any = model) -> Response:
             b.check_routing(request, partner)
             payload = await read_json(request, node.config.max_body_bytes)
-            parsed = node.read(partner, _model, payload, version=b.version, where=f"POST {request.scope['path']}")
+            parsed = b.read(request, partner, _model, payload)
             body = parsed.to_dict()
             location_id = body.get("location_id")
             if location_id is not None and not await _own_location_exists(b, str(location_id)):
@@ -378,8 +378,8 @@ def mount_callback_receiver(table: RouteTable, pattern: CallbackReceiver, b: Bin
 
     async def post(*, request: Request, partner: Party, reference: str) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
-        parsed = b.node.read(partner, model, payload, version=b.version, where=f"POST {request.scope['path']}")
-        await b.node.hooks.results.received(f"{b.module}/{pattern.segment}", reference, parsed.to_dict(), partner)  # type: ignore[attr-defined]
+        parsed = b.read(request, partner, model, payload)
+        await b.node.hooks.results.received(f"{b.module}/{pattern.segment}", reference, parsed.to_dict(), partner)
         return ocpi_response(headers=b.response_headers(request))
 
     table.add(
@@ -408,9 +408,7 @@ def mount_token_authorization(table: RouteTable, pattern: TokenAuthorization, b:
         payload = await read_json(request, b.node.config.max_body_bytes)
         location = None
         if payload is not None:
-            references = pattern.location_references[b.version]
-            where = f"POST {request.scope['path']}"
-            location = b.node.read(partner, references, payload, version=b.version, where=where).to_dict()  # type: ignore[attr-defined]
+            location = b.read(request, partner, pattern.location_references[b.version], payload).to_dict()
         kind = (type or token_type or "RFID").upper()
         token_json = None
         for owner in b.owners:
@@ -453,8 +451,7 @@ def mount_charging_preferences(table: RouteTable, pattern: ChargingPreferencesRe
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, b.node.config.max_body_bytes)
-        where = f"PUT {request.scope['path']}"
-        preferences = b.node.read(partner, pattern.models[b.version], payload, version=b.version, where=where).to_dict()  # type: ignore[attr-defined]
+        preferences = b.read(request, partner, pattern.models[b.version], payload).to_dict()
         stored = await _own_stored(b, "sessions", session_id)
         if stored is None or not b.node.may_receive(partner, stored):  # another eMSP's session: as unknown
             raise NotFound(f"Session {session_id} not found", status_code=StatusCode.INVALID_OR_MISSING_PARAMETERS)
@@ -553,8 +550,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, node.config.max_body_bytes)
-        where = f"PUT {request.scope['path']}"
-        parsed = node.read(partner, pattern.set_models[b.version], payload, version=b.version, where=where).to_dict()  # type: ignore[attr-defined]
+        parsed = b.read(request, partner, pattern.set_models[b.version], payload).to_dict()
         return await answer(
             request,
             partner,
@@ -612,8 +608,7 @@ def mount_active_profile_receiver(table: RouteTable, pattern: ActiveProfileRecei
 
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
-        where = f"PUT {request.scope['path']}"
-        parsed = b.node.read(partner, pattern.models[b.version], payload, version=b.version, where=where).to_dict()  # type: ignore[attr-defined]
+        parsed = b.read(request, partner, pattern.models[b.version], payload).to_dict()
         await b.node.hooks.results.received(f"{b.module}/active", session_id, parsed, partner)
         return ocpi_response(headers=b.response_headers(request))
 
@@ -642,9 +637,7 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
 
     async def activate(*, request: Request, partner: Party) -> Response:
         payload = await read_json(request, node.config.max_body_bytes)
-        where = f"POST {request.scope['path']}"
-        activation = pattern.activation_models[b.version]
-        wanted = node.read(partner, activation, payload, version=b.version, where=where, what="Terminal").to_dict()  # type: ignore[attr-defined]
+        wanted = b.read(request, partner, pattern.activation_models[b.version], payload, "Terminal").to_dict()
         terminal = await node.hooks.payment_terminals.activate(wanted, partner)
         await node.repository.put(terminal_type, b.version, terminal, owner=b.owners[0])
         stored = await node.repository.get(terminal_type, b.version, own_key(str(terminal["terminal_id"])))
@@ -665,15 +658,12 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
         result = await node.repository.put(
             terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id, judging=node.judging
         )
-        node.quirks.note(partner.pk, result.deviations, f"PUT {request.scope['path']}")
+        b.note(request, partner, result.deviations)
         return _written(result.outcome, result.message, b.response_headers(request))
 
     async def patch(*, request: Request, partner: Party, terminal_id: str) -> Response:
         payload = await read_json(request, node.config.max_body_bytes)
-        where = f"PATCH {request.scope['path']}"
-        node.read(
-            partner, pattern.patch_models[b.version], payload, version=b.version, where=where, what="Terminal PATCH"
-        )
+        b.read(request, partner, pattern.patch_models[b.version], payload, "Terminal PATCH")
         result = await node.repository.patch(
             terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id
         )
@@ -725,10 +715,9 @@ def mount_booking_requests(table: RouteTable, pattern: BookingRequests, b: Bindi
     async def post(*, request: Request, partner: Party) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, node.config.max_body_bytes)
-        where = f"POST {request.scope['path']}"
-        booking_request = node.read(
-            partner, pattern.request_models[b.version], payload, version=b.version, where=where, what="BookingRequest"
-        ).to_dict()  # type: ignore[attr-defined]
+        booking_request = b.read(
+            request, partner, pattern.request_models[b.version], payload, "BookingRequest"
+        ).to_dict()
         owner = b.owners[0]
         repository = node.repository
         location_key = repository.key_of(pattern.location_type, owner, booking_request["booking_location_id"])
