@@ -52,7 +52,9 @@ class Example:
     (e.g. `{"opening_times": {...}}`). For an official example that is itself wrong, `erratum` says why and
     `errors` lists exactly the validation errors the model raises, each as "loc.path: error_type". An
     erratum the model reads leniently instead (a number written as a string) names those paths in `coerced`:
-    there the output must be the exact JSON type the spec asks for, holding the same value.
+    there the output must be the exact JSON type the spec asks for, holding the same value. `deviations` lists
+    what the strict reading (`ocpi.core.validation.deviations`) names in an example the models read, each as
+    "$.json.path: rule-id".
     """
 
     model: str
@@ -60,6 +62,7 @@ class Example:
     erratum: str | None = None
     errors: tuple[str, ...] = ()
     coerced: tuple[str, ...] = ()
+    deviations: tuple[str, ...] = ()
 
     def model_class(self) -> type[BaseModel]:
         module, _, name = self.model.partition(":")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 import ocpi
 from ocpi.storage.base import Credential, Party, PartyRole, TokenKind
@@ -38,3 +39,12 @@ async def test_roles_under_one_party_and_a_custom_authenticator(sqlite_store: Sq
         # the store's own tokens are not consulted when an authenticator is given
         stored = await sqlite_store.issue_token(TokenKind.C)
         assert (await http.get("/ocpi/versions", headers={"Authorization": f"Token {stored}"})).status_code == 401
+
+
+def test_an_unsupported_version_is_refused_with_a_clear_error(sqlite_store: SqlStore) -> None:
+    with pytest.raises(
+        ValueError, match=r"unsupported OCPI version '9\.9\.9': a node serves some of 2\.1\.1, 2\.2\.1, 2\.3\.0"
+    ):
+        ocpi.get_application(roles=["cpo"], party=("NL", "ABC"), store=sqlite_store, versions=("2.2.1", "9.9.9"))
+    with pytest.raises(ValueError, match="no version: a node serves some of"):
+        ocpi.get_application(roles=["cpo"], party=("NL", "ABC"), store=sqlite_store, versions=())

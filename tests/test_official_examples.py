@@ -4,6 +4,7 @@ model and dumps back to the same JSON; the known-wrong ones raise exactly the er
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 import tests.examples_map as examples_map
+from ocpi.core.validation import deviations, json_path
 from tests.spec import FIXTURES_DIR, SPEC_DIR, Example, load_json, normalize, pop_path, validation_errors
 
 
@@ -70,3 +72,22 @@ def test_example_round_trips(key: str) -> None:
     raw = _path(key).read_bytes()
     if example.wrapper is None and not example.coerced:
         assert model.model_validate_json(raw) == parsed
+
+
+@pytest.mark.parametrize("key", sorted(EXAMPLES))
+def test_example_is_exact_in_the_strict_reading(key: str) -> None:
+    """As sent on the wire (JSON numbers as numbers), every example keeps every format rule, but for the
+    deviations its entry lists; a wrong example's strict report names at least every field the models refuse."""
+    example = EXAMPLES[key]
+    payload = json.loads(_path(key).read_text(encoding="utf-8"))
+    if example.wrapper is not None:
+        payload = payload[example.wrapper]
+    model = example.model_class()
+    version = key.removeprefix("fixture:").split("/")[0].removesuffix("-bookings")
+    found = deviations(model, payload, version=version)
+    if example.erratum is not None and not example.coerced:
+        with pytest.raises(ValidationError) as caught:
+            model.model_validate(payload)
+        assert {json_path(e["loc"]) for e in caught.value.errors()} <= {d.path for d in found}
+        return
+    assert {f"{d.path}: {d.rule.id}" for d in found} == set(example.deviations), [str(d) for d in found]

@@ -372,11 +372,3 @@ def unwrap_envelope(data: Any) -> Any:
     if isinstance(data, dict) and "data" in data and "status_code" in data:
         return data["data"]
     return data
-
-
-def json_path(loc: Sequence[int | str], root: str = "$") -> str:
-    """A Pydantic error location as a JSON path: `$.evses[0].connectors[1].standard`."""
-    path = root
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path

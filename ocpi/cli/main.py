@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pull": ("partners", "GET a partner's lists (every page) into this node's store."),
     "load": ("objects", "Import objects as this node's own (validated, stored, pushed to partners)."),
     "export": ("objects", "Every object of a module in the store, in one OCPI version, as a JSON list."),
-    "validate": ("payloads", "Validate a payload; each error with its JSON path."),
+    "validate": ("payloads", "Validate a payload strictly: each deviation with its JSON path and rule."),
     "convert": ("payloads", "Convert objects between OCPI versions, with what the crossing costs."),
     "schema": ("payloads", "The JSON Schema of any object or enum of any version."),
     "price": ("price", "Price a CDR or a Session against a Tariff, piece by piece."),

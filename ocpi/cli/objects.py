@@ -20,7 +20,6 @@ from ocpi.cli.common import (
     RoleOption,
     UserError,
     err,
-    json_path,
     open_node,
     open_store,
     out,
@@ -30,6 +29,7 @@ from ocpi.cli.common import (
 )
 from ocpi.core.errors import OcpiError
 from ocpi.core.interfaces import ObjectType
+from ocpi.core.validation import json_path
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
 from ocpi.server.node import OwnObjects
 from ocpi.storage.base import ListQuery, read_every_item

@@ -13,6 +13,7 @@ from ocpi.core.errors import OcpiError
 from ocpi.push.pull import PULLABLE
 from ocpi.storage.base import Party, StoredObject
 from ocpi.storage.push import DeliveryState, PushLedger
+from ocpi.storage.quirks import Quirk, party_quirks
 
 parties_app = typer.Typer(help="Registered partners: versions, roles, endpoints, push delivery state.")
 
@@ -23,6 +24,7 @@ class PartyView:
     delivery: DeliveryState | None
     failing: dict[int, StoredObject]
     pulls: dict[str, datetime]
+    quirks: list[Quirk]
 
 
 async def _view(ledger: PushLedger, party: Party, *, details: bool = False) -> PartyView:
@@ -34,7 +36,8 @@ async def _view(ledger: PushLedger, party: Party, *, details: bool = False) -> P
             last = await ledger.last_pull(party.pk, module)
             if last is not None:
                 pulls[module] = last
-    return PartyView(party, delivery, failing, pulls)
+    quirks = await party_quirks(ledger.store, party.pk) if details else []
+    return PartyView(party, delivery, failing, pulls, quirks)
 
 
 def _roles(party: Party) -> str:
@@ -80,7 +83,8 @@ def show(
     party: str = typer.Argument(..., help="The partner: its number, one of its CC/PID, or its name."),
     db: str = DbOption,
 ) -> None:
-    """One partner in full: endpoints, push delivery state with each failing object and its last error."""
+    """One partner in full: endpoints, push delivery state with each failing object and its last error, and its
+    quirks: what it sends out of spec that the node reads all the same (kind, count, last example)."""
 
     async def main() -> PartyView:
         async with open_store(db, must_exist=True) as store:
@@ -102,6 +106,13 @@ def show(
     if view.pulls:
         pulls = ", ".join(f"{module} {_when(at)}" for module, at in view.pulls.items())
         out.print(f"Last pull:    {pulls}", highlight=False)
+    if view.quirks:
+        quirks = Table("kind", "count", "last seen", "last example", "the spec says", title="Quirks (read out of spec)")
+        for quirk in view.quirks:
+            rule = quirk.rule
+            says = f"{rule.title} ({rule.spec})" if rule is not None else "-"
+            quirks.add_row(quirk.kind, str(quirk.count), _when(quirk.last_seen_at), quirk.example, says)
+        out.print(quirks)
     if delivery is None:
         return
     out.print(

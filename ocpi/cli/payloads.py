@@ -8,164 +8,25 @@ import enum
 import importlib
 import json
 import re
-import sys
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import typer
-from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import BaseModel, TypeAdapter
 
-from ocpi.cli.common import VERSIONS, UserError, err, json_path, parse_party, plural, read_json, user_errors
+from ocpi.cli.common import VERSIONS, UserError, err, parse_party, plural, read_json, user_errors
 from ocpi.core import data_types
 from ocpi.core.convert import ConversionContext, Loss
-from ocpi.core.interfaces import Child, ObjectType
 from ocpi.core.model import OcpiModel, PatchModel
-from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
-
-MODULES = (*FUNCTIONAL_MODULES, "credentials", "versions")
-# The configuration modules have no interface descriptors: their top-level objects by name.
-_CONFIGURATION_OBJECTS = {"credentials": ("Credentials",), "versions": ("Version", "VersionDetails")}
+from ocpi.core.validation import deviations, json_path
+from ocpi.modules.identify import MODULES, Identification, identify, schemas_of
 
 
-@dataclass(frozen=True)
-class Candidate:
-    module: str
-    version: str
-    model: type[BaseModel]
-
-    def __str__(self) -> str:
-        return f"OCPI {self.version} {self.model.__name__} ({self.module})"
-
-
-def _schemas(module: str, version: str) -> Any | None:
-    try:
-        return importlib.import_module(f"ocpi.modules.{module}.v_{version.replace('.', '_')}.schemas")
-    except ModuleNotFoundError:
-        return None
-
-
-def _models_in(value: Any) -> Iterator[tuple[str, type[BaseModel]]]:
-    """(version, model) pairs in an interface pattern's field: an object type (and its addressable children),
-    a version -> model mapping, or a mapping of those (commands by name)."""
-    if isinstance(value, ObjectType | Child):
-        for version, model in value.models.items():
-            yield version, model
-            patch = getattr(sys.modules[model.__module__], f"{model.__name__}Patch", None)
-            if isinstance(patch, type) and issubclass(patch, BaseModel):
-                yield version, patch
-        for child in value.children:
-            yield from _models_in(child)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if isinstance(item, type) and issubclass(item, BaseModel):
-                yield str(key), item
-            else:
-                yield from _models_in(item)
-
-
-@cache
-def top_level_models(module: str) -> tuple[Candidate, ...]:
-    """The objects a module exchanges, in every version: what its endpoints take and answer."""
-    found: list[Candidate] = []
-    if module in _CONFIGURATION_OBJECTS:
-        for version in VERSIONS:
-            schemas = _schemas(module, version)
-            found += [Candidate(module, version, getattr(schemas, n)) for n in _CONFIGURATION_OBJECTS[module]]
-        return tuple(found)
-    interfaces = module_interfaces(module)
-    for side in (interfaces.sender, interfaces.receiver):
-        for pattern in side.patterns if side else ():
-            for value in vars(pattern).values():
-                for version, model in _models_in(value):
-                    candidate = Candidate(module, version, model)
-                    if candidate not in found:
-                        found.append(candidate)
-    return tuple(found)
-
-
-def candidates(module: str | None, version: str | None) -> list[Candidate]:
+def _candidates(module: str | None, version: str | None) -> None:
+    """Refuse an unknown --module or --version as Typer does for a bad parameter."""
     if module is not None and module not in MODULES:
         raise typer.BadParameter(f"{module!r} is not one of {', '.join(MODULES)}", param_hint="--module")
     if version is not None and version not in VERSIONS:
         raise typer.BadParameter(f"{version!r} is not one of {', '.join(VERSIONS)}", param_hint="--version")
-    return [
-        c
-        for m in ([module] if module else MODULES)
-        for c in top_level_models(m)
-        if version is None or c.version == version
-    ]
-
-
-def _count(value: Any) -> tuple[int, int]:
-    """(fields the models do not know, fields they recognised), over the whole object."""
-    if isinstance(value, BaseModel):
-        unknown, known = len(value.model_extra or {}), 0
-        for name in value.model_fields_set:
-            inner = getattr(value, name, None)
-            if name in type(value).model_fields:
-                known += 1
-            more_unknown, more_known = _count(inner)
-            unknown, known = unknown + more_unknown, known + more_known
-        return unknown, known
-    if isinstance(value, list):
-        totals = [_count(item) for item in value]
-        return sum(t[0] for t in totals), sum(t[1] for t in totals)
-    return 0, 0
-
-
-def _required(model: type[BaseModel]) -> int:
-    return sum(1 for info in model.model_fields.values() if info.is_required())
-
-
-@dataclass
-class Match:
-    candidate: Candidate
-    errors: list[ErrorDetails]
-    unknown: int = 0
-    known: int = 0
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-    def rank(self) -> tuple[int, ...]:
-        """Smaller fits better: fewest errors plus fields the model does not know (every model keeps unknown
-        fields, so a PATCH variant, all optional, accepts almost anything: it must not win by that; an invalid
-        one counts one more, as a broken object is likelier a whole object than a PATCH), then a valid one,
-        most fields recognised, an object over its PATCH variant, the newest version."""
-        model = self.candidate.model
-        patch = issubclass(model, PatchModel)
-        return (
-            len(self.errors) + self.unknown + (patch and not self.valid),
-            not self.valid,
-            -self.known,
-            patch,
-            -_required(model),
-            -VERSIONS.index(self.candidate.version),
-        )
-
-
-def match(candidate: Candidate, payload: Any) -> Match:
-    try:
-        instance = candidate.model.model_validate(payload)
-    except ValidationError as error:
-        fields = candidate.model.model_fields
-        known = set(fields) | {info.alias for info in fields.values() if info.alias}
-        unknown = len(set(payload) - known) if isinstance(payload, dict) else 0
-        return Match(candidate, error.errors(include_url=False), unknown)
-    return Match(candidate, [], *_count(instance))
-
-
-def best_matches(payload: Any, pool: list[Candidate]) -> list[Match]:
-    """Every candidate's verdict on the payload, the most specific first."""
-    return sorted((match(c, payload) for c in pool), key=Match.rank)
-
-
-def _error_lines(errors: list[ErrorDetails], root: str) -> list[str]:
-    return [f"{json_path(e['loc'], root)}: {e['msg']}" for e in errors]
 
 
 def validate(
@@ -173,50 +34,59 @@ def validate(
     module: str | None = typer.Option(None, "--module", help="The module. Default: inferred."),
     version: str | None = typer.Option(None, "--version", help="The OCPI version. Default: inferred."),
 ) -> None:
-    """Validate a payload; each error with its JSON path.
+    """Validate a payload strictly: each deviation with its JSON path and rule.
 
-    Without --module/--version it infers the object and version (the most specific match) and says so. The
-    exit status is 1 when the payload is invalid."""
-    pool = candidates(module, version)
+    Strict where the node is lenient: a DateTime without seconds, a number written as a string, a latitude
+    with four decimals are deviations here. Without --module/--version it infers the object and version (a
+    whole object over a PATCH body, the oldest version that reads it) and says so, and when the guess is
+    ambiguous. The exit status is 1 when any payload deviates."""
+    _candidates(module, version)
 
     def check() -> bool:
-        valid = True
+        exact = True
         for document in read_json(source):
             items = document.data if isinstance(document.data, list) else [document.data]
             roots = [f"$[{i}]" for i in range(len(items))] if isinstance(document.data, list) else ["$"]
-            inferred = _infer(items, pool)
-            chosen = inferred[0].candidate
-            others = [
-                m.candidate for m in inferred[1:] if m.valid and m.candidate.model.__name__ == chosen.model.__name__
-            ]
+            identification = _identify(items, module, version)
+            chosen = identification.chosen
+            also = identification.also_valid_as
+            unknown = identification.fits[0].unknown
+            notes = [f"{unknown} field{'s' if unknown > 1 else ''} it does not know"] if unknown else []
+            if also:
+                notes.append(f"also valid as {', '.join(also)}")
+            if identification.ambiguous:
+                others = ", ".join(f"{c.version} {c.name} ({c.module})" for c in identification.ambiguous[:4])
+                more = len(identification.ambiguous) - 4
+                others += f" and {more} more" if more > 0 else ""
+                notes.append(f"ambiguous: it fits {others} as well; give --module")
+            suffix = f" ({'; '.join(notes)})" if notes else ""
             for payload, root in zip(items, roots, strict=True):
-                verdict = match(chosen, payload)
+                found = deviations(chosen.model, payload, version=chosen.version)
                 name = f"{document.name}{root[1:]}"
-                if verdict.valid:
-                    also = f" (also valid as {', '.join(c.version for c in others)})" if others else ""
-                    print(f"{name}: valid {chosen}{also}")
+                if not found:
+                    print(f"{name}: valid {chosen}{suffix}")
                     continue
-                valid = False
-                count = len(verdict.errors)
-                print(f"{name}: invalid {chosen}, {count} error{'s' if count > 1 else ''}:")
-                for line in _error_lines(verdict.errors, "$"):
-                    print(f"  {line}")
-        return valid
+                exact = False
+                print(f"{name}: invalid {chosen}{suffix}, {plural(len(found), 'deviations')}:")
+                for deviation in found:
+                    rule = deviation.rule
+                    print(f"  {root}{deviation.path[1:]}: {deviation.detail} [{rule.id}: {rule.spec}]")
+        return exact
 
     with user_errors():
         if not check():
             raise typer.Exit(1)
 
 
-def _infer(items: list[Any], pool: list[Candidate]) -> list[Match]:
-    """The candidates ranked on the first item that some candidate accepts (else on the first item)."""
+def _identify(items: list[Any], module: str | None, version: str | None) -> Identification:
+    """The object the items are, judged on the first item that some candidate reads (else on the first)."""
     if not items:
         raise UserError("an empty list: nothing to validate")
     for item in items:
-        ranked = best_matches(item, pool)
-        if ranked[0].valid:
-            return ranked
-    return best_matches(items[0], pool)
+        identification = identify(item, module, version)
+        if identification.fits[0].valid:
+            return identification
+    return identify(items[0], module, version)
 
 
 def convert(
@@ -233,7 +103,7 @@ def convert(
 
     Through the canonical (2.3.0) form. Prints the result on stdout and the losses (fields dropped, invented,
     changed) on stderr."""
-    pool = candidates(module, from_version)
+    _candidates(module, from_version)
     if to_version not in VERSIONS:
         raise typer.BadParameter(f"{to_version!r} is not one of {', '.join(VERSIONS)}", param_hint="--to")
     converter = importlib.import_module(f"ocpi.modules.{module}.convert")
@@ -251,11 +121,11 @@ def convert(
             single = single and not isinstance(document.data, list)
             for index, payload in enumerate(items):
                 name = document.name if not isinstance(document.data, list) else f"{document.name}[{index}]"
-                ranked = best_matches(payload, pool)
-                if not ranked or not ranked[0].valid:
-                    lines = "; ".join(_error_lines(ranked[0].errors, "$")[:5]) if ranked else ""
+                best = identify(payload, module, from_version).fits[0]
+                if not best.valid:
+                    lines = "; ".join(f"{json_path(e['loc'])}: {e['msg']}" for e in best.errors[:5])
                     raise UserError(f"{name} is not a valid {module} object of OCPI {from_version}: {lines}")
-                obj = ranked[0].candidate.model.model_validate(payload)
+                obj = best.candidate.model.model_validate(payload)
                 try:
                     up = converter.to_canonical(obj, from_version, context)
                     down = converter.from_canonical(up.value, to_version, context)
@@ -294,11 +164,11 @@ def _in_cli_words(text: str) -> str:
 def _canonical_location(source: str, version: str, context: ConversionContext) -> Any:
     """The Location of `--location`, written in `version`, as the canonical (2.3.0) Location."""
     (document,) = read_json(source)[:1]
-    ranked = best_matches(document.data, candidates("locations", version))
-    if not ranked or not ranked[0].valid or ranked[0].candidate.model.__name__ != "Location":
+    best = identify(document.data, "locations", version).fits[0]
+    if not best.valid or best.candidate.name != "Location":
         raise UserError(f"--location {source}: not an OCPI {version} Location")
     converter = importlib.import_module("ocpi.modules.locations.convert")
-    return converter.to_canonical(ranked[0].candidate.model.model_validate(document.data), version, context).value
+    return converter.to_canonical(best.candidate.model.model_validate(document.data), version, context).value
 
 
 def _named(version: str) -> dict[str, list[tuple[str, Any]]]:
@@ -313,7 +183,7 @@ def _named(version: str) -> dict[str, list[tuple[str, Any]]]:
         core["TaxAmount"] = data_types.TaxAmount
     found.update({name.lower(): [("types", value)] for name, value in core.items()})
     for module in MODULES:
-        schemas = _schemas(module, version)
+        schemas = schemas_of(module, version)
         if schemas is None:
             continue
         for name, value in vars(schemas).items():

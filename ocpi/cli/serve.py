@@ -85,6 +85,12 @@ def serve(
     body_timeout: float = typer.Option(
         BODY_TIMEOUT, "--body-timeout", min=0.1, help="Seconds a request's body may take to arrive after its headers."
     ),
+    strict: bool = typer.Option(
+        False,
+        "--strict",
+        help="Refuse what partners send out of spec (2001, naming each deviation) instead of reading it and "
+        "recording it as their quirks (ocpi parties show).",
+    ),
 ) -> None:
     """Run an OCPI node: every module of its roles, in every version, with push to registered partners.
 
@@ -101,6 +107,7 @@ def serve(
             "metrics": metrics,
             "metrics_token": metrics_token or None,
             "console_token": _console_token(console, console_token),
+            "strict": strict,
         }
         listening = Listening(host, port, access_log, headers_timeout, body_timeout)
         with logging_to_stderr(log_level, log_format, access_log=access_log):

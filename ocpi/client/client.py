@@ -4,21 +4,30 @@
 - calls: `get`, `put`, `patch`, `post`, `delete` answer the envelope's `data`, or raise the OcpiError the
   partner's status code means;
 - `iterate(module)` walks a paginated list by following `Link: <...>; rel="next"`, honours `X-Limit`, stops
-  on a Link that loops, and skips (and reports in `skipped`) an object that does not validate.
+  on a Link that loops, and skips (and reports in `skipped`) an object that does not validate;
+- `read_object(model, data, what)` turns an answer's `data` into the model a typed call returns.
 Reads are retried with backoff on transport errors and 5xx; writes are not (the spec: no queued replays).
 Every call has a deadline and a limit on the size of the answer (`PartnerSettings`), and goes through the node's
 own HTTP/1.1 transport (`ocpi.client.transport`) to the addresses the URL policy judged.
+
+What a partner answers out of spec but unambiguously is read all the same and noted in `deviations` (and given
+to `on_deviation`, which a node points at the partner's quirks): a single object wrapped in a one-element list,
+an envelope without a timestamp or with a string status code, `Link: ""` on the last page, a Link with another
+scheme than the list's or Python enum names (`ModuleID.locations`) in its path, and what its objects get wrong
+(`ocpi.core.validation.deviations`). Nothing is dropped without a note: a Link that loops, or a last page short
+of `X-Total-Count`, is noted too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import ssl
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 import orjson
@@ -26,6 +35,8 @@ from pydantic import BaseModel, ValidationError
 
 from ocpi.client.policy import UrlPolicy
 from ocpi.client.transport import AnswerTooLarge, Response, Transport, TransportError, read_httpx_answer
+from ocpi.core import rules
+from ocpi.core.data_types import parse_datetime
 from ocpi.core.errors import (
     AuthenticationError,
     ClientError,
@@ -38,9 +49,10 @@ from ocpi.core.errors import (
 )
 from ocpi.core.ids import new_id
 from ocpi.core.pagination import next_link
+from ocpi.core.rules import Deviation
 from ocpi.core.status import StatusCode
 from ocpi.core.utils import authorization_header
-from ocpi.core.validation import describe
+from ocpi.core.validation import Judging, describe, judge
 
 SUPPORTED = ("2.3.0", "2.2.1", "2.1.1")
 CONFIGURATION_MODULES = frozenset({"credentials", "versions", "hubclientinfo"})
@@ -87,6 +99,11 @@ class Page:
     next_url: str | None
 
 
+M = TypeVar("M", bound=BaseModel)
+_ENUM_NAME = re.compile(r"[A-Z][A-Za-z0-9]*\.([A-Za-z0-9_]+)")
+"""A path segment `ModuleID.locations`: a Python enum's name where its value belongs (`str()` of a plain Enum)."""
+
+
 @dataclass
 class OcpiClient:
     token: str
@@ -100,6 +117,10 @@ class OcpiClient:
     node's own transport, which connects to the very addresses the policy judged, with keep-alive connections
     of this client's own."""
     skipped: list[Skipped] = field(default_factory=list)
+    deviations: list[tuple[str, Deviation]] = field(default_factory=list)
+    """What the partner answered out of spec and was read all the same: (where, deviation)."""
+    on_deviation: Callable[[str, list[Deviation]], None] | None = None
+    """Called with what one answer (or one object of a page) got wrong, and where."""
     tls: ssl.SSLContext | None = None
     """The TLS context for HTTPS partners; None: verified against the certifi CA bundle, or `SSL_CERT_FILE` /
     `SSL_CERT_DIR` when set."""
@@ -228,8 +249,15 @@ class OcpiClient:
         response = await self.request(method, url, **kwargs)
         return self.unwrap(response, f"{method} {url}")[0]
 
-    @staticmethod
-    def unwrap(response: Response | httpx.Response, what: str) -> tuple[Any, dict[str, Any]]:
+    def note(self, where: str, *deviations: Deviation) -> None:
+        """The partner answered something out of spec that was read all the same."""
+        if not deviations:
+            return
+        self.deviations += [(where, deviation) for deviation in deviations]
+        if self.on_deviation is not None:
+            self.on_deviation(where, list(deviations))
+
+    def unwrap(self, response: Response | httpx.Response, what: str) -> tuple[Any, dict[str, Any]]:
         try:
             envelope = orjson.loads(response.content)
         except orjson.JSONDecodeError:
@@ -239,6 +267,15 @@ class OcpiClient:
                 raise AuthenticationError(f"{what}: HTTP 401")
             raise UnableToUseClientApi(f"{what}: HTTP {response.status_code} without an OCPI envelope")
         code = envelope.get("status_code")
+        found = []
+        if isinstance(code, str) and code.isdigit():  # unambiguous: the number written as a string
+            found.append(Deviation(rules.ENVELOPE, "$.status_code", f"{code!r} is a string"))
+            code = int(code)
+        stamp = envelope.get("timestamp")
+        if parse_datetime(stamp) is None:
+            detail = "no timestamp" if stamp is None else f"the timestamp {stamp!r} is not a DateTime"
+            found.append(Deviation(rules.ENVELOPE, "$.timestamp", detail))
+        self.note(what, *found)
         message = f"{what}: {envelope.get('status_message') or 'no message'} (HTTP {response.status_code}, {code})"
         if response.status_code == 401:
             raise AuthenticationError(message)
@@ -275,7 +312,8 @@ class OcpiClient:
 
     async def page(self, url: str, params: Mapping[str, Any] | None = None) -> Page:
         response = await self.request("GET", url, params=params)
-        data, _ = self.unwrap(response, f"GET {url}")
+        what = f"GET {url}"
+        data, _ = self.unwrap(response, what)
         if not isinstance(data, list):
             raise UnableToUseClientApi(f"GET {url}: data is not a list")
         total = response.headers.get("x-total-count")
@@ -284,8 +322,48 @@ class OcpiClient:
             items=data,
             total=int(total) if total and total.isdigit() else None,
             limit=int(limit) if limit and limit.isdigit() else None,
-            next_url=next_link(response.headers.get("link")),
+            next_url=self._next_url(url, response.headers.get("link"), what),
         )
+
+    def _next_url(self, url: str, header: str | None, what: str) -> str | None:
+        """The next page's URL from a `Link` header, as the list's own URL writes it: the scheme of the page
+        just read, and enum values where a partner wrote Python enum names (`ModuleID.locations`) in the
+        path; each repair noted."""
+        if header is not None and not header.strip():
+            self.note(what, Deviation(rules.LINK, "Link", "an empty Link header (the last page has none)"))
+            return None
+        found = next_link(header)
+        if found is None:
+            return None
+        page, link = urlsplit(url), urlsplit(found)
+        if link.scheme != page.scheme and link.netloc == page.netloc and link.scheme in ("http", "https"):
+            detail = f"the Link is {link.scheme}:// where the list is {page.scheme}://: followed as {page.scheme}://"
+            self.note(what, Deviation(rules.LINK, "Link", detail))
+            link = link._replace(scheme=page.scheme)
+        segments = link.path.split("/")
+        repaired = [_ENUM_NAME.sub(r"\1", s) if _ENUM_NAME.fullmatch(s) else s for s in segments]
+        if repaired != segments and "/".join(repaired) == page.path:
+            detail = f"Python enum names in the Link's path {link.path!r}: followed as {page.path!r}"
+            self.note(what, Deviation(rules.LINK, "Link", detail))
+            link = link._replace(path=page.path)
+        return urlunsplit(link)
+
+    def read_object(self, model: type[M], data: Any, what: str) -> M:
+        """`data` of an answer that holds one object, as `model`: a single object wrapped in a one-element list
+        is read (and noted), what the object gets wrong is noted; UnableToUseClientApi when it is no such
+        object."""
+        if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict):
+            detail = f"one {model.__name__} wrapped in a list"
+            self.note(what, Deviation(rules.DATA_IN_LIST, "$.data", detail))
+            data = data[0]
+        if not isinstance(data, dict):
+            raise UnableToUseClientApi(f"{what}: data is not a {model.__name__} object: {str(data)[:80]}")
+        try:
+            read = model.model_validate(data)
+        except ValidationError as error:
+            raise UnableToUseClientApi(f"{what}: invalid {model.__name__}: {describe(error)}") from error
+        self.note(what, *judge(model, data, Judging.NOTE, version=self.version))
+        return read
 
     async def iterate(
         self,
@@ -304,19 +382,31 @@ class OcpiClient:
         params = {k: v for k, v in (("date_from", date_from), ("date_to", date_to), ("limit", limit)) if v}
         next_url: str | None = url + ("?" + urlencode(params) if params else "")
         seen: set[str] = set()
+        read = 0
         for _ in range(max_pages):
-            if next_url is None or next_url in seen:
+            if next_url is None:
+                return
+            if next_url in seen:
+                detail = f"the Link points back to a page already read ({next_url}): stopped after {read} objects"
+                self.note(f"GET {url}", Deviation(rules.LINK, "Link", detail))
                 return
             seen.add(next_url)
             page = await self.page(next_url)
+            read += len(page.items)
             for index, item in enumerate(page.items):
                 if model is None:
                     yield item
                     continue
                 try:
-                    yield model.model_validate(item)
+                    parsed = model.model_validate(item)
                 except ValidationError as error:
                     self.skipped.append(Skipped(next_url, f"/data/{index}", describe(error)))
+                    continue
+                self.note(f"GET {next_url} /data/{index}", *judge(model, item, Judging.NOTE, version=self.version))
+                yield parsed
+            if page.next_url is None and page.total is not None and read < page.total and page.items:
+                detail = f"no Link on a page, though X-Total-Count is {page.total} and {read} objects were read"
+                self.note(f"GET {next_url}", Deviation(rules.LINK, "Link", detail))
             if not page.items:
                 return
             next_url = page.next_url

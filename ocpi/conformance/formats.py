@@ -11,20 +11,19 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
-# types, DateTime: RFC 3339 in UTC, `Z` or no designator ("+00:00 is not the same as UTC"), string(25).
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?")
+from ocpi.core import rules
+
 # transport_and_format, Paginated Response: `Link: <https://...>; rel="next"`.
 _NEXT_LINK = re.compile(r'<([^<>\s]+)>\s*;\s*rel="next"')
 
 
 def datetime_problem(value: Any) -> str | None:
-    """Why `value` is not an OCPI DateTime, or None."""
+    """Why `value` is not an OCPI DateTime (types, DateTime: RFC 3339 in UTC, string(25)), or None."""
     if not isinstance(value, str):
         return f"{value!r} is not a string"
-    if len(value) > 25:
-        return f"{value!r} is longer than 25 characters"
-    if not _DATETIME.fullmatch(value):
-        return f"{value!r} is not RFC 3339 in UTC (`2015-06-29T20:39:09Z`, no offset)"
+    problem = rules.datetime_problem(value) or rules.datetime_zone_problem(value)
+    if problem is not None:
+        return problem
     try:
         datetime.fromisoformat(value.removesuffix("Z"))
     except ValueError:

@@ -14,7 +14,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints
 
+from ocpi.core import rules
 from ocpi.core.model import OcpiModel
+from ocpi.core.rules import Conforms
+
+_PRINTABLE_TEXT = Conforms(rules.STRING_PRINTABLE, rules.string_problem)
 
 
 class CaseInsensitiveStr(str):
@@ -35,15 +39,12 @@ class CaseInsensitiveStr(str):
         return hash(self.casefold())
 
 
-_PRINTABLE_ASCII = r"^[\x20-\x7E]*$"
-
-
 @cache
 def CiString(max_length: int) -> Any:  # noqa: N802 - the spec's type name, a fixed public name
     """Case-insensitive printable ASCII string of at most `max_length` characters."""
     return Annotated[
         str,
-        StringConstraints(max_length=max_length, pattern=_PRINTABLE_ASCII),
+        StringConstraints(max_length=max_length, pattern=rules.PRINTABLE_ASCII),
         AfterValidator(CaseInsensitiveStr),
     ]
 
@@ -51,10 +52,19 @@ def CiString(max_length: int) -> Any:  # noqa: N802 - the spec's type name, a fi
 @cache
 def String(max_length: int) -> Any:  # noqa: N802 - the spec's type name, a fixed public name
     """Case-sensitive string of at most `max_length` characters (counted as characters, not bytes)."""
-    return Annotated[str, StringConstraints(max_length=max_length)]
+    return Annotated[str, StringConstraints(max_length=max_length), _PRINTABLE_TEXT]
 
 
-URL = Annotated[str, StringConstraints(max_length=255)]
+Text = Annotated[str, _PRINTABLE_TEXT]
+"""A `string` without a length in the spec's table."""
+
+URL = Annotated[str, StringConstraints(max_length=255), Conforms(rules.URL_FORMAT, rules.url_problem)]
+
+Int = Annotated[int, Conforms(rules.JSON_INTEGER, rules.integer_problem)]
+"""The tables' `int`: a JSON integer (a string or 5.0 is read, and is a deviation)."""
+
+Boolean = Annotated[bool, Conforms(rules.JSON_BOOLEAN, rules.boolean_problem)]
+"""The tables' `boolean`: JSON true or false (`"true"` or 1 is read, and is a deviation)."""
 
 
 @cache
@@ -104,6 +114,8 @@ DateTime = Annotated[
     datetime,
     BeforeValidator(_only_text_or_datetime),
     AfterValidator(_as_utc),
+    Conforms(rules.DATETIME_FORMAT, rules.datetime_problem),
+    Conforms(rules.DATETIME_UTC, rules.datetime_zone_problem),
     PlainSerializer(format_datetime, return_type=str, when_used="json"),
 ]
 
@@ -118,13 +130,74 @@ def decimal_to_json(value: Decimal) -> int | float:
 Number = Annotated[
     Decimal,
     Field(allow_inf_nan=False),
+    Conforms(rules.JSON_NUMBER, rules.number_problem),
+    Conforms(rules.NUMBER_DECIMALS, rules.decimals_problem),
     PlainSerializer(decimal_to_json, return_type=int | float, when_used="json"),
 ]
-"""OCPI `number`: exact decimal in Python, a JSON number on the wire (never a float in between)."""
+"""OCPI `number`: exact decimal in Python, a JSON number on the wire (never a float in between). A number
+written as a JSON string is read, and is a deviation."""
+
+# --- codes the tables name (ISO 3166, ISO 4217, ISO 639-1, ISO 15118) ------------------------------------
+# Each is `Annotated` metadata to put on the table's type; the common combinations are named below.
+
+ISO_3166_ALPHA2 = Conforms(rules.COUNTRY_CODE, rules.pattern_problem("[A-Z]{2}", "two letters", any_case=True))
+ISO_3166_ALPHA3 = Conforms(rules.COUNTRY_ALPHA3, rules.pattern_problem("[A-Z]{3}", "three upper-case letters"))
+ISO_3166_ALPHA3_ANY_CASE = Conforms(
+    rules.COUNTRY_ALPHA3, rules.pattern_problem("[A-Z]{3}", "three letters", any_case=True)
+)
+ISO_4217 = Conforms(rules.CURRENCY_CODE, rules.pattern_problem("[A-Z]{3}", "three upper-case letters"))
+ISO_4217_ANY_CASE = Conforms(rules.CURRENCY_CODE, rules.pattern_problem("[A-Z]{3}", "three letters", any_case=True))
+ISO_639_1 = Conforms(rules.LANGUAGE_CODE, rules.pattern_problem("[a-z]{2}", "two lower-case letters"))
+ISO_15118_PARTY = Conforms(
+    rules.PARTY_ID, rules.pattern_problem("[A-Z0-9]{3}", "three letters or digits", any_case=True)
+)
+
+CountryCode = Annotated[CiString(2), ISO_3166_ALPHA2]
+"""`CiString(2)`, "ISO-3166 alpha-2 country code"."""
+
+PartyId = Annotated[CiString(3), ISO_15118_PARTY]
+"""`CiString(3)`, a party id "following the ISO-15118 standard"."""
+
+CurrencyCode = Annotated[String(3), ISO_4217]
+"""`string(3)`, "ISO 4217 code" (a string is case-sensitive: `EUR`)."""
+
+CountryAlpha3 = Annotated[String(3), ISO_3166_ALPHA3]
+"""`string(3)`, "ISO 3166-1 alpha-3 code" (`NLD`)."""
+
+LanguageCode = Annotated[String(2), ISO_639_1]
+"""`string(2)`, "Language Code ISO 639-1" (`en`)."""
+
+
+@cache
+def Base64Text(max_length: int) -> Any:  # noqa: N802 - a type, like String(n)
+    """A string(`max_length`) the table says is "base64 encoded"."""
+    return Annotated[String(max_length), Conforms(rules.BASE64, rules.base64_problem)]
+
+
+Percentage = Annotated[Number, Conforms(rules.PERCENTAGE, rules.percentage_problem)]
+"""A `number` the table says is a percentage "(0-100)"."""
+
+HoursMinutes = Annotated[
+    String(5), Conforms(rules.TIME_OF_DAY, rules.pattern_problem("([0-1][0-9]|2[0-3]):[0-5][0-9]", "`hh:mm` (24h)"))
+]
+"""A time of day `hh:mm` (RegularHours): `8:00` or `24:00` is read, and is a deviation."""
+
+
+@cache
+def Coordinate(max_length: int, pattern: str, limit: int) -> Any:  # noqa: N802 - a type, like String(n)
+    """A latitude (`limit` 90) or longitude (180) in decimal degrees, written as a string(`max_length`). The
+    field's Regex (`pattern`) is a rule a reader reads past (`50.77`, too few decimals); what is not a number
+    of degrees within the limit (`north`, `50,77`) is refused: nothing can be located with it."""
+    degrees = rules.LATITUDE_DEGREES if limit == 90 else rules.LONGITUDE_DEGREES
+    return Annotated[
+        String(max_length),
+        StringConstraints(pattern=degrees),
+        Conforms(rules.GEO_COORDINATE, rules.pattern_problem(pattern, f"decimal degrees as `{pattern}`")),
+    ]
 
 
 class DisplayText(OcpiModel):
-    language: String(2)
+    language: LanguageCode
     text: String(512)
 
 
@@ -142,8 +215,8 @@ class PriceV221(OcpiModel):
 class TaxAmount(OcpiModel):
     """2.3.0 TaxAmount."""
 
-    name: str
-    account_number: str | None = None
+    name: Text
+    account_number: Text | None = None
     percentage: Number | None = None
     amount: Number
 
@@ -159,18 +232,30 @@ Price = PriceV230
 
 __all__ = [
     "URL",
+    "Base64Text",
+    "Boolean",
     "CaseInsensitiveStr",
     "CiString",
+    "Coordinate",
+    "CountryAlpha3",
+    "CountryCode",
+    "CurrencyCode",
     "DateTime",
     "DisplayText",
+    "HoursMinutes",
+    "Int",
+    "LanguageCode",
     "Number",
     "OpenEnum",
+    "PartyId",
+    "Percentage",
     "Price",
     "PriceV211",
     "PriceV221",
     "PriceV230",
     "String",
     "TaxAmount",
+    "Text",
     "format_datetime",
     "parse_datetime",
 ]

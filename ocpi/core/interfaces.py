@@ -126,6 +126,9 @@ class PostReceiver:
 
     object_type: ObjectType
     segment: str = ""
+    get_by_id: bool = False
+    """GET reads `{url}[/{segment}]/{id}`, the id alone (the Payments URL segments), instead of
+    `/{country_code}/{party_id}/{id}` (a CDR's URL is the receiver's to choose)."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import InterfaceRole
 from ocpi.core.errors import OcpiError
 from ocpi.core.interfaces import ObjectType, OwnerKeyedReceiver, PostReceiver
+from ocpi.core.validation import Judging
 from ocpi.modules.registry import module_interfaces
 from ocpi.storage.base import Party, PutOutcome
 from ocpi.storage.push import PushLedger
@@ -82,10 +83,11 @@ async def _pull_into(
                 report.rejected.append(f"{module} object without a party of yours: {str(item)[:80]}")
                 continue
             try:
-                result = await node.repository.put(object_type, version, item, owner=owner)
+                result = await node.repository.put(object_type, version, item, owner=owner, judging=Judging.NOTE)
             except OcpiError as error:
                 report.rejected.append(error.message)
                 continue
+            node.quirks.note(party.pk, result.deviations, f"GET {module} list, object {report.received}")
             report.stored += result.outcome is not PutOutcome.STALE
         report.skipped = list(client.skipped)
 

@@ -94,6 +94,8 @@ class NodeLifecycle:
         self._stop.set()
         tasks, self._tasks = self._tasks, {}
         await asyncio.gather(*tasks.values())
+        if self.started:
+            await self.node.quirks.close()
         if self._opened is not None:
             opened, self._opened = self._opened, None
             await opened.close()

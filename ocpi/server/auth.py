@@ -23,6 +23,8 @@ class CredentialLookup(Protocol):
 class Caller:
     token: str
     credential: Credential
+    base64: bool = False
+    """Whether the header carried the token Base64 encoded (else raw)."""
 
     @property
     def party(self) -> Party | None:
@@ -41,7 +43,7 @@ async def identify(request: Request, lookup: CredentialLookup) -> Caller:
     for token in reversed(candidates):  # the decoded form first: most partners speak 2.2+
         credential = await lookup.find_credential(token)
         if credential is not None:
-            caller = request.scope[CALLER] = Caller(token, credential)
+            caller = request.scope[CALLER] = Caller(token, credential, base64=token is not candidates[0])
             return caller
     raise AuthenticationError("unknown, revoked or expired token")
 

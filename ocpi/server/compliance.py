@@ -3,7 +3,8 @@ each endpoint; the spec's ambiguities and the choice this library made for each;
 conversion costs, from the `convert` modules' own docstrings.
 
 `matrix_markdown()` is the documentation's compliance page (built by `docs/hooks/compliance.py`): nothing in
-it is written by hand except the ambiguities below, which cite the spec and the code that decides them.
+it is written by hand except the ambiguities below, which cite the spec and the code that decides them; the
+deviations the node reads out of spec are listed from `ocpi.core.rules`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from starlette.routing import Route
 
 from ocpi.core.enums import InterfaceRole, RoleEnum
+from ocpi.core.rules import RULES
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
 from ocpi.server.config import OwnParty
 
@@ -179,8 +181,9 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
     Ambiguity(
         "DateTime",
         "With or without `Z` both mean UTC; fractions only from 2.2; offsets are not UTC.",
-        "Output is always UTC with `Z`; input accepts fractions, `Z` and offsets (converted to UTC).",
-        "`ocpi.core.data_types.DateTime`",
+        "Output is always UTC with `Z`; input accepts fractions, `Z` and offsets (converted to UTC), and each "
+        "deviation from the spec's format is recorded as the partner's quirk (see below).",
+        "`ocpi.core.data_types.DateTime`, `ocpi.core.rules`",
     ),
     Ambiguity(
         "Pagination",
@@ -336,6 +339,33 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
 )
 
 
+def deviations_markdown() -> list[str]:
+    """The rules of `ocpi.core.rules`: what the node reads out of spec, what it refuses, and how each is reported."""
+    out = [
+        "## Deviations the node reads, and how they are reported",
+        "",
+        "Lenient in, exact out: what a partner sends out of spec but unambiguously is read, and written back as "
+        "the spec says. Each deviation is reported:",
+        "",
+        "- as the partner's **quirk** (its kind is the rule below, with a count of the messages showing it, the "
+        "last example and when): `ocpi parties show`, or `QuirkRecorder.of(party_pk)` / "
+        "`ocpi.storage.quirks.party_quirks(store, party_pk)`. The receiver judges every payload a partner sends; "
+        "the client (`OcpiClient.deviations`, `on_deviation`) every answer and every object it reads. Counts are "
+        "kept in memory and written every few seconds and when the node stops;",
+        "- refused instead, with 2001 naming each deviation, by a strict node (`get_application(strict=True)`, "
+        "`NodeConfig.strict`);",
+        "- with its JSON path and rule by the strict reading: `ocpi validate`, `ocpi check`, "
+        "`ocpi.core.validation.deviations(model, payload)` and `ocpi.modules.identify.validate(payload)`.",
+        "",
+        "Unknown fields are not deviations (kept, see above). Where the spec text is silent or only recommends "
+        "(an EVSE ID's eMI3 format, `period_end` later than `period_begin`), nothing is checked.",
+        "",
+    ]
+    rows = [[cell.replace("|", "\\|") for cell in (_code(r.id), r.title, r.spec, r.reader)] for r in RULES.values()]
+    out += _table(["rule (quirk kind)", "the spec says", "where", "the node"], rows)
+    return [*out, ""]
+
+
 CONVERSION_MODULES = ("versions", "credentials", *FUNCTIONAL_MODULES)
 
 
@@ -435,6 +465,7 @@ def matrix_markdown(app: FastAPI | None = None) -> str:
             f"    *Our choice:* {item.choice} ({item.where})",
             "",
         ]
+    out += deviations_markdown()
     out += [
         "## Version conversions",
         "",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocpi import SUPPORTED_VERSIONS
 from ocpi.client.client import PartnerSettings
 from ocpi.core.enums import RoleEnum
 from ocpi.storage.base import PartyRole
@@ -71,7 +72,16 @@ class NodeConfig:
     outbound: PartnerSettings = field(default_factory=PartnerSettings)
     """What every partner's client starts from: the deadline of a call (`timeout`), the largest answer accepted
     (`max_response_bytes`), retries; the settings stored with a partner override them."""
+    strict: bool = False
+    """A strict receiver: refuse (2001, naming each deviation with its path and rule) what a partner sends out of
+    spec, instead of reading what is unambiguous and recording it as the partner's quirk (`ocpi parties show`)."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unsupported = [v for v in self.versions if v not in SUPPORTED_VERSIONS]
+        if unsupported or not self.versions:
+            named = f"unsupported OCPI version {', '.join(map(repr, unsupported))}" if unsupported else "no version"
+            raise ValueError(f"{named}: a node serves some of {', '.join(SUPPORTED_VERSIONS)}")
 
     @property
     def roles(self) -> list[RoleEnum]:

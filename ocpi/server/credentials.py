@@ -307,12 +307,13 @@ async def register(node: Node, versions_url_of_partner: str, token_a: str, *, ro
         version = client.version
         credentials_url = client.endpoint("credentials")
         party = await node.store.create_party(versions_url_of_partner[:100], [], state="invited")
+        client.on_deviation = lambda where, deviations: node.quirks.note(party.pk, deviations, where)
         await PushLedger(node.store).cursor(party.pk)  # before it counts as registered (see the responder)
         token_b = await node.store.issue_token(TokenKind.C, party.pk)
         body = our_credentials(config, version, role, token_b, config.base_url.rstrip("/"))
         try:
             answer = await client.post(credentials_url, body, configuration=True)
-            credentials = parse(credentials_model(version), answer, what="Credentials")
+            credentials = client.read_object(credentials_model(version), answer, f"POST {credentials_url}")
             roles = partner_roles(credentials, version, role)
             check_claims(config, version, roles, None)
             data = credentials.model_dump(mode="json")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from fastapi import Request
@@ -16,12 +17,15 @@ from ocpi.client import OcpiClient, UrlPolicy
 from ocpi.client.client import Endpoint
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
 from ocpi.core.interfaces import ObjectType, SenderList
+from ocpi.core.rules import TOKEN_ENCODING, Deviation
+from ocpi.core.validation import Judging, judge, parse
 from ocpi.logs import NodeEvents
 from ocpi.server.auth import Caller, CredentialLookup, identify, require_registered
 from ocpi.server.config import NodeConfig
 from ocpi.server.hooks import Hooks
 from ocpi.server.pricing import PRICED_MODULES, with_total_cost
 from ocpi.storage.base import Party, StoredObject
+from ocpi.storage.quirks import QuirkRecorder
 from ocpi.storage.repository import Repository, WriteResult
 from ocpi.storage.sql import SqlStore
 
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
     from ocpi.push import PushWorker
 
 log = logging.getLogger("ocpi.server")
+M = TypeVar("M", bound=BaseModel)
+_BASE64_VERSION = re.compile(r"/2\.(2\.1|3\.0)/")
 
 
 class Node:
@@ -53,7 +59,7 @@ class Node:
             self.attach(store)
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("store", "repository"):
+        if name in ("store", "repository", "quirks"):
             raise AttributeError(
                 f"the OCPI node has not started, so it has no {name} yet: it starts with its app, on the app's "
                 "first request, or with `await node.ready()`"
@@ -111,6 +117,20 @@ class Node:
         """Use `store` (opened at startup when the app was given a database URL)."""
         self.store = store
         self.repository = Repository(store)
+        self.quirks = QuirkRecorder(store)
+
+    @property
+    def judging(self) -> Judging:
+        """What the node does with what partners send out of spec: note it as their quirks, or (`strict`)
+        refuse it."""
+        return Judging.REFUSE if self.config.strict else Judging.NOTE
+
+    def read(self, partner: Party, model: type[M], payload: Any, *, version: str, where: str, what: str = "") -> M:
+        """A partner's payload as `model` (2001 when it cannot be read), what it gets wrong noted as the
+        partner's quirks (or refused, by a strict node)."""
+        parsed = parse(model, payload, what=what)
+        self.quirks.note(partner.pk, judge(model, payload, self.judging, version=version, what=what), where)
+        return parsed
 
     @property
     def credentials(self) -> CredentialLookup:
@@ -122,8 +142,16 @@ class Node:
         return await identify(request, self.credentials)
 
     async def partner(self, request: Request) -> Party:
-        """A registered partner (functional modules)."""
-        return require_registered(await identify(request, self.credentials))
+        """A registered partner (functional modules); a token spelt as its version does not say (raw in 2.2.1+,
+        Base64 in 2.1.1) is read all the same and noted as the partner's quirk."""
+        caller = await identify(request, self.credentials)
+        party = require_registered(caller)
+        path = request.scope["path"]
+        if caller.base64 == ("/2.1.1/" in path) and (caller.base64 or _BASE64_VERSION.search(path)):
+            spelt, expected = ("Base64", "raw") if caller.base64 else ("raw", "Base64")
+            detail = f"a {spelt} token where this version's requests carry it {expected}"
+            self.quirks.note(party.pk, [Deviation(TOKEN_ENCODING, "Authorization", detail)], f"{request.method} {path}")
+        return party
 
     def client(self, *, token: str, version: str, party: Party | None = None) -> OcpiClient:
         """A client for a partner (or, before registration, for its versions URL), under our URL policy and
@@ -134,6 +162,7 @@ class Node:
         )
         if party is not None:
             client.endpoints = [Endpoint(e["identifier"], e["url"], e.get("role")) for e in party.endpoints]
+            client.on_deviation = lambda where, deviations: self.quirks.note(party.pk, deviations, where)
         return client
 
     def audiences(self, partner: Party, object_type: ObjectType) -> list[str] | None:

@@ -1,10 +1,15 @@
 """What a node asks of a partner in real time: commands (eMSP -> CPO, the result arriving later at our
-`response_url`) and real-time token authorization (CPO -> eMSP)."""
+`response_url`) and real-time token authorization (CPO -> eMSP). Each returns the partner's answer as the model of
+the version it speaks (`OcpiClient.read_object`: a one-element list is read as its object, what the answer gets
+wrong is noted as the partner's quirk)."""
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from typing import Any
+
+from pydantic import BaseModel
 
 from ocpi.client import join_url
 from ocpi.core.enums import RoleEnum
@@ -17,11 +22,18 @@ def _receiver(version: str) -> str | None:
     return None if version == "2.1.1" else "RECEIVER"
 
 
+def _model(module: str, version: str, name: str) -> type[BaseModel]:
+    model = getattr(importlib.import_module(f"ocpi.modules.{module}.v_{version.replace('.', '_')}.schemas"), name)
+    assert isinstance(model, type) and issubclass(model, BaseModel)
+    return model
+
+
 async def send_command(
     node: Node, party: Party, command: str, request: dict[str, Any], *, role: RoleEnum = RoleEnum.EMSP
 ) -> tuple[Any, str]:
     """POST `command` to the partner's commands endpoint with a fresh `response_url` of ours. Returns the
-    CommandResponse `data` and the reference under which the result will reach `node.hooks.results`."""
+    partner's CommandResponse (the model of its version: `answer.result`, `answer.timeout` from 2.2.1) and the
+    reference under which the result will reach `node.hooks.results`."""
     if not node.config.base_url:
         raise UnableToUseClientApi("set the node's base_url: the partner posts the result to our response_url")
     version = party.version or "2.2.1"
@@ -35,17 +47,20 @@ async def send_command(
         try:
             data = await client.post(url, {**request, "response_url": response_url})
         except ClientError as error:
-            if not isinstance(error.data, dict) or "result" not in error.data:
+            if not isinstance(error.data, dict | list) or not error.data:
                 raise
             data = error.data  # e.g. 2003 with a REJECTED CommandResponse: the CPO's answer all the same
-    return data, reference
+        answer = client.read_object(_model("commands", version, "CommandResponse"), data, f"POST {url}")
+    return answer, reference
 
 
 async def authorize_token(
     node: Node, party: Party, uid: str, *, token_type: str = "RFID", location: dict[str, Any] | None = None
 ) -> Any:
-    """Real-time authorization of a Token at its eMSP: the AuthorizationInfo `data`."""
+    """Real-time authorization of a Token at its eMSP: the partner's AuthorizationInfo (the model of its
+    version: `info.allowed`, `info.authorization_reference`...)."""
     version = party.version or "2.2.1"
     async with node.partner_client(party) as client:
         url = join_url(client.endpoint("tokens", None if version == "2.1.1" else "SENDER"), uid, "authorize")
-        return await client.post(url, location, params={"type": token_type})
+        data = await client.post(url, location, params={"type": token_type})
+        return client.read_object(_model("tokens", version, "AuthorizationInfo"), data, f"POST {url}")

@@ -208,8 +208,16 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
             payload = await read_json(request, b.node.config.max_body_bytes)
             write = repository.put if method == "PUT" else repository.patch
             result = await write(
-                object_type, b.version, payload, owner=owner, object_id=object_id, variant=variant, path=child_path
+                object_type,
+                b.version,
+                payload,
+                owner=owner,
+                object_id=object_id,
+                variant=variant,
+                path=child_path,
+                judging=b.node.judging,
             )
+            b.note(request, partner, result.deviations)
             if method == "PUT":
                 return _written(result.outcome, result.message, headers)
             return ocpi_response(message=result.message, headers=headers)
@@ -246,6 +254,7 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
     object_type = pattern.object_type
     base = b.path + (f"/{pattern.segment}" if pattern.segment else "")
     tags = [f"{b.version} {b.role.value} {b.module}"]
+    segment = f"/{pattern.segment}" if pattern.segment else ""
 
     async def post(*, request: Request, partner: Party) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
@@ -256,30 +265,39 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
         b.check_routing(request, partner, owner)
         object_id = str(getattr(model, object_type.id_field))
         key = b.node.repository.key_of(object_type, owner, object_id)
-        location = b.url(
-            request, f"{'/' + pattern.segment if pattern.segment else ''}/{owner[0]}/{owner[1]}/{object_id}"
-        )
+        where = f"/{object_id}" if pattern.get_by_id else f"/{owner[0]}/{owner[1]}/{object_id}"
+        location = b.url(request, segment + where)
         headers = {**b.response_headers(request), "Location": location}
         if await b.node.store.get(key) is not None:
             return ocpi_response(message=f"{object_type.name} {object_id} was already received", headers=headers)
-        result = await b.node.repository.put(object_type, b.version, payload, owner=owner, object_id=object_id)
+        result = await b.node.repository.put(
+            object_type, b.version, payload, owner=owner, object_id=object_id, judging=b.node.judging
+        )
+        b.note(request, partner, result.deviations)
         return _written(result.outcome, result.message, headers)
 
-    async def get(*, request: Request, partner: Party, country_code: str, party_id: str, object_id: str) -> Response:
-        owner = b.check_owner(partner, country_code, party_id)
+    async def get(
+        *, request: Request, partner: Party, object_id: str, country_code: str = "", party_id: str = ""
+    ) -> Response:
         repository = b.node.repository
-        found = await repository.get(object_type, b.version, repository.key_of(object_type, owner, object_id))
-        if found is None:
-            raise NotFound(f"{object_type.name} {object_id} not found")
-        return ocpi_response(found, headers=b.response_headers(request))
+        if pattern.get_by_id:  # filed under one of the partner's parties (see `_owner_of`)
+            owners = [(role.country_code.upper(), role.party_id.upper()) for role in partner.roles]
+        else:
+            owners = [b.check_owner(partner, country_code, party_id)]
+        for owner in owners:
+            found = await repository.get(object_type, b.version, repository.key_of(object_type, owner, object_id))
+            if found is not None:
+                return ocpi_response(found, headers=b.response_headers(request))
+        raise NotFound(f"{object_type.name} {object_id} not found")
 
     table.add(base, "POST", post, dependency=b.node.partner, body=object_type.models[b.version], tags=tags)
+    get_params = ["object_id"] if pattern.get_by_id else ["country_code", "party_id", "object_id"]
     table.add(
-        base + "/{country_code}/{party_id}/{object_id}",
+        base + "".join(f"/{{{name}}}" for name in get_params),
         "GET",
         get,
         dependency=b.node.partner,
-        path_params=["country_code", "party_id", "object_id"],
+        path_params=get_params,
         tags=tags,
     )
 
@@ -312,7 +330,7 @@ def mount_command_receiver(table: RouteTable, pattern: CommandReceiver, b: Bindi
         async def post(*, request: Request, partner: Party, _command: str = command, _model: Any = model) -> Response:
             b.check_routing(request, partner)
             payload = await read_json(request, node.config.max_body_bytes)
-            parsed = parse(_model, payload)
+            parsed = b.read(request, partner, _model, payload)
             body = parsed.to_dict()
             location_id = body.get("location_id")
             if location_id is not None and not await _own_location_exists(b, str(location_id)):
@@ -360,8 +378,8 @@ def mount_callback_receiver(table: RouteTable, pattern: CallbackReceiver, b: Bin
 
     async def post(*, request: Request, partner: Party, reference: str) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
-        parsed = parse(model, payload)
-        await b.node.hooks.results.received(f"{b.module}/{pattern.segment}", reference, parsed.to_dict(), partner)  # type: ignore[attr-defined]
+        parsed = b.read(request, partner, model, payload)
+        await b.node.hooks.results.received(f"{b.module}/{pattern.segment}", reference, parsed.to_dict(), partner)
         return ocpi_response(headers=b.response_headers(request))
 
     table.add(
@@ -390,7 +408,7 @@ def mount_token_authorization(table: RouteTable, pattern: TokenAuthorization, b:
         payload = await read_json(request, b.node.config.max_body_bytes)
         location = None
         if payload is not None:
-            location = parse(pattern.location_references[b.version], payload, what="LocationReferences").to_dict()  # type: ignore[attr-defined]
+            location = b.read(request, partner, pattern.location_references[b.version], payload).to_dict()
         kind = (type or token_type or "RFID").upper()
         token_json = None
         for owner in b.owners:
@@ -433,7 +451,7 @@ def mount_charging_preferences(table: RouteTable, pattern: ChargingPreferencesRe
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, b.node.config.max_body_bytes)
-        preferences = parse(pattern.models[b.version], payload).to_dict()  # type: ignore[attr-defined]
+        preferences = b.read(request, partner, pattern.models[b.version], payload).to_dict()
         stored = await _own_stored(b, "sessions", session_id)
         if stored is None or not b.node.may_receive(partner, stored):  # another eMSP's session: as unknown
             raise NotFound(f"Session {session_id} not found", status_code=StatusCode.INVALID_OR_MISSING_PARAMETERS)
@@ -532,7 +550,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, node.config.max_body_bytes)
-        parsed = parse(pattern.set_models[b.version], payload).to_dict()  # type: ignore[attr-defined]
+        parsed = b.read(request, partner, pattern.set_models[b.version], payload).to_dict()
         return await answer(
             request,
             partner,
@@ -590,7 +608,7 @@ def mount_active_profile_receiver(table: RouteTable, pattern: ActiveProfileRecei
 
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
-        parsed = parse(pattern.models[b.version], payload).to_dict()  # type: ignore[attr-defined]
+        parsed = b.read(request, partner, pattern.models[b.version], payload).to_dict()
         await b.node.hooks.results.received(f"{b.module}/active", session_id, parsed, partner)
         return ocpi_response(headers=b.response_headers(request))
 
@@ -619,7 +637,7 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
 
     async def activate(*, request: Request, partner: Party) -> Response:
         payload = await read_json(request, node.config.max_body_bytes)
-        wanted = parse(pattern.activation_models[b.version], payload, what="Terminal").to_dict()  # type: ignore[attr-defined]
+        wanted = b.read(request, partner, pattern.activation_models[b.version], payload, "Terminal").to_dict()
         terminal = await node.hooks.payment_terminals.activate(wanted, partner)
         await node.repository.put(terminal_type, b.version, terminal, owner=b.owners[0])
         stored = await node.repository.get(terminal_type, b.version, own_key(str(terminal["terminal_id"])))
@@ -637,12 +655,15 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
 
     async def put(*, request: Request, partner: Party, terminal_id: str) -> Response:
         payload = await read_json(request, node.config.max_body_bytes)
-        result = await node.repository.put(terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id)
+        result = await node.repository.put(
+            terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id, judging=node.judging
+        )
+        b.note(request, partner, result.deviations)
         return _written(result.outcome, result.message, b.response_headers(request))
 
     async def patch(*, request: Request, partner: Party, terminal_id: str) -> Response:
         payload = await read_json(request, node.config.max_body_bytes)
-        parse(pattern.patch_models[b.version], payload, what="Terminal PATCH")
+        b.read(request, partner, pattern.patch_models[b.version], payload, "Terminal PATCH")
         result = await node.repository.patch(
             terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id
         )
@@ -694,7 +715,9 @@ def mount_booking_requests(table: RouteTable, pattern: BookingRequests, b: Bindi
     async def post(*, request: Request, partner: Party) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, node.config.max_body_bytes)
-        booking_request = parse(pattern.request_models[b.version], payload, what="BookingRequest").to_dict()  # type: ignore[attr-defined]
+        booking_request = b.read(
+            request, partner, pattern.request_models[b.version], payload, "BookingRequest"
+        ).to_dict()
         owner = b.owners[0]
         repository = node.repository
         location_key = repository.key_of(pattern.location_type, owner, booking_request["booking_location_id"])

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import InvalidParameters, NotFound
+from ocpi.core.rules import Deviation
 from ocpi.server.config import OwnParty
 from ocpi.server.lane import LaneRoutes
 from ocpi.server.node import Node
@@ -68,6 +69,15 @@ class Binding:
             raise NotFound(f"{country_code}/{party_id} is a party of this node, not one of yours", status_code=2001)
         return check_owner(partner, country_code, party_id)
 
+    def read(self, request: Request, partner: Party, model: type[BaseModel], payload: Any, what: str = "") -> Any:
+        """A partner's payload to this binding's endpoint, as `model` of its version (2001 when it cannot be
+        read); what it gets wrong is noted as the partner's quirk, or refused by a strict node."""
+        return self.node.read(partner, model, payload, version=self.version, where=_request_line(request), what=what)
+
+    def note(self, request: Request, partner: Party, deviations: Sequence[Deviation]) -> None:
+        """What a partner's payload to this endpoint got wrong (`WriteResult.deviations`), as its quirks."""
+        self.node.quirks.note(partner.pk, deviations, _request_line(request))
+
     def check_routing(self, request: Request, partner: Party, owner: tuple[str, str] | None = None) -> None:
         """The routing headers, when present, must name the caller as sender and us as receiver; for a write,
         the sender must also be the owner named in the URL."""
@@ -87,6 +97,11 @@ class Binding:
         to_pid = routing.get("ocpi-to-party-id")
         if to_cc and to_pid and (to_cc.upper(), to_pid.upper()) not in self.owners:
             raise InvalidParameters(f"OCPI-to {to_cc}/{to_pid} is not a party of this node")
+
+
+def _request_line(request: Request) -> str:
+    """How a quirk names the request that showed it: `PUT /ocpi/emsp/2.2.1/locations/BE/BEC/LOC1`."""
+    return f"{request.method} {request.scope['path']}"
 
 
 def routing_headers(request: Request) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from ocpi.storage import identity as _identity_table  # noqa: F401  (registers the node's parties on the metadata)
 from ocpi.storage import operations as _operations_tables  # noqa: F401  (registers ocpi_check_reports)
 from ocpi.storage import push as _push_tables  # noqa: F401  (registers the push tables on the metadata)
+from ocpi.storage import quirks as _quirk_tables  # noqa: F401  (and the partners' quirks)
 from ocpi.storage.base import ObjectKey, Page, PutOutcome, Store, StoredObject
 from ocpi.storage.sql import SqlStore
 

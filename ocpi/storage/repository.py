@@ -20,7 +20,9 @@ from ocpi.core.convert import ConversionContext, Loss
 from ocpi.core.data_types import format_datetime, parse_datetime
 from ocpi.core.errors import InvalidParameters, NotFound, ServerError
 from ocpi.core.interfaces import ALL_VERSIONS, Child, ObjectType
-from ocpi.core.validation import parse
+from ocpi.core.model import partial_model
+from ocpi.core.rules import Deviation
+from ocpi.core.validation import Judging, judge, parse
 from ocpi.storage.base import ListQuery, ObjectKey, Page, PutOutcome, Store, StoredObject
 
 CANONICAL = "2.3.0"
@@ -31,6 +33,8 @@ _ATTEMPTS = 100
 class WriteResult:
     outcome: PutOutcome
     losses: list[Loss] = field(default_factory=list)
+    deviations: list[Deviation] = field(default_factory=list)
+    """What the payload got wrong and was read all the same (when the write was judged)."""
 
     @property
     def message(self) -> str | None:
@@ -119,29 +123,37 @@ class Repository:
         object_id: str | None = None,
         variant: str = "",
         path: Sequence[str] = (),
+        judging: Judging | None = None,
     ) -> WriteResult:
         """Create or replace the object (or, with `path`, one child of it) from a `version` payload.
 
         `owner` is the (country_code, party_id) the object is filed under: from the URL for a receiver, our
         own party for our objects. The payload's own owner and id, where the version has them, must agree.
-        The payload is JSON (a dict) or a model of that version.
+        The payload is JSON (a dict) or a model of that version. With `judging` (a partner's payload), what it
+        gets wrong is named in the result's `deviations`, or refused.
         """
         if isinstance(payload, BaseModel):
             payload = payload.model_dump(mode="json", exclude_none=True, by_alias=True)
         if not isinstance(payload, dict):
             raise InvalidParameters(f"expected a JSON object for {object_type.name}")
         if path:
-            return await self._retrying(
+            found = self._judge(object_type, version, payload, path, "PUT", judging)
+            result = await self._retrying(
                 lambda: self._write_child(object_type, version, payload, owner, object_id, variant, path, "PUT")
             )
+            result.deviations = found
+            return result
         model = parse(object_type.models[version], payload)
+        found = self._judge(object_type, version, payload, path, "PUT", judging)
         object_id = self._check_identity(object_type, version, model, owner, object_id, variant)
         variant = self._variant(object_type, model, variant)
         key = self.key_of(object_type, owner, object_id, variant)
         canonical, context = self._to_canonical(object_type, version, model, owner)
-        return await self._retrying(
+        result = await self._retrying(
             lambda: self._store(object_type, key, canonical.value, canonical.losses, context=context)
         )
+        result.deviations = found
+        return result
 
     async def patch(
         self,
@@ -153,19 +165,47 @@ class Repository:
         object_id: str,
         variant: str = "",
         path: Sequence[str] = (),
+        judging: Judging | None = None,
     ) -> WriteResult:
-        """Change the fields the payload names; lists in `appended_on_patch` grow instead."""
+        """Change the fields the payload names; lists in `appended_on_patch` grow instead. `judging` as for
+        `put`, the payload read as a PATCH body of the object (or child) it changes."""
         if not isinstance(payload, dict):
             raise InvalidParameters(f"expected a JSON object for a {object_type.name} PATCH")
         # `null` reads as absent, as everywhere in the library: `{"evses": null}` changes nothing (was: no EVSEs).
         payload = {name: value for name, value in payload.items() if value is not None}
         if version in object_type.patch_needs_last_updated and "last_updated" not in payload:
             raise InvalidParameters("invalid PATCH: last_updated: Field required")
+        found = self._judge(object_type, version, payload, path, "PATCH", judging)
         if path:
-            return await self._retrying(
+            result = await self._retrying(
                 lambda: self._write_child(object_type, version, payload, owner, object_id, variant, path, "PATCH")
             )
-        return await self._retrying(lambda: self._patch_once(object_type, version, payload, owner, object_id, variant))
+        else:
+            result = await self._retrying(
+                lambda: self._patch_once(object_type, version, payload, owner, object_id, variant)
+            )
+        result.deviations = found
+        return result
+
+    @staticmethod
+    def _judge(
+        object_type: ObjectType,
+        version: str,
+        payload: dict[str, Any],
+        path: Sequence[str],
+        method: str,
+        judging: Judging | None,
+    ) -> list[Deviation]:
+        """What a partner's payload gets wrong (read as the object, the child at `path`, or their PATCH body)."""
+        if judging is None:
+            return []
+        holder: ObjectType | Child = object_type
+        for _ in path:
+            holder = holder.children[0]
+        model = holder.models[version]
+        if method == "PATCH":
+            model = partial_model(model)
+        return judge(model, payload, judging, version=version)
 
     @staticmethod
     async def _retrying(write: Callable[[], Awaitable[WriteResult]]) -> WriteResult:

@@ -393,9 +393,13 @@ class Engine:
     # --- step_size -----------------------------------------------------------------------------------
 
     def apply_step_sizes(self, drafts: list[_Draft]) -> None:
+        # What came last is read from the order of the charging periods (and, within one, from the order of its
+        # pieces), never from where their volumes end: a period whose volumes outlast it (VOLUME_EXCEEDS_PERIOD)
+        # would otherwise put its charging after the next period's parking.
+        order = {id(p): n for n, p in enumerate(self.usage.periods)}
         priced = sorted(
             (d for d in drafts if d.selection.price is not None and d.volume > 0 and d.dimension != FLAT),
-            key=lambda d: (d.end, d.start),
+            key=lambda d: (order[id(d.period)], d.start, d.end),
         )
         time_group = [d for d in priced if not d.reservation and d.dimension in (TIME, PARKING)]
         if time_group and self.policy.time_step_basis == TimeStepBasis.LAST_DIMENSION:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ocpi.core.data_types import CaseInsensitiveStr, decimal_to_json, format_datetime
+from ocpi.core.rules import Conforms
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Constraints:
     case_insensitive: bool = False  # AfterValidator(CaseInsensitiveStr): the CiString validator
     datetime_serializer: bool = False  # PlainSerializer(format_datetime): ocpi.core.data_types.DateTime
     number_serializer: bool = False  # PlainSerializer(decimal_to_json): ocpi.core.data_types.Number
+    rules: list[str] = field(default_factory=list)  # Conforms(rule, ...): the rules it names
     other: list[Any] = field(default_factory=list)
 
     def add(self, metadata: Any) -> None:
@@ -43,6 +45,9 @@ class Constraints:
             self.datetime_serializer = True
         elif func is decimal_to_json:
             self.number_serializer = True
+        if isinstance(metadata, Conforms):
+            self.rules.append(metadata.rule.id)
+            return
         found = False
         for name in ("max_length", "min_length", "pattern"):
             value = getattr(metadata, name, None)

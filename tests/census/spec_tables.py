@@ -47,6 +47,7 @@ class SpecField:
     card: str  # "1", "?", "*" or "+"
     choice: bool = False  # member of a "Choice: one of ..." group (2.1.1 Hours): present or not, by the others
     min_length: int | None = None  # only 2.3.0 `CiString[1..255]`
+    description: str = ""  # the table's Description cell (where format rules such as `Regex: ...` are written)
 
     @property
     def effective_card(self) -> str:
@@ -233,7 +234,8 @@ def _make_definition(
                 raise ValueError(f"{source} {row[0]}: cardinality {row[2]!r}")
             if not re.fullmatch(r"[a-z][a-z0-9_]*", row[0]):
                 raise ValueError(f"{source}: field name {row[0]!r}")
-            fields.append(SpecField(row[0], type_name, length, row[2], choice, min_length))
+            description = row[3] if len(row) > 3 else ""
+            fields.append(SpecField(row[0], type_name, length, row[2], choice, min_length, description))
         return Definition(version, module, name, kind, open_enum, tuple(fields), (), source, title)
     # enums: the value is in the "Value" column, or "ModuleID" in the ModuleID table
     lowered = [h.lower() for h in header]

@@ -12,7 +12,14 @@ EXAMPLES: dict[str, Example] = {
     ),
     "fixture:2.1.1/cdrs/cdr_example.json": Example(
         "ocpi.modules.cdrs.v_2_1_1.schemas:CDR",
-        erratum="the embedded tariff's price is the string \"2.00\" where the table says number; read leniently",
+        erratum=(
+            'the embedded tariff\'s price is the string "2.00" where the table says number; read leniently. The '
+            'location\'s `country` is "BE", an alpha-2 code where the table says ISO 3166-1 alpha-3'
+        ),
         coerced=("tariffs.0.elements.0.price_components.0.price",),
+        deviations=(
+            "$.location.country: country-alpha3",
+            "$.tariffs[0].elements[0].price_components[0].price: json-number",
+        ),
     ),
 }

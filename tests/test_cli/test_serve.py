@@ -3,6 +3,7 @@ behave (TCP_NODELAY, deadlines for slow requests) and what it keeps in its datab
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import errno
 import os
@@ -17,6 +18,9 @@ import orjson
 import pytest
 
 from ocpi.core.utils import authorization_header
+from ocpi.storage.base import PartyRole, TokenKind
+from ocpi.storage.sql import SqlStore
+from tests.spec import SPEC_DIR
 from tests.test_cli.nodes import OCPI, ServedNode, cli_env, ocpi_serve
 
 PIDFD_GETFD = 438  # the same number on every Linux architecture (new system calls share one table)
@@ -152,3 +156,38 @@ def test_the_database_keeps_the_nodes_parties(tmp_path: Path) -> None:
     changed = run_ocpi("init", "--db", db, *parties, "--force", cwd=tmp_path)
     assert changed.returncode == 0
     assert changed.stdout.strip() == f"The node on {db} now plays CPO DE/TNC, EMSP DE/TNM."
+
+
+def test_strict_refuses_what_a_partner_sends_out_of_spec_and_lenient_records_it(tmp_path: Path) -> None:
+    """Issue 22: `ocpi serve --strict` refuses a payload that deviates from the spec (2001, each deviation named);
+    without it the node reads it and `ocpi parties show` lists the partner's quirk."""
+    db = f"sqlite:///{tmp_path / 'node.db'}"
+
+    async def seed() -> str:
+        store = await SqlStore.open(db)
+        try:
+            party = await store.create_party("BE/BEC", [PartyRole("CPO", "BE", "BEC")], state="registered")
+            return await store.issue_token(TokenKind.C, party.pk)
+        finally:
+            await store.close()
+
+    token = asyncio.run(seed())
+    location = orjson.loads((SPEC_DIR / "2.2.1/examples/location_example.json").read_bytes())
+    location["last_updated"] = "2015-06-29T20:39"  # no seconds
+    headers = {"Authorization": authorization_header(token, "2.2.1")}
+    args = ["--port", "0", "--db", db, "--role", "emsp", "--party", "NL/EMS"]
+    with ocpi_serve([*args, "--strict"], tmp_path) as served:
+        host, port = address(served)
+        answer = httpx.put(
+            f"http://{host}:{port}/ocpi/emsp/2.2.1/locations/BE/BEC/LOC1", json=location, headers=headers
+        )
+        assert (answer.status_code, answer.json()["status_code"]) == (200, 2001)
+        assert "(this node reads strictly): last_updated: '2015-06-29T20:39' has no seconds" in answer.text
+    with ocpi_serve(args, tmp_path) as served:
+        host, port = address(served)
+        answer = httpx.put(
+            f"http://{host}:{port}/ocpi/emsp/2.2.1/locations/BE/BEC/LOC1", json=location, headers=headers
+        )
+        assert (answer.status_code, answer.json()["status_code"]) == (201, 1000)
+    shown = run_ocpi("parties", "show", "BE/BEC", "--db", db, cwd=tmp_path)
+    assert "datetime-format" in shown.stdout and "'2015-06-29T20:39' has no seconds" in shown.stdout

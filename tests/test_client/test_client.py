@@ -88,6 +88,9 @@ class Peer:
             await record(request)
             return envelope([{"n": 1}], Link=f'<{request.url}>; rel="next"')
 
+        async def short(request: Request) -> JSONResponse:
+            return envelope([{"n": 1}], **{"X-Total-Count": "3"})  # and no Link
+
         async def flaky(request: Request) -> JSONResponse:
             await record(request)
             if self.flaky:
@@ -115,6 +118,7 @@ class Peer:
                 Route("/221", details),
                 Route("/tokens", tokens),
                 Route("/loop", looping),
+                Route("/short", short),
                 Route("/flaky", flaky, methods=["GET", "PUT"]),
                 Route("/refuse", refuse),
                 Route("/missing", missing),
@@ -165,6 +169,33 @@ async def test_iterate_stops_on_a_link_that_loops(peer: tuple[Peer, str]) -> Non
         ocpi.endpoints = [type("E", (), {"identifier": "loop", "url": f"{base}/loop", "role": "SENDER"})()]  # type: ignore[list-item]
         items = [item async for item in ocpi.iterate("loop")]
     assert items == [{"n": 1}]
+    [(where, noted)] = ocpi.deviations  # not silently: the loop is noted
+    assert noted.rule.id == "link" and noted.detail.startswith("the Link points back to a page already read")
+    assert where == f"GET {base}/loop"
+
+
+async def test_a_last_page_short_of_the_total_is_noted(peer: tuple[Peer, str]) -> None:
+    _, base = peer
+    async with client() as ocpi:
+        await ocpi.discover(f"{base}/versions")
+        tokens = [t async for t in ocpi.iterate("tokens", model=Token, limit=2)]
+        assert len(tokens) == 4 and ocpi.deviations == []  # the list's own Link, to its end: nothing to note
+        ocpi.endpoints = [type("E", (), {"identifier": "short", "url": f"{base}/short", "role": "SENDER"})()]  # type: ignore[list-item]
+        assert [item async for item in ocpi.iterate("short")] == [{"n": 1}]
+    [(_, noted)] = ocpi.deviations
+    assert noted.detail == "no Link on a page, though X-Total-Count is 3 and 1 objects were read"
+
+
+async def test_read_object_takes_one_object_even_in_a_list_and_nothing_else(peer: tuple[Peer, str]) -> None:
+    async with client() as ocpi:
+        token = {k: v.format(n=1) if isinstance(v, str) else v for k, v in TOKEN.items()}
+        assert ocpi.read_object(Token, [token], "GET x").uid == "U1"
+        [(where, noted)] = ocpi.deviations
+        assert (where, noted.rule.id, noted.detail) == ("GET x", "data-in-list", "one Token wrapped in a list")
+        with pytest.raises(UnableToUseClientApi, match=r"GET y: data is not a Token object: \[\{"):
+            ocpi.read_object(Token, [token, token], "GET y")
+        with pytest.raises(UnableToUseClientApi, match="GET z: invalid Token: whitelist: Input should be"):
+            ocpi.read_object(Token, {**token, "whitelist": "SOMETIMES"}, "GET z")
 
 
 async def test_reads_are_retried_with_backoff_writes_are_not(peer: tuple[Peer, str]) -> None:

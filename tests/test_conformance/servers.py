@@ -130,6 +130,8 @@ DEFECTS = (
     "date_to_inclusive",
     "datetime",  # a last_updated with an offset
     "invalid_objects",  # a Location without its address
+    "sloppy_objects",  # Locations a lenient reader reads: a latitude of 4 decimals, `publish` a string, LF in a name
+    "sloppy_datetime",  # a last_updated without seconds
     "unknown_id_200",  # GET of an unknown id answers 200
     "no_token_accepted",  # a request without Authorization is served
     "any_token_accepted",  # a request with an unknown token is served
@@ -187,6 +189,12 @@ class DefectivePeer:
             locations[1]["last_updated"] = "2020-01-02T11:00:00+01:00"
         if "invalid_objects" in self.defects:
             del locations[2]["address"]
+        if "sloppy_objects" in self.defects:
+            locations[0]["coordinates"]["latitude"] = "52.0907"
+            locations[0]["publish"] = "true"
+            locations[1]["name"] = "Stationsplein\nUtrecht"
+        if "sloppy_datetime" in self.defects:
+            locations[2]["last_updated"] = "2020-01-03T10:00"
         return locations
 
     def answer(

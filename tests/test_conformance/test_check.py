@@ -33,6 +33,8 @@ EXPECTED_FAILURE = {
     "date_to_inclusive": "pagination.date_to",
     "datetime": "objects.datetime",
     "invalid_objects": "objects.schema",
+    "sloppy_objects": "objects.schema",
+    "sloppy_datetime": "objects.datetime",
     "unknown_id_200": "objects.unknown_id",
     "no_token_accepted": "auth.missing_token",
     "any_token_accepted": "auth.wrong_token",
@@ -112,10 +114,34 @@ def test_an_invalid_object_is_reported_with_its_json_path(peer: DefectivePeer, t
     results = {(r["id"], r["subject"]): r for r in report_of(path)["results"]}
     schema = results[("objects.schema", "locations")]
     assert schema["outcome"] == "failed"
-    assert any(d.endswith("/data/0/address: Field required") and "offset=2" in d for d in schema["details"])
+    assert any(d.endswith("/data/0/address: Field required [required]") and "offset=2" in d for d in schema["details"])
     assert schema["spec"] == {"file": "2.2.1/mod_locations.asciidoc", "section": "Object description"}
     dates = results[("objects.datetime", "locations")]
     assert any("/data/0/last_updated" in d and "+01:00" in d for d in dates["details"])
+
+
+def test_what_our_node_would_read_is_still_a_deviation_with_its_path_and_rule(
+    peer: DefectivePeer, tmp_path: Path
+) -> None:
+    peer.defects = {"sloppy_objects", "sloppy_datetime"}
+    path = tmp_path / "report.json"
+    status, _, _ = check(peer.versions_url, "--token", PEER_TOKEN, "--report", str(path))
+    results = {(r["id"], r["subject"]): r for r in report_of(path)["results"]}
+    schema = results[("objects.schema", "locations")]
+    # the list's three, and the first Location's two again where it is read by its id
+    assert status == 1 and schema["outcome"] == "failed" and schema["message"] == "deviations from the spec (5)"
+    listed = {d.split(" ", 2)[2] for d in schema["details"] if "/locations?" in d}
+    assert listed == {
+        "/data/0/coordinates/latitude: '52.0907' is not decimal degrees as `-?[0-9]{1,2}\\.[0-9]{5,7}` "
+        "[geo-coordinate]",
+        "/data/0/publish: 'true' is a string [json-boolean]",
+        "/data/0/name: 'Stationsplein\\nUtrecht' has the control character '\\n' [string-printable]",
+    }
+    dates = results[("objects.datetime", "locations")]
+    assert any(
+        d.endswith("/data/0/last_updated: '2020-01-03T10:00' has no seconds [datetime-format]")
+        for d in dates["details"]
+    )
 
 
 def test_html_report_is_a_self_contained_page(peer: DefectivePeer, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import re
 from starlette.routing import Route
 
 from ocpi.core.enums import RoleEnum
+from ocpi.core.rules import RULES
 from ocpi.server.app import get_application
 from ocpi.server.compliance import AMBIGUITIES, build_app, endpoints, matrix_markdown, spec_section
 from ocpi.server.config import OwnParty
@@ -73,3 +74,15 @@ def test_the_page_carries_the_ambiguities_and_the_conversion_costs() -> None:
     for module in ("locations", "cdrs", "tariffs", "tokens", "credentials", "versions"):
         assert f"### {module} conversions" in page
     assert "canonical -> 2.1.1" in page
+
+
+def test_the_page_lists_every_deviation_the_node_reads_and_how_it_is_reported() -> None:
+    page = matrix_markdown()
+    section = page.split("## Deviations the node reads, and how they are reported")[1].split("\n## ")[0]
+    for rule in RULES.values():
+        [row] = [line for line in section.splitlines() if line.startswith(f"| `{rule.id}` |")]
+        assert row.count(" | ") == 3, row  # four cells: a `|` inside one is escaped
+        the_node = row.split(" | ")[3].removesuffix(" |")
+        assert the_node == rule.reader.replace("|", "\\|") and the_node.startswith("refused") == (not rule.read)
+    for where in ("ocpi parties show", "strict=True", "ocpi validate", "ocpi check", "OcpiClient.deviations"):
+        assert where in section

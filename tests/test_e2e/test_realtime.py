@@ -47,8 +47,9 @@ async def test_start_session_reaches_the_cpo_hook_and_the_result_comes_back(tmp_
 
         answer, reference = await send_command(emsp.node, cpo_as_partner, "START_SESSION", request)
 
-        assert answer["result"] == "ACCEPTED"
-        assert ("timeout" in answer) == (version != "2.1.1")
+        assert answer.result == "ACCEPTED"  # the partner's CommandResponse, of its version
+        assert type(answer).__module__ == f"ocpi.modules.commands.v_{version.replace('.', '_')}.schemas"
+        assert (getattr(answer, "timeout", None) is not None) == (version != "2.1.1")
         [(command, received)] = commands.received
         assert command == "START_SESSION" and received["location_id"] == "LOC1"
         assert received["response_url"].endswith(reference)
@@ -63,7 +64,7 @@ async def test_start_session_reaches_the_cpo_hook_and_the_result_comes_back(tmp_
         assert result["result"] == "ACCEPTED"
 
         unknown, _ = await send_command(emsp.node, cpo_as_partner, "START_SESSION", {**request, "location_id": "NOPE"})
-        assert unknown["result"] == "REJECTED"
+        assert unknown.result == "REJECTED"
         await asyncio.sleep(0)
 
 
@@ -75,10 +76,10 @@ async def test_cpo_authorizes_a_token_in_real_time(tmp_path: Path, version: str)
         info = await authorize_token(
             cpo.node, emsp_as_partner, token["uid"], location={"location_id": "LOC1", "evse_uids": ["3256"]}
         )
-        assert info["allowed"] == "ALLOWED"
-        assert info["location"]["location_id"] == "LOC1"
+        assert info.allowed == "ALLOWED"
+        assert info.location.location_id == "LOC1"
         if version != "2.1.1":
-            assert info["token"]["uid"] == token["uid"]
+            assert info.token.uid == token["uid"]
         with pytest.raises(Exception) as caught:
             await authorize_token(cpo.node, emsp_as_partner, "UNKNOWN-UID")
         if version != "2.1.1":

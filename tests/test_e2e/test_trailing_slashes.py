@@ -105,7 +105,7 @@ async def test_a_partner_advertising_trailing_slashes_is_called_at_exactly_its_u
 
         await eventually(delivered, "the location and the CDR at the eMSP")
         info = await authorize_token(cpo.node, partner, "012345678")
-        assert info["allowed"] == "ALLOWED"
+        assert info.allowed == "ALLOWED"
 
     assert [status for *_, status in emsp.answered if status != 200] == [], emsp.answered
     calls = [(method, path) for method, path, _ in emsp.answered]

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from ocpi.core import rules
+from ocpi.core.rules import Deviation
 from ocpi.push import PushWorker
 from ocpi.server.app import get_application
 from ocpi.storage.base import PartyRole, TokenKind
@@ -159,9 +161,7 @@ async def test_tokens_issue_shows_the_token_once_and_revoke(store: SqlStore, con
     bad = await console.post("/console/tokens", data={"csrf": csrf_of(again), "expires_in": "forever"})
     assert bad.status_code == 400 and "expires in: choose 1h, 1d, 7d, 30d" in bad.text
 
-    revoked = await console.post(
-        f"/console/tokens/{hash_token(token.group(1))}/revoke", data={"csrf": csrf_of(again)}
-    )
+    revoked = await console.post(f"/console/tokens/{hash_token(token.group(1))}/revoke", data={"csrf": csrf_of(again)})
     assert revoked.status_code == 303
     assert await store.find_credential(token.group(1)) is None
     assert "revoked" in (await console.get("/console/tokens")).text
@@ -187,3 +187,19 @@ async def test_objects_per_module_with_search_and_each_version(store: SqlStore, 
     assert shown.text.count("&#34;id&#34;: &#34;GENT-1&#34;") == 3
     assert (await console.get("/console/objects?module=nothing")).status_code == 404
     assert (await console.get("/console/objects/99999")).status_code == 404
+
+
+async def test_a_partner_s_quirks(store: SqlStore, console: httpx.AsyncClient) -> None:
+    party = await store.create_party("Sloppy", [PartyRole("CPO", "BE", "BEC")], state="registered")
+    node = console.app.state.node  # type: ignore[attr-defined]
+    await sign_in(console)
+    assert re.search(r"<h2>Quirks</h2>\s*<p>None.</p>", (await console.get(f"/console/partners/{party.pk}")).text)
+    no_seconds = Deviation(rules.DATETIME_FORMAT, "$.last_updated", "'2025-03-12T10:00' has no seconds <b>")
+    node.quirks.note(party.pk, [no_seconds], "PUT /ocpi/emsp/2.2.1/locations/BE/BEC/L1")
+    page = await console.get(f"/console/partners/{party.pk}")
+    assert re.search(r'<td><code>datetime-format</code></td>\s*<td class="number">1</td>', page.text)
+    assert (
+        "PUT /ocpi/emsp/2.2.1/locations/BE/BEC/L1 $.last_updated: &#39;2025-03-12T10:00&#39; has no seconds &lt;b&gt;"
+        in (page.text)
+    )
+    assert "DateTime is RFC 3339" in page.text

@@ -160,7 +160,8 @@ def expected_routes(case: Case) -> set[tuple[str, str]]:
                 methods.discard("DELETE")
             routes |= {(m, owner + "/{}" * n) for m in methods}
     elif isinstance(pattern, PostReceiver):
-        routes |= {("POST", base + segment), ("GET", base + segment + "/{}/{}/{}")}
+        # mod_payments, Receiver Interface: GET by the object's id alone; a CDR's URL is the receiver's choice.
+        routes |= {("POST", base + segment), ("GET", base + segment + ("/{}" if pattern.get_by_id else "/{}/{}/{}"))}
     elif isinstance(pattern, CommandReceiver):
         routes |= {("POST", f"{base}/{c}") for c, models in pattern.commands.items() if case.version in models}
     elif isinstance(pattern, CallbackReceiver):

@@ -223,6 +223,25 @@ def test_tariff_14_step_size_switching_element_1(version):
 
 
 @pytest.mark.parametrize("version", BOTH)
+def test_tariff_14_step_size_switching_element_1_with_sloppy_periods(version):
+    # The same session as a CPO often reports it: the charging period says 10 minutes of TIME but the parking
+    # period starts 5 minutes after it (VOLUME_EXCEEDS_PERIOD). The charging pieces then end after the parking
+    # ones; the order of the periods still says parking came last, so parking is what step_size rounds
+    # (mod_cdrs "step_size", tariff_14 example #1): 0.10 + 0.20 + 0.25 = 0.55 (rounding charging instead: 0.53).
+    report = priced(
+        "tariff_14_step_size",
+        version,
+        [(5, {"TIME": h(10)}), (2, {"PARKING_TIME": h(2)})],
+        "2024-12-02 16:55",
+    )
+    assert NoteCode.VOLUME_EXCEEDS_PERIOD in report.codes()
+    assert report.total.excl == D("0.55")
+    [rounding] = report.step_roundings
+    assert rounding.group == "PARKING_TIME"
+    assert [p.billed for p in report.pieces if p.dimension == "PARKING_TIME"] == [D("0.25")]
+
+
+@pytest.mark.parametrize("version", BOTH)
 def test_tariff_14_step_size_switching_element_2(version):
     # 16:35, charge 35 minutes: rounded to 45 with the last element's 900 s; 25 min at 1.20 + 20 at 2.40 = 1.30
     periods, end = minutes(local("2024-12-02 16:35"), (25, {"TIME": h(25)}), (10, {"TIME": h(10)}))

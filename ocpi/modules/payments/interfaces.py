@@ -32,7 +32,11 @@ INTERFACES = ModuleInterfaces(
     receiver=Interface(
         "payments",
         InterfaceRole.RECEIVER,
-        (PostReceiver(TERMINAL, segment="terminals"), PostReceiver(CONFIRMATION, segment=CONFIRMATIONS)),
+        (
+            # The receiver's GET takes the object's id alone (mod_payments, Receiver Interface, URL segments).
+            PostReceiver(TERMINAL, segment="terminals", get_by_id=True),
+            PostReceiver(CONFIRMATION, segment=CONFIRMATIONS, get_by_id=True),
+        ),
         versions=("2.3.0",),
     ),
     sides={RoleEnum.PTP: InterfaceRole.SENDER, RoleEnum.CPO: InterfaceRole.RECEIVER},

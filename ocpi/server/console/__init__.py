@@ -198,7 +198,8 @@ def install(app: Any, node: Node) -> None:
             found = await push.objects([f.object_pk for f in delivery.failing])
             failures = [(failure, found.get(failure.object_pk)) for failure in delivery.failing]
         report = await last_check_report(node.store, status.party.pk)
-        return page(request, "partner.html", status=status, failures=failures, report=report)
+        quirks = await node.quirks.of(status.party.pk)
+        return page(request, "partner.html", status=status, failures=failures, report=report, quirks=quirks)
 
     async def retry(request: Request, _fields: dict[str, str]) -> Response:
         pk = _number(request.path_params["pk"])

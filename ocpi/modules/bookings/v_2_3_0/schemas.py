@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ocpi.core.data_types import URL, CiString, DateTime, Number, OpenEnum
+from ocpi.core.data_types import URL, Boolean, CiString, CountryCode, DateTime, Int, Number, OpenEnum, PartyId, Text
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.modules.credentials.v_2_3_0.schemas import Role
 from ocpi.modules.locations.v_2_3_0.schemas import (
@@ -69,7 +69,7 @@ class ReservationStatus(StrEnum):
 
 class AccessInformation(OcpiModel):
     method: AccessMethod
-    value: str | None = None  # the table says `String` without a length
+    value: Text | None = None  # the table says `String` without a length
 
 
 class BookingOption(OcpiModel):
@@ -88,14 +88,14 @@ class BookingOption(OcpiModel):
     max_vehicle_width: Number | None = None
     min_parking_space_length: Number | None = None
     min_parking_space_width: Number | None = None
-    dangerous_goods_allowed: bool | None = None
-    drive_through: bool | None = None
-    refrigeration_outlet: bool | None = None
+    dangerous_goods_allowed: Boolean | None = None
+    drive_through: Boolean | None = None
+    refrigeration_outlet: Boolean | None = None
 
 
 class BookingToken(OcpiModel):
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     uid: CiString(36)
     type: OpenEnum(TokenType)  # TokenType is an OpenEnum in OCPI 2.3.0 mod_tokens
     contract_id: CiString(36)
@@ -114,7 +114,7 @@ class Period(OcpiModel):
 
 
 class Policy(OcpiModel):
-    reservation_required: bool
+    reservation_required: Boolean
     ad_hoc: Number | None = None
 
 
@@ -123,32 +123,32 @@ class Timeslot(OcpiModel):
     end_date_time: DateTime
     min_power: Number | None = None
     max_power: Number | None = None
-    green_energy_support: bool | None = None
+    green_energy_support: Boolean | None = None
 
 
 class BookingTerms(OcpiModel):
-    rfid_auth_required: bool | None = None
-    token_groups_supported: bool | None = None
-    remote_auth_supported: bool | None = None
+    rfid_auth_required: Boolean | None = None
+    token_groups_supported: Boolean | None = None
+    remote_auth_supported: Boolean | None = None
     supported_access_methods: Annotated[list[AccessMethod], Field(min_length=1)]
     change_until_minutes: Number
     cancel_until_minutes: Number
-    change_not_allowed: bool | None = None
-    early_start_allowed: bool | None = None
+    change_not_allowed: Boolean | None = None
+    early_start_allowed: Boolean | None = None
     early_start_time: Number | None = None
     noshow_timeout: Number | None = None
-    noshow_fee: bool | None = None
-    late_stop_allowed: bool | None = None
+    noshow_fee: Boolean | None = None
+    late_stop_allowed: Boolean | None = None
     late_stop_time: Number | None = None
-    overlapping_bookings_allowed: bool | None = None
+    overlapping_bookings_allowed: Boolean | None = None
     min_booking_duration: Number | None = None
     max_booking_duration: Number | None = None
     booking_terms: URL | None = None
 
 
 class BookingRequest(OcpiModel):
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     request_id: CiString(36)
     booking_option: BookingOption | None = None
     location_id: CiString(36)
@@ -157,7 +157,7 @@ class BookingRequest(OcpiModel):
     access_information: list[AccessInformation] | None = None
     period: Period
     authorization_reference: CiString(36)
-    power_required: int | None = None
+    power_required: Int | None = None
     canceled: Cancellation | None = None
 
 
@@ -169,8 +169,8 @@ class BookingRequestStatus(OcpiModel):
 
 class Booking(OcpiModel):
     id: CiString(36)
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     request_id: CiString(36)
     booking_option: BookingOption | None = None
     location_id: CiString(36)
@@ -192,7 +192,7 @@ class Calendar(OcpiModel):
     id: CiString(36)
     begin_from: DateTime
     end_before: DateTime
-    timeslot_increment: int | None = None
+    timeslot_increment: Int | None = None
     available_timeslots: Annotated[list[Timeslot], Field(min_length=1)]  # the table's "TimeSlot" is Timeslot
     last_updated: DateTime
 
@@ -201,8 +201,8 @@ class BookingLocation(OcpiModel):
     # The section text says each BookingLocation "should include either the booking_option or the evse_uid",
     # but the table has no `evse_uid` (it lives in BookingOption) and makes `booking_option` optional: we follow
     # the table and enforce neither.
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     id: CiString(36)
     location_id: CiString(36)
     booking_option: BookingOption | None = None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ocpi.core.data_types import CiString, DateTime, Number, PriceV211, String
+from ocpi.core.data_types import CiString, CurrencyCode, DateTime, Number, PriceV211, String
 from ocpi.core.model import OcpiModel
 from ocpi.modules.locations.v_2_1_1.schemas import Location
 from ocpi.modules.tariffs.v_2_1_1.schemas import Tariff
@@ -45,7 +45,7 @@ class CDR(OcpiModel):
     auth_method: AuthMethod
     location: Location
     meter_id: String(255) | None = None
-    currency: String(3)
+    currency: CurrencyCode
     tariffs: list[Tariff] | None = None
     charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1)]
     total_cost: PriceV211

@@ -7,7 +7,20 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ocpi.core.data_types import CiString, DateTime, Number, PriceV221, String
+from ocpi.core.data_types import (
+    Base64Text,
+    Boolean,
+    CiString,
+    CountryAlpha3,
+    CountryCode,
+    CurrencyCode,
+    DateTime,
+    Int,
+    Number,
+    PartyId,
+    PriceV221,
+    String,
+)
 from ocpi.core.model import OcpiModel
 from ocpi.modules.locations.v_2_2_1.schemas import ConnectorFormat, ConnectorType, GeoLocation, PowerType
 from ocpi.modules.tariffs.v_2_2_1.schemas import Tariff
@@ -50,7 +63,7 @@ class CdrLocation(OcpiModel):
     city: String(45)
     postal_code: String(10) | None = None
     state: String(20) | None = None
-    country: String(3)
+    country: CountryAlpha3
     coordinates: GeoLocation
     evse_uid: CiString(36)
     evse_id: CiString(48)
@@ -61,8 +74,8 @@ class CdrLocation(OcpiModel):
 
 
 class CdrToken(OcpiModel):
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     uid: CiString(36)
     type: TokenType
     contract_id: CiString(36)
@@ -77,21 +90,21 @@ class ChargingPeriod(OcpiModel):
 class SignedValue(OcpiModel):
     nature: CiString(32)
     plain_data: String(5000)
-    signed_data: String(5000)
+    signed_data: Base64Text(5000)
 
 
 class SignedData(OcpiModel):
     encoding_method: CiString(36)
-    encoding_method_version: int | None = None
-    public_key: String(512) | None = None
+    encoding_method_version: Int | None = None
+    public_key: Base64Text(512) | None = None
     signed_values: Annotated[list[SignedValue], Field(min_length=1)]
     # The table shows `string(512)` (its link points at CiString): mod_cdrs.asciidoc, SignedData class.
     url: String(512) | None = None
 
 
 class CDR(OcpiModel):
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     # 39 leaves room for a Credit CDR suffix; normal CDR ids SHALL be at most 36 (mod_cdrs.asciidoc, CDR object).
     id: CiString(39)
     start_date_time: DateTime
@@ -102,7 +115,7 @@ class CDR(OcpiModel):
     authorization_reference: CiString(36) | None = None
     cdr_location: CdrLocation
     meter_id: String(255) | None = None
-    currency: String(3)
+    currency: CurrencyCode
     tariffs: list[Tariff] | None = None
     charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1)]
     signed_data: SignedData | None = None
@@ -117,7 +130,7 @@ class CDR(OcpiModel):
     total_reservation_cost: PriceV221 | None = None
     remark: String(255) | None = None
     invoice_reference_id: CiString(39) | None = None
-    credit: bool | None = None
+    credit: Boolean | None = None
     credit_reference_id: CiString(39) | None = None
-    home_charging_compensation: bool | None = None
+    home_charging_compensation: Boolean | None = None
     last_updated: DateTime

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ocpi.core.data_types import URL, DateTime, Number
+from ocpi.core.data_types import URL, DateTime, Int, Number
 from ocpi.core.model import OcpiModel
 
 # "Accepts at most one digit fraction (e.g. 8.1)" (`min_charging_rate`, `limit`).
@@ -34,13 +34,13 @@ class ChargingProfileResultType(StrEnum):
 
 
 class ChargingProfilePeriod(OcpiModel):
-    start_period: int
+    start_period: Int
     limit: OneDecimal
 
 
 class ChargingProfile(OcpiModel):
     start_date_time: DateTime | None = None
-    duration: int | None = None
+    duration: Int | None = None
     charging_rate_unit: ChargingRateUnit
     min_charging_rate: OneDecimal | None = None
     charging_profile_period: list[ChargingProfilePeriod] | None = None
@@ -53,7 +53,7 @@ class ActiveChargingProfile(OcpiModel):
 
 class ChargingProfileResponse(OcpiModel):
     result: ChargingProfileResponseType
-    timeout: int
+    timeout: Int
 
 
 class ActiveChargingProfileResult(OcpiModel):

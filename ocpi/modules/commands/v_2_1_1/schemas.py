@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ocpi.core.data_types import URL, DateTime, String
+from ocpi.core.data_types import URL, DateTime, Int, String
 from ocpi.core.model import OcpiModel
 from ocpi.modules.tokens.v_2_1_1.schemas import Token
 
@@ -36,7 +36,7 @@ class ReserveNow(OcpiModel):
     response_url: URL
     token: Token
     expiry_date: DateTime
-    reservation_id: int
+    reservation_id: Int
     location_id: String(39)
     evse_uid: String(39) | None = None
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import model_validator
 
-from ocpi.core.data_types import URL, CiString, DateTime, DisplayText
+from ocpi.core.data_types import URL, CiString, DateTime, DisplayText, Int
 from ocpi.core.model import OcpiModel
 from ocpi.modules.tokens.v_2_2_1.schemas import Token
 
@@ -45,7 +45,7 @@ class CancelReservation(OcpiModel):
 
 class CommandResponse(OcpiModel):
     result: CommandResponseType
-    timeout: int
+    timeout: Int
     message: list[DisplayText] | None = None
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from ocpi.core.data_types import URL, CiString, DateTime, DisplayText
+from ocpi.core.data_types import URL, CiString, DateTime, DisplayText, Int
 from ocpi.core.model import OcpiModel
 from ocpi.modules.commands.v_2_2_1.schemas import CommandResponseType, CommandResultType, CommandType
 from ocpi.modules.tokens.v_2_3_0.schemas import Token
@@ -34,7 +34,7 @@ class CancelReservation(OcpiModel):
 
 class CommandResponse(OcpiModel):
     result: CommandResponseType
-    timeout: int
+    timeout: Int
     message: list[DisplayText] | None = None
 
 

@@ -6,7 +6,9 @@ top level of the object.
 
 from __future__ import annotations
 
-from ocpi.core.data_types import URL, String
+from typing import Annotated
+
+from ocpi.core.data_types import ISO_3166_ALPHA2, ISO_15118_PARTY, URL, String
 from ocpi.core.model import OcpiModel
 from ocpi.modules.locations.v_2_1_1.schemas import BusinessDetails
 
@@ -15,5 +17,5 @@ class Credentials(OcpiModel):
     token: String(64)
     url: URL
     business_details: BusinessDetails
-    party_id: String(3)
-    country_code: String(2)
+    party_id: Annotated[String(3), ISO_15118_PARTY]
+    country_code: Annotated[String(2), ISO_3166_ALPHA2]

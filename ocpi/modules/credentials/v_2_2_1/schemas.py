@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ocpi.core.data_types import URL, CiString, String
+from ocpi.core.data_types import URL, CountryCode, PartyId, String
 from ocpi.core.model import OcpiModel
 from ocpi.modules.locations.v_2_2_1.schemas import BusinessDetails
 
@@ -26,8 +26,8 @@ class Role(StrEnum):
 class CredentialsRole(OcpiModel):
     role: Role
     business_details: BusinessDetails
-    party_id: CiString(3)
-    country_code: CiString(2)
+    party_id: PartyId
+    country_code: CountryCode
 
 
 class Credentials(OcpiModel):

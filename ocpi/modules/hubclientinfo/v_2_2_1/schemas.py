@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ocpi.core.data_types import CiString, DateTime
+from ocpi.core.data_types import CountryCode, DateTime, PartyId
 from ocpi.core.model import OcpiModel
 from ocpi.modules.credentials.v_2_2_1.schemas import Role
 
@@ -22,8 +22,8 @@ class ConnectionStatus(StrEnum):
 
 
 class ClientInfo(OcpiModel):
-    party_id: CiString(3)
-    country_code: CiString(2)
+    party_id: PartyId
+    country_code: CountryCode
     role: Role
     status: ConnectionStatus
     last_updated: DateTime

@@ -7,7 +7,19 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from ocpi.core.data_types import URL, DateTime, DisplayText, Number, String
+from ocpi.core.data_types import (
+    URL,
+    Boolean,
+    Coordinate,
+    CountryAlpha3,
+    DateTime,
+    DisplayText,
+    HoursMinutes,
+    Int,
+    Number,
+    Percentage,
+    String,
+)
 from ocpi.core.model import OcpiModel, partial_model
 
 # --- enums ---------------------------------------------------------------------------------------
@@ -137,19 +149,22 @@ class Status(StrEnum):
 
 # --- classes -------------------------------------------------------------------------------------
 
-ImageSize = Annotated[int, Field(ge=0, le=99999)]
+ImageSize = Annotated[Int, Field(ge=0, le=99999)]
 """`int(5)`: at most five digits."""
 
 
+Latitude = Coordinate(10, r"-?[0-9]{1,2}\.[0-9]{6}", 90)
+Longitude = Coordinate(11, r"-?[0-9]{1,3}\.[0-9]{6}", 180)
+
+
 class GeoLocation(OcpiModel):
-    # The description's regex (`-?[0-9]{1,2}\.[0-9]{6}`) is not enforced: lenient in, only the length.
-    latitude: String(10)
-    longitude: String(11)
+    latitude: Latitude
+    longitude: Longitude
 
 
 class AdditionalGeoLocation(OcpiModel):
-    latitude: String(10)
-    longitude: String(11)
+    latitude: Latitude
+    longitude: Longitude
     name: DisplayText | None = None
 
 
@@ -170,7 +185,7 @@ class BusinessDetails(OcpiModel):
 
 class EnergySource(OcpiModel):
     source: EnergySourceCategory
-    percentage: Number
+    percentage: Percentage
 
 
 class EnvironmentalImpact(OcpiModel):
@@ -179,7 +194,7 @@ class EnvironmentalImpact(OcpiModel):
 
 
 class EnergyMix(OcpiModel):
-    is_green_energy: bool
+    is_green_energy: Boolean
     energy_sources: list[EnergySource] | None = None
     environ_impact: list[EnvironmentalImpact] | None = None
     supplier_name: String(64) | None = None
@@ -192,9 +207,9 @@ class ExceptionalPeriod(OcpiModel):
 
 
 class RegularHours(OcpiModel):
-    weekday: Annotated[int, Field(ge=1, le=7)]
-    period_begin: String(5)
-    period_end: String(5)
+    weekday: Annotated[Int, Field(ge=1, le=7)]
+    period_begin: HoursMinutes
+    period_end: HoursMinutes
 
 
 class Hours(OcpiModel):
@@ -205,7 +220,7 @@ class Hours(OcpiModel):
     """
 
     regular_hours: list[RegularHours] | None = None
-    twentyfourseven: bool | None = None
+    twentyfourseven: Boolean | None = None
     exceptional_openings: list[ExceptionalPeriod] | None = None
     exceptional_closings: list[ExceptionalPeriod] | None = None
 
@@ -229,8 +244,8 @@ class Connector(OcpiModel):
     standard: ConnectorType
     format: ConnectorFormat
     power_type: PowerType
-    voltage: int
-    amperage: int
+    voltage: Int
+    amperage: Int
     tariff_id: String(36) | None = None
     terms_and_conditions: URL | None = None
     last_updated: DateTime
@@ -259,7 +274,7 @@ class Location(OcpiModel):
     address: String(45)
     city: String(45)
     postal_code: String(10)
-    country: String(3)
+    country: CountryAlpha3
     coordinates: GeoLocation
     related_locations: list[AdditionalGeoLocation] | None = None
     evses: list[EVSE] | None = None
@@ -270,7 +285,7 @@ class Location(OcpiModel):
     facilities: list[Facility] | None = None
     time_zone: String(255) | None = None
     opening_times: Hours | None = None
-    charging_when_closed: bool | None = None
+    charging_when_closed: Boolean | None = None
     images: list[Image] | None = None
     energy_mix: EnergyMix | None = None
     last_updated: DateTime

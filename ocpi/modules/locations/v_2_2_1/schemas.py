@@ -7,7 +7,22 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from ocpi.core.data_types import URL, CiString, DateTime, DisplayText, Number, String
+from ocpi.core.data_types import (
+    URL,
+    Boolean,
+    CiString,
+    Coordinate,
+    CountryAlpha3,
+    CountryCode,
+    DateTime,
+    DisplayText,
+    HoursMinutes,
+    Int,
+    Number,
+    PartyId,
+    Percentage,
+    String,
+)
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.modules.locations.v_2_1_1.schemas import (
     ConnectorFormat,
@@ -123,19 +138,22 @@ class PowerType(StrEnum):
 
 # --- classes -------------------------------------------------------------------------------------
 
-ImageSize = Annotated[int, Field(ge=0, le=99999)]
+ImageSize = Annotated[Int, Field(ge=0, le=99999)]
 """`int(5)`: at most five digits."""
 
 
+Latitude = Coordinate(10, r"-?[0-9]{1,2}\.[0-9]{5,7}", 90)
+Longitude = Coordinate(11, r"-?[0-9]{1,3}\.[0-9]{5,7}", 180)
+
+
 class GeoLocation(OcpiModel):
-    # The description's regex (`-?[0-9]{1,2}\.[0-9]{5,7}`) is not enforced: lenient in, only the length.
-    latitude: String(10)
-    longitude: String(11)
+    latitude: Latitude
+    longitude: Longitude
 
 
 class AdditionalGeoLocation(OcpiModel):
-    latitude: String(10)
-    longitude: String(11)
+    latitude: Latitude
+    longitude: Longitude
     name: DisplayText | None = None
 
 
@@ -156,7 +174,7 @@ class BusinessDetails(OcpiModel):
 
 class EnergySource(OcpiModel):
     source: EnergySourceCategory
-    percentage: Number
+    percentage: Percentage
 
 
 class EnvironmentalImpact(OcpiModel):
@@ -165,7 +183,7 @@ class EnvironmentalImpact(OcpiModel):
 
 
 class EnergyMix(OcpiModel):
-    is_green_energy: bool
+    is_green_energy: Boolean
     energy_sources: list[EnergySource] | None = None
     environ_impact: list[EnvironmentalImpact] | None = None
     supplier_name: String(64) | None = None
@@ -178,13 +196,13 @@ class ExceptionalPeriod(OcpiModel):
 
 
 class RegularHours(OcpiModel):
-    weekday: Annotated[int, Field(ge=1, le=7)]
-    period_begin: String(5)
-    period_end: String(5)
+    weekday: Annotated[Int, Field(ge=1, le=7)]
+    period_begin: HoursMinutes
+    period_end: HoursMinutes
 
 
 class Hours(OcpiModel):
-    twentyfourseven: bool
+    twentyfourseven: Boolean
     regular_hours: list[RegularHours] | None = None
     exceptional_openings: list[ExceptionalPeriod] | None = None
     exceptional_closings: list[ExceptionalPeriod] | None = None
@@ -229,9 +247,9 @@ class Connector(OcpiModel):
     standard: ConnectorType
     format: ConnectorFormat
     power_type: PowerType
-    max_voltage: int
-    max_amperage: int
-    max_electric_power: int | None = None
+    max_voltage: Int
+    max_amperage: Int
+    max_electric_power: Int | None = None
     tariff_ids: list[CiString(36)] | None = None
     terms_and_conditions: URL | None = None
     last_updated: DateTime
@@ -254,17 +272,17 @@ class EVSE(OcpiModel):
 
 
 class Location(OcpiModel):
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     id: CiString(36)
-    publish: bool
+    publish: Boolean
     publish_allowed_to: list[PublishTokenType] | None = None
     name: String(255) | None = None
     address: String(255)
     city: String(45)
     postal_code: String(10) | None = None
     state: String(45) | None = None
-    country: String(3)
+    country: CountryAlpha3
     coordinates: GeoLocation
     related_locations: list[AdditionalGeoLocation] | None = None
     parking_type: ParkingType | None = None
@@ -276,7 +294,7 @@ class Location(OcpiModel):
     facilities: list[Facility] | None = None
     time_zone: String(255)
     opening_times: Hours | None = None
-    charging_when_closed: bool | None = None
+    charging_when_closed: Boolean | None = None
     images: list[Image] | None = None
     energy_mix: EnergyMix | None = None
     last_updated: DateTime

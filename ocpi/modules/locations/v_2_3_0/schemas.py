@@ -10,7 +10,25 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from ocpi.core.data_types import URL, CaseInsensitiveStr, CiString, DateTime, DisplayText, Number, OpenEnum, String
+from ocpi.core import rules
+from ocpi.core.data_types import (
+    URL,
+    Boolean,
+    CaseInsensitiveStr,
+    CiString,
+    Coordinate,
+    CountryAlpha3,
+    CountryCode,
+    DateTime,
+    DisplayText,
+    HoursMinutes,
+    Int,
+    Number,
+    OpenEnum,
+    PartyId,
+    Percentage,
+    String,
+)
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.modules.locations.v_2_1_1.schemas import (
     ConnectorFormat,
@@ -112,22 +130,25 @@ class VehicleType(StrEnum):
 
 # --- classes -------------------------------------------------------------------------------------
 
-ImageSize = Annotated[int, Field(ge=0, le=99999)]
+ImageSize = Annotated[Int, Field(ge=0, le=99999)]
 """`int(5)`: at most five digits."""
 
-CiStringUnbounded = Annotated[str, StringConstraints(pattern=r"^[\x20-\x7E]*$"), AfterValidator(CaseInsensitiveStr)]
+CiStringUnbounded = Annotated[str, StringConstraints(pattern=rules.PRINTABLE_ASCII), AfterValidator(CaseInsensitiveStr)]
 """Parking.apds_reference is a CiString without a length in the spec (mod_locations.asciidoc, Parking)."""
 
 
+Latitude = Coordinate(10, r"-?[0-9]{1,2}\.[0-9]{5,7}", 90)
+Longitude = Coordinate(11, r"-?[0-9]{1,3}\.[0-9]{5,7}", 180)
+
+
 class GeoLocation(OcpiModel):
-    # The description's regex (`-?[0-9]{1,2}\.[0-9]{5,7}`) is not enforced: lenient in, only the length.
-    latitude: String(10)
-    longitude: String(11)
+    latitude: Latitude
+    longitude: Longitude
 
 
 class AdditionalGeoLocation(OcpiModel):
-    latitude: String(10)
-    longitude: String(11)
+    latitude: Latitude
+    longitude: Longitude
     name: DisplayText | None = None
 
 
@@ -148,7 +169,7 @@ class BusinessDetails(OcpiModel):
 
 class EnergySource(OcpiModel):
     source: EnergySourceCategory
-    percentage: Number
+    percentage: Percentage
 
 
 class EnvironmentalImpact(OcpiModel):
@@ -157,7 +178,7 @@ class EnvironmentalImpact(OcpiModel):
 
 
 class EnergyMix(OcpiModel):
-    is_green_energy: bool
+    is_green_energy: Boolean
     energy_sources: list[EnergySource] | None = None
     environ_impact: list[EnvironmentalImpact] | None = None
     supplier_name: String(64) | None = None
@@ -170,13 +191,13 @@ class ExceptionalPeriod(OcpiModel):
 
 
 class RegularHours(OcpiModel):
-    weekday: Annotated[int, Field(ge=1, le=7)]
-    period_begin: String(5)
-    period_end: String(5)
+    weekday: Annotated[Int, Field(ge=1, le=7)]
+    period_begin: HoursMinutes
+    period_end: HoursMinutes
 
 
 class Hours(OcpiModel):
-    twentyfourseven: bool
+    twentyfourseven: Boolean
     regular_hours: list[RegularHours] | None = None
     exceptional_openings: list[ExceptionalPeriod] | None = None
     exceptional_closings: list[ExceptionalPeriod] | None = None
@@ -226,16 +247,16 @@ class Parking(OcpiModel):
     max_vehicle_width: Number | None = None
     parking_space_length: Number | None = None
     parking_space_width: Number | None = None
-    dangerous_goods_allowed: bool | None = None
+    dangerous_goods_allowed: Boolean | None = None
     direction: ParkingDirection | None = None
-    drive_through: bool | None = None
-    restricted_to_type: bool
-    reservation_required: bool
+    drive_through: Boolean | None = None
+    restricted_to_type: Boolean
+    reservation_required: Boolean
     time_limit: Number | None = None
-    roofed: bool | None = None
+    roofed: Boolean | None = None
     images: list[Image] | None = None
-    lighting: bool | None = None
-    refrigeration_outlet: bool | None = None
+    lighting: Boolean | None = None
+    refrigeration_outlet: Boolean | None = None
     standards: list[CiString(36)] | None = None
     apds_reference: CiStringUnbounded | None = None
 
@@ -250,9 +271,9 @@ class Connector(OcpiModel):
     standard: OpenEnum(ConnectorType)
     format: ConnectorFormat
     power_type: PowerType
-    max_voltage: int
-    max_amperage: int
-    max_electric_power: int | None = None
+    max_voltage: Int
+    max_amperage: Int
+    max_electric_power: Int | None = None
     tariff_ids: list[CiString(36)] | None = None
     terms_and_conditions: URL | None = None
     capabilities: list[OpenEnum(ConnectorCapability)] | None = None
@@ -278,17 +299,17 @@ class EVSE(OcpiModel):
 
 
 class Location(OcpiModel):
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     id: CiString(36)
-    publish: bool
+    publish: Boolean
     publish_allowed_to: list[PublishTokenType] | None = None
     name: String(255) | None = None
     address: String(255)
     city: String(45)
     postal_code: String(10) | None = None
     state: String(45) | None = None
-    country: String(3)
+    country: CountryAlpha3
     coordinates: GeoLocation
     related_locations: list[AdditionalGeoLocation] | None = None
     parking_type: OpenEnum(ParkingType) | None = None
@@ -301,7 +322,7 @@ class Location(OcpiModel):
     facilities: list[OpenEnum(Facility)] | None = None
     time_zone: String(255)
     opening_times: Hours | None = None
-    charging_when_closed: bool | None = None
+    charging_when_closed: Boolean | None = None
     images: list[Image] | None = None
     energy_mix: EnergyMix | None = None
     help_phone: CiString(25) | None = None

@@ -7,7 +7,16 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from ocpi.core.data_types import URL, CiString, DateTime, PriceV230
+from ocpi.core.data_types import (
+    ISO_3166_ALPHA3_ANY_CASE,
+    ISO_4217_ANY_CASE,
+    URL,
+    CiString,
+    CountryCode,
+    DateTime,
+    PartyId,
+    PriceV230,
+)
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.modules.locations.v_2_3_0.schemas import GeoLocation
 
@@ -31,13 +40,13 @@ class Terminal(OcpiModel):
     # makes `last_updated` required (1): we follow the table.
     terminal_id: CiString(36)
     customer_reference: CiString(36) | None = None
-    party_id: CiString(3) | None = None
-    country_code: CiString(2) | None = None
+    party_id: PartyId | None = None
+    country_code: CountryCode | None = None
     address: CiString(45) | None = None
     city: CiString(45) | None = None
     postal_code: CiString(10) | None = None
     state: CiString(20) | None = None
-    country: CiString(3) | None = None
+    country: Annotated[CiString(3), ISO_3166_ALPHA3_ANY_CASE] | None = None
     coordinates: GeoLocation | None = None
     invoice_base_url: URL | None = None
     invoice_creator: InvoiceCreator | None = None
@@ -65,7 +74,7 @@ class FinancialAdviceConfirmation(OcpiModel):
     id: CiString(36)
     authorization_reference: CiString(36)
     total_costs: PriceV230
-    currency: CiString(3)
+    currency: Annotated[CiString(3), ISO_4217_ANY_CASE]
     eft_data: Annotated[list[_CiString1To255], Field(min_length=1)]
     capture_status_code: CaptureStatusCode
     capture_status_message: _CiString1To255 | None = None

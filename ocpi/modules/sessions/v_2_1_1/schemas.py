@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ocpi.core.data_types import DateTime, Number, PriceV211, String
+from ocpi.core.data_types import CurrencyCode, DateTime, Number, PriceV211, String
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.modules.cdrs.v_2_1_1.schemas import AuthMethod, ChargingPeriod
 from ocpi.modules.locations.v_2_1_1.schemas import Location
@@ -31,7 +31,7 @@ class Session(OcpiModel):
     auth_method: AuthMethod
     location: Location
     meter_id: String(255) | None = None
-    currency: String(3)
+    currency: CurrencyCode
     charging_periods: list[ChargingPeriod] | None = None
     total_cost: PriceV211 | None = None
     status: SessionStatus

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ocpi.core.data_types import CiString, DateTime, Number, PriceV221, String
+from ocpi.core.data_types import (
+    Boolean,
+    CiString,
+    CountryCode,
+    CurrencyCode,
+    DateTime,
+    Number,
+    PartyId,
+    PriceV221,
+    String,
+)
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.modules.cdrs.v_2_2_1.schemas import AuthMethod, CdrToken, ChargingPeriod
 
@@ -53,12 +63,12 @@ class ChargingPreferences(OcpiModel):
     profile_type: ProfileType
     departure_time: DateTime | None = None
     energy_need: Number | None = None
-    discharge_allowed: bool | None = None
+    discharge_allowed: Boolean | None = None
 
 
 class Session(OcpiModel):
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     id: CiString(36)
     start_date_time: DateTime
     end_date_time: DateTime | None = None
@@ -71,7 +81,7 @@ class Session(OcpiModel):
     evse_uid: CiString(36)
     connector_id: CiString(36)
     meter_id: String(255) | None = None
-    currency: String(3)
+    currency: CurrencyCode
     charging_periods: list[ChargingPeriod] | None = None
     total_cost: PriceV221 | None = None
     status: SessionStatus

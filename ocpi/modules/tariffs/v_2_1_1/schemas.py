@@ -7,12 +7,13 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from ocpi.core.data_types import URL, DateTime, DisplayText, Number, PriceV211, String
+from ocpi.core import rules
+from ocpi.core.data_types import URL, CurrencyCode, DateTime, DisplayText, Int, Number, PriceV211, String
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.modules.locations.v_2_1_1.schemas import EnergyMix
 
 # mod_tariffs.md 4.5: "Must be in 24h format with leading zeros ... Regex: ([0-1][0-9]|2[0-3]):[0-5][0-9]"
-TimeOfDay = Annotated[String(5), StringConstraints(pattern=r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")]
+TimeOfDay = Annotated[String(5), StringConstraints(pattern=rules.HOURS_MINUTES)]
 
 
 class DayOfWeek(StrEnum):
@@ -35,7 +36,7 @@ class TariffDimensionType(StrEnum):
 class PriceComponent(OcpiModel):
     type: TariffDimensionType
     price: PriceV211
-    step_size: int
+    step_size: Int
 
 
 class TariffRestrictions(OcpiModel):
@@ -47,8 +48,8 @@ class TariffRestrictions(OcpiModel):
     max_kwh: Number | None = None
     min_power: Number | None = None
     max_power: Number | None = None
-    min_duration: int | None = None
-    max_duration: int | None = None
+    min_duration: Int | None = None
+    max_duration: Int | None = None
     day_of_week: list[DayOfWeek] | None = None
 
 
@@ -59,7 +60,7 @@ class TariffElement(OcpiModel):
 
 class Tariff(OcpiModel):
     id: String(36)
-    currency: String(3)
+    currency: CurrencyCode
     tariff_alt_text: list[DisplayText] | None = None
     tariff_alt_url: URL | None = None
     elements: Annotated[list[TariffElement], Field(min_length=1)]

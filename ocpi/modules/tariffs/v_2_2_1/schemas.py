@@ -7,16 +7,27 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from ocpi.core.data_types import URL, CiString, DateTime, DisplayText, Number, PriceV221, String
+from ocpi.core import rules
+from ocpi.core.data_types import (
+    URL,
+    CiString,
+    CountryCode,
+    CurrencyCode,
+    DateTime,
+    DisplayText,
+    Int,
+    Number,
+    PartyId,
+    PriceV221,
+    String,
+)
 from ocpi.core.model import OcpiModel
 from ocpi.modules.locations.v_2_2_1.schemas import EnergyMix
 from ocpi.modules.tariffs.v_2_1_1.schemas import DayOfWeek, TariffDimensionType  # same values in 2.2.1
 
 # The regexes quoted in the TariffRestrictions table (mod_tariffs.asciidoc, TariffRestrictions class).
-TimeOfDay = Annotated[String(5), StringConstraints(pattern=r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")]
-Date = Annotated[
-    String(10), StringConstraints(pattern=r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
-]
+TimeOfDay = Annotated[String(5), StringConstraints(pattern=rules.HOURS_MINUTES)]
+Date = Annotated[String(10), StringConstraints(pattern=rules.YEAR_MONTH_DAY)]
 
 
 class ReservationRestrictionType(StrEnum):
@@ -36,7 +47,7 @@ class PriceComponent(OcpiModel):
     type: TariffDimensionType
     price: Number
     vat: Number | None = None
-    step_size: int
+    step_size: Int
 
 
 class TariffRestrictions(OcpiModel):
@@ -50,8 +61,8 @@ class TariffRestrictions(OcpiModel):
     max_current: Number | None = None
     min_power: Number | None = None
     max_power: Number | None = None
-    min_duration: int | None = None
-    max_duration: int | None = None
+    min_duration: Int | None = None
+    max_duration: Int | None = None
     day_of_week: list[DayOfWeek] | None = None
     reservation: ReservationRestrictionType | None = None
 
@@ -62,10 +73,10 @@ class TariffElement(OcpiModel):
 
 
 class Tariff(OcpiModel):
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     id: CiString(36)
-    currency: String(3)
+    currency: CurrencyCode
     type: TariffType | None = None
     tariff_alt_text: list[DisplayText] | None = None
     tariff_alt_url: URL | None = None

@@ -7,7 +7,17 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ocpi.core.data_types import URL, CiString, DateTime, DisplayText, Number, String
+from ocpi.core.data_types import (
+    URL,
+    CiString,
+    CountryCode,
+    CurrencyCode,
+    DateTime,
+    DisplayText,
+    Int,
+    Number,
+    PartyId,
+)
 from ocpi.core.model import OcpiModel
 from ocpi.modules.locations.v_2_3_0.schemas import EnergyMix
 from ocpi.modules.tariffs.v_2_1_1.schemas import DayOfWeek, TariffDimensionType  # same values in 2.3.0
@@ -34,7 +44,7 @@ class PriceComponent(OcpiModel):
     type: TariffDimensionType
     price: Number  # including or excluding taxes according to Tariff.tax_included
     vat: Number | None = None
-    step_size: int
+    step_size: Int
 
 
 class TariffRestrictions(OcpiModel):
@@ -48,8 +58,8 @@ class TariffRestrictions(OcpiModel):
     max_current: Number | None = None
     min_power: Number | None = None
     max_power: Number | None = None
-    min_duration: int | None = None
-    max_duration: int | None = None
+    min_duration: Int | None = None
+    max_duration: Int | None = None
     day_of_week: list[DayOfWeek] | None = None
     reservation: ReservationRestrictionType | None = None
 
@@ -60,10 +70,10 @@ class TariffElement(OcpiModel):
 
 
 class Tariff(OcpiModel):
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     id: CiString(36)
-    currency: String(3)
+    currency: CurrencyCode
     type: TariffType | None = None
     tariff_alt_text: list[DisplayText] | None = None
     tariff_alt_url: URL | None = None

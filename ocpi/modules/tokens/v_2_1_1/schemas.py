@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ocpi.core.data_types import DateTime, DisplayText, String
+from ocpi.core.data_types import Boolean, DateTime, DisplayText, LanguageCode, String
 from ocpi.core.envelope import OcpiResponse
 from ocpi.core.model import OcpiModel, partial_model
 
@@ -47,9 +47,9 @@ class Token(OcpiModel):
     auth_id: String(36)
     visual_number: String(64) | None = None
     issuer: String(64)
-    valid: bool
+    valid: Boolean
     whitelist: WhitelistType
-    language: String(2) | None = None
+    language: LanguageCode | None = None
     last_updated: DateTime
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ocpi.core.data_types import CiString, DateTime, DisplayText, String
+from ocpi.core.data_types import Boolean, CiString, CountryCode, DateTime, DisplayText, LanguageCode, PartyId, String
 from ocpi.core.envelope import OcpiResponse
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.modules.tokens.v_2_1_1.schemas import WhitelistType  # same values in 2.2.1
@@ -49,17 +49,17 @@ class LocationReferences(OcpiModel):
 
 
 class Token(OcpiModel):
-    country_code: CiString(2)
-    party_id: CiString(3)
+    country_code: CountryCode
+    party_id: PartyId
     uid: CiString(36)
     type: TokenType
     contract_id: CiString(36)
     visual_number: String(64) | None = None
     issuer: String(64)
     group_id: CiString(36) | None = None
-    valid: bool
+    valid: Boolean
     whitelist: WhitelistType
-    language: String(2) | None = None
+    language: LanguageCode | None = None
     default_profile_type: ProfileType | None = None
     energy_contract: EnergyContract | None = None
     last_updated: DateTime
