@@ -2,9 +2,9 @@
 
 from typing import Any
 
-__version__ = "0.1.0"
+from ocpi.core.versions import LIBRARY_VERSION, SUPPORTED_VERSIONS
 
-SUPPORTED_VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
+__version__ = LIBRARY_VERSION
 
 
 def get_application(*args: Any, **kwargs: Any) -> Any:

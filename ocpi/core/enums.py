@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from ocpi.core import versions
+
 
 class VersionNumber(StrEnum):
     V_2_0 = "2.0"
@@ -12,11 +14,7 @@ class VersionNumber(StrEnum):
     V_2_3_0 = "2.3.0"
 
 
-SUPPORTED_VERSIONS: tuple[VersionNumber, ...] = (
-    VersionNumber.V_2_1_1,
-    VersionNumber.V_2_2_1,
-    VersionNumber.V_2_3_0,
-)
+SUPPORTED_VERSIONS: tuple[VersionNumber, ...] = tuple(VersionNumber(v) for v in versions.SUPPORTED_VERSIONS)
 CANONICAL_VERSION = VersionNumber.V_2_3_0
 
 

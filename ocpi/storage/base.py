@@ -190,6 +190,12 @@ class Credential:
     expires_at: datetime | None = None
 
 
+class CredentialLookup(Protocol):
+    """Who a token belongs to: the store, or the application's own (`get_application(authenticator=...)`)."""
+
+    async def find_credential(self, token: str) -> Credential | None: ...
+
+
 async def read_every_item(store: Store, query: ListQuery) -> list[bytes]:
     """Every item of the list `query` names, `query.limit` a page: each page after the previous one's last
     position, found through the index instead of by counting every object before it (at the offset reached

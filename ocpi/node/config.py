@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocpi import SUPPORTED_VERSIONS
 from ocpi.client.client import PartnerSettings
 from ocpi.core.enums import RoleEnum
+from ocpi.core.versions import SUPPORTED_VERSIONS
 from ocpi.storage.base import PartyRole
 
 
@@ -35,7 +35,7 @@ class OwnParty:
 @dataclass(frozen=True)
 class NodeConfig:
     parties: Sequence[OwnParty]
-    versions: Sequence[str] = ("2.1.1", "2.2.1", "2.3.0")
+    versions: Sequence[str] = SUPPORTED_VERSIONS
     modules: Sequence[str] | None = None
     """None: every module the roles implement (Bookings only with `bookings=True`)."""
     base_url: str | None = None
