@@ -108,6 +108,10 @@ _ENUM_NAME = re.compile(r"[A-Z][A-Za-z0-9]*\.([A-Za-z0-9_]+)")
 
 @dataclass
 class OcpiClient:
+    """An async client for one OCPI party: `discover` its versions and endpoints, then call them (`get`, `post`,
+    `iterate` a paginated list, `read_object` as the model of its version) with retries, deadlines and limits
+    (`PartnerSettings`), under a `UrlPolicy`. Use it as an async context manager."""
+
     token: str
     version: str = "2.2.1"
     endpoints: list[Endpoint] = field(default_factory=list)
