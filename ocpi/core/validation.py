@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, create_model
+from pydantic import (
+    BaseModel,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    create_model,
+)
 from pydantic_core import ErrorDetails
 
 from ocpi.core import rules
@@ -127,9 +134,11 @@ def _judged_metadata(metadata: Any, version: str | None) -> Any:
     checked first (and reported, when the value breaks more than one)."""
     if isinstance(metadata, Conforms):
 
-        def check(value: Any, handler: ValidatorFunctionWrapHandler, rule: Conforms = metadata) -> Any:
+        def check(
+            value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo, rule: Conforms = metadata
+        ) -> Any:
             read = handler(value)
-            rule.check(value, version)
+            rule.check(value, version, info.data if rule.with_siblings else None)
             return read
 
         return WrapValidator(check)

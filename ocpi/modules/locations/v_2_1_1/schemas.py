@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from ocpi.core.data_types import (
+    EVSE_ID,
     URL,
     Boolean,
     Coordinate,
@@ -18,6 +19,7 @@ from ocpi.core.data_types import (
     Int,
     Number,
     Percentage,
+    PeriodEnd,
     String,
 )
 from ocpi.core.model import OcpiModel, partial_model
@@ -209,7 +211,7 @@ class ExceptionalPeriod(OcpiModel):
 class RegularHours(OcpiModel):
     weekday: Annotated[Int, Field(ge=1, le=7)]
     period_begin: HoursMinutes
-    period_end: HoursMinutes
+    period_end: PeriodEnd
 
 
 class Hours(OcpiModel):
@@ -253,7 +255,7 @@ class Connector(OcpiModel):
 
 class EVSE(OcpiModel):
     uid: String(39)
-    evse_id: String(48) | None = None
+    evse_id: Annotated[String(48), EVSE_ID] | None = None  # 2.1.1: a string, not a CiString
     status: Status
     status_schedule: list[StatusSchedule] | None = None
     capabilities: list[Capability] | None = None

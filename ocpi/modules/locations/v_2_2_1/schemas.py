@@ -16,11 +16,13 @@ from ocpi.core.data_types import (
     CountryCode,
     DateTime,
     DisplayText,
+    EvseId,
     HoursMinutes,
     Int,
     Number,
     PartyId,
     Percentage,
+    PeriodEnd,
     String,
 )
 from ocpi.core.model import OcpiModel, partial_model
@@ -198,7 +200,7 @@ class ExceptionalPeriod(OcpiModel):
 class RegularHours(OcpiModel):
     weekday: Annotated[Int, Field(ge=1, le=7)]
     period_begin: HoursMinutes
-    period_end: HoursMinutes
+    period_end: PeriodEnd
 
 
 class Hours(OcpiModel):
@@ -257,7 +259,7 @@ class Connector(OcpiModel):
 
 class EVSE(OcpiModel):
     uid: CiString(36)
-    evse_id: CiString(48) | None = None
+    evse_id: EvseId | None = None
     status: Status
     status_schedule: list[StatusSchedule] | None = None
     capabilities: list[Capability] | None = None

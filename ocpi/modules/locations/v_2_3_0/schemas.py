@@ -21,12 +21,14 @@ from ocpi.core.data_types import (
     CountryCode,
     DateTime,
     DisplayText,
+    EvseId,
     HoursMinutes,
     Int,
     Number,
     OpenEnum,
     PartyId,
     Percentage,
+    PeriodEnd,
     String,
 )
 from ocpi.core.model import OcpiModel, partial_model
@@ -193,7 +195,7 @@ class ExceptionalPeriod(OcpiModel):
 class RegularHours(OcpiModel):
     weekday: Annotated[Int, Field(ge=1, le=7)]
     period_begin: HoursMinutes
-    period_end: HoursMinutes
+    period_end: PeriodEnd
 
 
 class Hours(OcpiModel):
@@ -282,7 +284,7 @@ class Connector(OcpiModel):
 
 class EVSE(OcpiModel):
     uid: CiString(36)
-    evse_id: CiString(48) | None = None
+    evse_id: EvseId | None = None
     status: Status
     status_schedule: list[StatusSchedule] | None = None
     capabilities: list[OpenEnum(Capability)] | None = None
