@@ -16,6 +16,8 @@ from ocpi.storage.sql import SqlStore
 from tests.conftest import NODE_PARTIES, Partner, PartnerFactory
 from tests.test_cli.nodes import free_port
 from tests.test_ops.support import our_location
+from tests.test_server.support import url
+from tests.test_server.test_quirks import OWNER, sloppy_location
 from tests.test_storage.test_sql_store import head_revision
 
 METRICS_TOKEN = "metrics-token-for-tests"
@@ -194,3 +196,25 @@ async def test_a_failing_partner_shows_within_one_push_round(metered: httpx.Asyn
     assert sample(after, "ocpi_partners", state="registered") == 1.0
     assert sample(after, "ocpi_store_up") == 1.0 and sample(after, "ocpi_schema_current") == 1.0
     assert "token-we-send" not in after
+
+
+async def test_a_partner_s_quirks_are_counted_by_kind(metered: httpx.AsyncClient, make_partner: PartnerFactory) -> None:
+    """What a partner sends out of spec and the node reads all the same shows per partner and kind of deviation
+    (a rule of ocpi.core.rules): one per message, no ids or examples as labels."""
+    cpo: Partner = await make_partner("CPO", *OWNER)
+    base = url("EMSP", "2.2.1", "locations", *OWNER)
+    labels = {"partner": cpo.party.name, "partner_pk": str(cpo.party.pk)}
+    assert sample(await scrape(metered), "ocpi_partner_quirks_total", **labels) is None
+    for location_id in ("LOC1", "LOC2"):
+        answer = await metered.put(f"{base}/{location_id}", json=sloppy_location(location_id), headers=cpo.headers())
+        assert answer.status_code == 201, answer.text
+
+    text = await scrape(metered)
+    quirks = {
+        dict(re.findall(r'(\w+)="([^"]*)"', line))["kind"]: float(line.rpartition(" ")[2])
+        for line in text.splitlines()
+        if line.startswith("ocpi_partner_quirks_total{") and f'partner_pk="{cpo.party.pk}"' in line
+    }
+    assert quirks == {"datetime-format": 2.0, "geo-coordinate": 2.0, "json-integer": 2.0}
+    assert "# TYPE ocpi_partner_quirks_total counter" in text
+    assert "LOC1" not in text and "51.04" not in text
