@@ -56,9 +56,16 @@ DESCRIPTION_RULES = (
     (re.compile(r"specification for EVSE ID"), "evse-id"),
     (re.compile(r"No markup"), "no-markup"),
     (re.compile(r"Must be later than `?period_begin"), "period-order"),
+    (re.compile(r"Is required to be set for a Credit CDR|may only be used when the `?publish`? field"), "condition"),
 )
 # A class whose start says "a period ends when the next one starts" orders every list of it.
 ORDERED = re.compile(r"period ends when (the|a) next period starts", re.IGNORECASE)
+# A class whose id's description says it is unique among its siblings makes every list of it a list of unique ids.
+UNIQUE = re.compile(
+    r"may have the same id as long as they do not belong to the same|Uniquely identifies the EVSE within|"
+    r"unique among all Parking objects",
+    re.IGNORECASE,
+)
 NAMED_RULES = {"country_code": "country-code", "party_id": "party-id"}
 
 
@@ -70,12 +77,17 @@ def spec_rules(field: SpecField) -> set[str]:
         found.add(NAMED_RULES[field.name])
     if field.is_list and field.type in ORDERED_CLASSES:
         found.add("period-order")
+    if field.is_list and field.type in UNIQUE_CLASSES:
+        found.add("unique-id")
     return found
 
 
-ORDERED_CLASSES = {
-    d.name for v in VERSIONS for d in definitions(v) if any(ORDERED.search(f.description) for f in d.fields)
-}
+def _classes_saying(pattern: re.Pattern[str]) -> set[str]:
+    return {d.name for v in VERSIONS for d in definitions(v) if any(pattern.search(f.description) for f in d.fields)}
+
+
+ORDERED_CLASSES = _classes_saying(ORDERED)
+UNIQUE_CLASSES = _classes_saying(UNIQUE)
 
 
 def model_rules(model: type[BaseModel], name: str) -> set[str]:
@@ -121,6 +133,12 @@ def test_the_census_of_rules_finds_the_rules_of_the_text() -> None:
     assert "period-order" in found[("2.1.1", "RegularHours", "period_end")]
     assert "period-order" in found[("2.2.1", "CDR", "charging_periods")]
     assert "period-order" in found[("2.3.0", "Session", "charging_periods")]
+    assert (
+        "unique-id" in found[("2.1.1", "EVSE", "connectors")] and "unique-id" in found[("2.2.1", "Location", "evses")]
+    )
+    assert "unique-id" in found[("2.3.0", "Location", "parking_places")]
+    assert "condition" in found[("2.2.1", "CDR", "credit_reference_id")]
+    assert "condition" in found[("2.3.0", "Location", "publish_allowed_to")]
     every = set().union(*found.values())
     refused = {"required", "non-empty", "length", "enum", "range", "description", "type"}
     assert every == set(RULES) - refused - TRANSPORT_RULES  # those are the client's (tests/test_client)
@@ -607,6 +625,56 @@ CASES += [
             ),
         ),
     ),
+    Case(
+        "unique-id",
+        "mod_locations § Connector object: id 'Two Connectors may have the same id as long as they do not belong to "
+        "the same EVSE object' (a CiString: in any case)",
+        "2.2.1",
+        "locations",
+        "Location",
+        L221,
+        ("evses", 0, "connectors", 1, "id"),
+        ("2", "3"),
+        ("1",),
+        reported=("evses", 0, "connectors"),
+    ),
+    Case(
+        "unique-id",
+        "mod_locations § EVSE object: uid 'Uniquely identifies the EVSE within the CPOs platform'",
+        "2.3.0",
+        "locations",
+        "Location",
+        "2.3.0/examples/location_example.json",
+        ("evses", 1, "uid"),
+        ("3257", "3258"),
+        ("3256",),
+        reported=("evses",),
+    ),
+    Case(
+        "condition",
+        "mod_cdrs § CDR object: credit_reference_id 'Is required to be set for a Credit CDR'",
+        "2.2.1",
+        "cdrs",
+        "CDR",
+        C221,
+        ("credit_reference_id",),
+        ("12345",),
+        (MISSING,),
+        extra=((("credit",), True), (("credit_reference_id",), "12345")),
+    ),
+    Case(
+        "condition",
+        "mod_locations § Location object: publish_allowed_to 'may only be used when the publish field is set to false'",
+        "2.2.1",
+        "locations",
+        "Location",
+        L221,
+        ("publish",),
+        (False,),
+        (True,),
+        reported=("publish_allowed_to",),
+        extra=((("publish",), False), (("publish_allowed_to",), [{"visual_number": "12345", "issuer": "ACME"}])),
+    ),
     # the rules every reader enforces: refused, and named in the strict report like the others
     Case(
         "required",
@@ -774,9 +842,24 @@ def test_every_rule_has_cases_both_ways() -> None:
     checked = {"datetime-format", "datetime-utc", "json-number", "number-decimals", "json-integer"}
     checked |= {"json-boolean", "string-printable", "url", "geo-coordinate", "time-of-day", "currency-code"}
     checked |= {"country-code", "country-alpha3", "party-id", "language-code", "percentage"}
-    checked |= {"evse-id", "no-markup", "period-order"}
+    checked |= {"evse-id", "no-markup", "period-order", "unique-id", "condition"}
     assert checked <= tolerated
     assert checked | {"base64"} <= tolerated
     assert {"geo-coordinate", "time-of-day", "date"} <= refused
     assert {"required", "length", "ci-string", "enum", "range", "non-empty", "description", "type"} <= refused
     assert tolerated | refused == set(RULES) - TRANSPORT_RULES
+
+
+def test_a_charging_limit_with_more_than_one_decimal_is_named_by_its_rule() -> None:
+    """mod_charging_profiles § ChargingProfilePeriod class: limit 'Accepts at most one digit fraction (e.g. 8.1)':
+    refused by every reader, and reported as the number-decimals rule (was: the JSON type rule)."""
+    from ocpi.modules.chargingprofiles.v_2_2_1.schemas import ChargingProfile
+
+    profile = {"charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 8.1}]}
+    assert deviations(ChargingProfile, profile, version="2.2.1") == []
+    profile["charging_profile_period"][0]["limit"] = 8.15
+    found = deviations(ChargingProfile, profile, version="2.2.1")
+    assert [(d.path, d.rule.id) for d in found] == [("$.charging_profile_period[0].limit", "number-decimals")]
+    with pytest.raises(InvalidParameters) as refused:
+        parse(ChargingProfile, profile)
+    assert "charging_profile_period.0.limit: " in refused.value.message

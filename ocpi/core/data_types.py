@@ -192,6 +192,17 @@ EvseId = Annotated[CiString(48), EVSE_ID]
 CdrEvseId = Annotated[CiString(48), Conforms(rules.EVSE_ID, rules.cdr_evse_id_problem)]
 """A CDR location's `evse_id`: an EVSE ID, or `#NA` for a reservation that never became a session."""
 
+UNIQUE_CONNECTOR_IDS = Conforms(rules.UNIQUE_ID, rules.unique_problem("id"))
+"""On an EVSE's connectors: "Two Connectors may have the same id as long as they do not belong to the same EVSE"."""
+UNIQUE_EVSE_UIDS = Conforms(rules.UNIQUE_ID, rules.unique_problem("uid"))
+"""On a Location's EVSEs: each `uid` "Uniquely identifies the EVSE within the CPOs platform"."""
+UNIQUE_PARKING_IDS = Conforms(rules.UNIQUE_ID, rules.unique_problem("id"))
+"""On a Location's parking places (2.3.0): "MUST be unique among all Parking objects in the same Location"."""
+CREDIT_REFERENCE = Conforms(rules.CONDITION, rules.credit_reference_problem, with_siblings=True)
+"""On a CDR's `credit_reference_id`: "Is required to be set for a Credit CDR"."""
+PUBLISH_ALLOWED_TO = Conforms(rules.CONDITION, rules.publish_allowed_to_problem, with_siblings=True)
+"""On a Location's `publish_allowed_to`: "may only be used when the `publish` field is set to `false`"."""
+
 CHARGING_PERIODS_IN_ORDER = Conforms(rules.PERIOD_ORDER, rules.periods_order_problem)
 """On a list of charging periods: in the order they happened (a period ends when the next one starts)."""
 
@@ -245,6 +256,11 @@ Price = PriceV230
 
 __all__ = [
     "CHARGING_PERIODS_IN_ORDER",
+    "CREDIT_REFERENCE",
+    "PUBLISH_ALLOWED_TO",
+    "UNIQUE_CONNECTOR_IDS",
+    "UNIQUE_EVSE_UIDS",
+    "UNIQUE_PARKING_IDS",
     "URL",
     "Base64Text",
     "Boolean",

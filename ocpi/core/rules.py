@@ -75,9 +75,9 @@ JSON_NUMBER = _rule(
 )
 NUMBER_DECIMALS = _rule(
     "number-decimals",
-    "numbers use (at most) 4 decimals unless the field says otherwise",
-    "types § number",
-    "read, and kept exactly (Decimal)",
+    "numbers use (at most) 4 decimals unless the field says otherwise (a charging limit: one)",
+    "types § number; mod_charging_profiles § ChargingProfile class, ChargingProfilePeriod class",
+    "read, and kept exactly (Decimal); refused where the field says fewer (a charging limit of 8.15)",
 )
 JSON_INTEGER = _rule(
     "json-integer",
@@ -140,6 +140,20 @@ PERIOD_ORDER = _rule(
     "periods run forward: a RegularHours' period_end is later than its period_begin; charging periods follow each "
     "other (a period ends when the next one starts)",
     "mod_locations § RegularHours class; mod_cdrs § ChargingPeriod class",
+    KEPT,
+)
+UNIQUE_ID = _rule(
+    "unique-id",
+    "ids unique where the table says so: a Connector's id within its EVSE, an EVSE's uid within its Location, a "
+    "Parking's id within its Location (2.3.0)",
+    "mod_locations § Connector object, EVSE object, Parking object",
+    KEPT,
+)
+CONDITION = _rule(
+    "condition",
+    "a field present only as its description allows: `credit_reference_id` set for a Credit CDR; "
+    "`publish_allowed_to` only when `publish` is false",
+    "mod_cdrs § CDR object; mod_locations § Location object",
     KEPT,
 )
 
@@ -393,6 +407,36 @@ def periods_order_problem(value: Any, _version: str | None = None) -> str | None
                 f"charging period {index} starts at {value[index]['start_date_time']!r}, before period "
                 f"{index - 1} ({value[index - 1]['start_date_time']!r})"
             )
+    return None
+
+
+def unique_problem(key: str) -> Callable[[Any, str | None], str | None]:
+    """A check that the objects of a list differ in `key` (CiStrings: in any case)."""
+
+    def problem(value: Any, _version: str | None = None) -> str | None:
+        if not isinstance(value, list):
+            return None
+        seen: set[Any] = set()
+        for item in value:
+            given = item.get(key) if isinstance(item, dict) else None
+            same = given.upper() if isinstance(given, str) else given
+            if same is not None and same in seen:
+                return f"{key} {given!r} appears more than once"
+            seen.add(same)
+        return None
+
+    return problem
+
+
+def credit_reference_problem(value: Any, _version: str | None, read: dict[str, Any]) -> str | None:
+    if read.get("credit") is True and value is None:
+        return "a Credit CDR (credit: true) without credit_reference_id"
+    return None
+
+
+def publish_allowed_to_problem(value: Any, _version: str | None, read: dict[str, Any]) -> str | None:
+    if value and read.get("publish") is True:
+        return "publish_allowed_to is set while publish is true"
     return None
 
 

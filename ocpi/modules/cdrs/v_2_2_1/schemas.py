@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ocpi.core.data_types import (
     CHARGING_PERIODS_IN_ORDER,
+    CREDIT_REFERENCE,
     Base64Text,
     Boolean,
     CdrEvseId,
@@ -133,6 +134,6 @@ class CDR(OcpiModel):
     remark: String(255) | None = None
     invoice_reference_id: CiString(39) | None = None
     credit: Boolean | None = None
-    credit_reference_id: CiString(39) | None = None
+    credit_reference_id: Annotated[CiString(39) | None, CREDIT_REFERENCE] = None
     home_charging_compensation: Boolean | None = None
     last_updated: DateTime

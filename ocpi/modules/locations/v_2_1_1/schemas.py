@@ -9,6 +9,8 @@ from pydantic import Field, model_validator
 
 from ocpi.core.data_types import (
     EVSE_ID,
+    UNIQUE_CONNECTOR_IDS,
+    UNIQUE_EVSE_UIDS,
     URL,
     Boolean,
     Coordinate,
@@ -259,7 +261,7 @@ class EVSE(OcpiModel):
     status: Status
     status_schedule: list[StatusSchedule] | None = None
     capabilities: list[Capability] | None = None
-    connectors: Annotated[list[Connector], Field(min_length=1)]
+    connectors: Annotated[list[Connector], Field(min_length=1), UNIQUE_CONNECTOR_IDS]
     floor_level: String(4) | None = None
     coordinates: GeoLocation | None = None
     physical_reference: String(16) | None = None
@@ -279,7 +281,7 @@ class Location(OcpiModel):
     country: CountryAlpha3
     coordinates: GeoLocation
     related_locations: list[AdditionalGeoLocation] | None = None
-    evses: list[EVSE] | None = None
+    evses: Annotated[list[EVSE], UNIQUE_EVSE_UIDS] | None = None
     directions: list[DisplayText] | None = None
     operator: BusinessDetails | None = None
     suboperator: BusinessDetails | None = None
