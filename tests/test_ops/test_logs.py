@@ -59,6 +59,23 @@ async def test_a_refused_request_is_one_line_with_its_ids_and_the_caller(
     assert "unknown, revoked or expired token" in refused[1].getMessage()
 
 
+async def test_a_credentials_change_is_one_line_with_the_partner_and_its_ids(
+    client: httpx.AsyncClient, make_partner: PartnerFactory, captured: list[logging.LogRecord]
+) -> None:
+    """Issue 25's "credential change": a partner unregistering (DELETE of our credentials) is one line naming it
+    and the request, without its token."""
+    partner: Partner = await make_partner("CPO", "BE", "BEC")
+    headers = {**partner.headers(), "X-Request-ID": "req-9", "X-Correlation-ID": "corr-9"}
+    answer = await client.delete("/ocpi/emsp/2.2.1/credentials", headers=headers)
+    assert (answer.status_code, answer.json()["status_code"]) == (200, 1000), answer.text
+    [change] = [r for r in captured if getattr(r, "event", None) == "credentials"]
+    fields = change.fields  # type: ignore[attr-defined]
+    assert change.getMessage() == f"credentials of BE/BEC (#{partner.party.pk}): unregistered"
+    assert fields["change"] == "unregistered" and fields["partner"] == "BE/BEC"
+    assert (fields["request_id"], fields["correlation_id"]) == ("req-9", "corr-9")
+    assert partner.token not in json.dumps(fields, default=str) + change.getMessage()
+
+
 def test_text_and_json_lines(captured: list[logging.LogRecord]) -> None:
     events = NodeEvents()
     party = Party(pk=7, name="Partner", roles=[], outbound_token="secret-token")
