@@ -15,6 +15,9 @@ import orjson
 import pytest
 
 from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
+from ocpi.conformance import Options
+from ocpi.conformance import UserError as ConformanceUserError
+from ocpi.conformance import run as run_check
 from ocpi.core.errors import UnableToUseClientApi
 from ocpi.push import PushWorker
 from ocpi.server.config import NodeConfig
@@ -188,9 +191,11 @@ async def test_3001_tells_a_token_a_holder_nothing_of_our_network(
     app = node_app(sqlite_store, allow_private_urls=True, outbound=PartnerSettings(timeout=1.0))
     hanging, answering = HostilePartner(trickle(0.2)), HostilePartner(not_found)
     messages = {}
-    async with hanging.serving() as hanging_url, answering.serving() as answering_url, serve_app(
-        FakePartner("garbage")
-    ) as garbage_url:
+    async with (
+        hanging.serving() as hanging_url,
+        answering.serving() as answering_url,
+        serve_app(FakePartner("garbage")) as garbage_url,
+    ):
         urls = {
             "closed port": f"http://127.0.0.1:{free_port()}/ocpi/versions",
             "hangs": f"{hanging_url}/ocpi/versions",
@@ -224,3 +229,28 @@ async def register_receiver(store: SqlStore, name: str, locations_url: str, **se
     )
     await PushLedger(store).cursor(party.pk)
     return party
+
+
+@pytest.mark.parametrize(
+    ("answer", "options", "failure"),
+    [
+        pytest.param(bomb(chunked=True), {}, f"the answer exceeds the limit of {LIMIT:,} bytes", id="gzip-bomb"),
+        pytest.param(endless("chunked"), {}, f"the answer exceeds the limit of {LIMIT:,} bytes", id="endless"),
+        pytest.param(
+            trickle(0.2),
+            {"outbound": PartnerSettings(timeout=1.0)},
+            "timed out, no complete answer within 1 s",
+            id="trickle",
+        ),
+    ],
+)
+async def test_ocpi_check_is_held_to_the_same_limits(answer: Any, options: dict[str, Any], failure: str) -> None:
+    """`ocpi check` (ocpi.conformance.run) calls the peer through the same transport, size limit and deadline:
+    before, its own httpx client inflated a bomb whole and waited 15 s per read of a trickle."""
+    partner = HostilePartner(answer)
+    before = peak_rss_mb()
+    async with partner.serving() as base:
+        with pytest.raises(ConformanceUserError) as refused:
+            await run_check(Options(versions_url=f"{base}/ocpi/versions", token="t", **options))
+    assert str(refused.value) == f"cannot reach the peer: GET {base}/ocpi/versions: {failure}"
+    assert peak_rss_mb() - before < 3 * LIMIT / 2**20
