@@ -51,6 +51,7 @@ def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
     assert push["measured"], push.get("note")
     assert push["partners"] == 3 and push["updates"] == 5 and len(push["runs_s"]) == 5
     assert {"latency_s", "latency_max_s", "first_delivery_s", "target_s"} <= set(push)
+    assert push["node"].startswith("ocpi serve")
     # Issue 27's backlog: 2,000 EVSE status changes over 200 Locations, each Location sent once (its latest state).
     outbound = results["outbound"]
     assert outbound["measured"], outbound.get("note")
