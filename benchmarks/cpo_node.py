@@ -11,6 +11,7 @@ the same database (the node's push worker sends them, as it sends what `ocpi loa
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from ocpi.core.utils import authorization_header
 from ocpi.server.config import NodeConfig, OwnParty
 from ocpi.server.node import Node
 from ocpi.storage.base import TokenKind
+from ocpi.storage.secrets import KEY_VARIABLE, new_key
 from ocpi.storage.sql import SqlStore
 
 
@@ -32,8 +34,13 @@ def partner_party(number: int) -> tuple[str, str]:
 
 @contextlib.contextmanager
 def serving_cpo(name: str, database: str, workdir: Path, *extra: str) -> Iterator[Running]:
-    """`ocpi serve --db DATABASE --role cpo --party NL/CPO --allow-private-urls [EXTRA...]` until the block ends."""
+    """`ocpi serve --db DATABASE --role cpo --party NL/CPO --allow-private-urls [EXTRA...]` until the block ends.
+    On PostgreSQL the node key comes from the environment, as in production (`OCPI_SECRET_KEY`, a new one unless
+    set, for the node and this process's application alike); on SQLite the node keeps a key file beside its
+    database."""
     command = [*ocpi_serve_command(database, "CPO", free_port()), "--allow-private-urls", *extra]
+    if database.startswith("postgresql"):
+        os.environ.setdefault(KEY_VARIABLE, new_key())
     with server(name, command, {}, workdir) as node:
         yield node
 
