@@ -823,7 +823,9 @@ def print_table(results: dict[str, Any], settings: Settings) -> None:
             continue
         title = (
             f"busy CPO: EVSE changes/s to {busy['partners']} partners, every lag < {busy['lag_limit_s']:g} s "
-            f"({busy['evses']:,} EVSEs, {busy['node']}; {_fmt(busy['bytes_per_change'])} B a change a partner)"
+            f"({busy['evses']:,} EVSEs, {busy['node']}; {_fmt(busy['bytes_per_change'])} B a change a partner"
+            + ("; the writer's limit, not the node's" if busy["writer_bound"] else "")
+            + ")"
         )
         table.add_row(title, target, _fmt(busy["highest_sustained_per_s"]))
     Console(width=200).print(table)
