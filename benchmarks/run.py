@@ -713,6 +713,8 @@ def ratios(results: dict[str, Any], settings: Settings) -> dict[str, float | Non
                     found[f"{prefix}.rps/peer"] = _ratio(figures["rps"], peer.get("rps"))
                     found[f"{prefix}.p99/peer"] = _ratio(figures["p99_ms"], peer.get("p99_ms"))
                     found[f"{prefix}.cpu/peer"] = _ratio(figures["server_cpu_ms"], peer.get("server_cpu_ms"))
+                if group == "ingest" and target != "ours_sqlite":
+                    continue  # the write ceiling is a SQLite one
                 found[f"{prefix}.rps/ceiling"] = _ratio(figures["rps"], ceiling.get("rps"))
                 found[f"{prefix}.cpu/ceiling"] = _ratio(figures["server_cpu_ms"], ceiling.get("server_cpu_ms"))
                 if group == "ingest":
