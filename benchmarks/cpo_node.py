@@ -21,8 +21,8 @@ from benchmarks import seed
 from benchmarks.run import Running, free_port, ocpi_serve_command, server
 from ocpi.core.enums import RoleEnum
 from ocpi.core.utils import authorization_header
-from ocpi.server.config import NodeConfig, OwnParty
-from ocpi.server.node import Node
+from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.node import Node
 from ocpi.storage.base import TokenKind
 from ocpi.storage.secrets import KEY_VARIABLE, new_key
 from ocpi.storage.sql import SqlStore

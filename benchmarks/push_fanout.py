@@ -27,7 +27,7 @@ import orjson
 from benchmarks.cpo_node import application, register_partners, serving_cpo
 from benchmarks.run import free_port, server, uvicorn_command
 from benchmarks.seed import OUR_CPO, example_path, location_document
-from ocpi.server.node import Node
+from ocpi.node.node import Node
 
 TARGET_S = 1.0
 POLL_EVERY_S = 0.005

@@ -1,5 +1,5 @@
 """The write ceiling: a bare Starlette app doing the least a receiver's write needs, on SQLite set up as our
-store sets it up (`ocpi.storage.sql.SQLITE_PRAGMAS`: WAL, synchronous NORMAL, 16 KB pages). Per request it
+store sets it up (`ocpi.storage.sqlite_writer.SQLITE_PRAGMAS`: WAL, synchronous NORMAL, 16 KB pages). Per request it
 checks the token, parses and validates the body with one small Pydantic model, updates one row and commits,
 then answers the OCPI success envelope. `uvicorn benchmarks.write_ceiling_app:app`.
 
@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ocpi.storage.sql import SQLITE_PRAGMAS
+from ocpi.storage.sqlite_writer import SQLITE_PRAGMAS
 
 OWNER_PATH = "/ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}"
 _OK = b'{"status_code":1000,"status_message":"Success","timestamp":"2025-01-01T00:00:00Z"}'

@@ -4,6 +4,7 @@ tables, so a slow partner holds back no one."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,8 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi.storage.base import ObjectKey, StoredObject
+from ocpi.storage.claims import PartnerClaims
 from ocpi.storage.direct_sql import OBJECT_COLUMN_NAMES
-from ocpi.storage.sql import SqlStore, _aware, _naive_utc, changes, metadata, objects, parties, utcnow
+from ocpi.storage.sql import SqlStore
+from ocpi.storage.statements import stored_object
+from ocpi.storage.tables import aware, changes, metadata, naive_utc, objects, parties, utcnow
 
 push_cursors = sa.Table(
     "ocpi_push_cursors",
@@ -87,6 +91,10 @@ class PushLedger:
     def __init__(self, store: SqlStore):
         self.store = store
         self.engine = store.engine
+
+    def claim(self, party_pk: int) -> AbstractAsyncContextManager[bool]:
+        """Hold the partner for one sync: yields False when another worker (of any process) holds it."""
+        return PartnerClaims.of(self.engine).claim(party_pk)
 
     async def head(self, conn: AsyncConnection | None = None) -> int:
         query = sa.select(sa.func.coalesce(sa.func.max(changes.c.seq), 0))
@@ -203,7 +211,7 @@ class PushLedger:
         )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [Failure(r.object_pk, r.attempts, _aware(r.next_attempt_at), r.last_error) for r in rows]
+        return [Failure(r.object_pk, r.attempts, aware(r.next_attempt_at), r.last_error) for r in rows]
 
     async def retry_now(self, party_pk: int) -> None:
         """Make every failed object of the partner due at once (it is back, or an operator asks)."""
@@ -224,9 +232,9 @@ class PushLedger:
             party_pk=party_pk,
             cursor=cursor,
             head=head,
-            last_success_at=None if row.last_success_at is None else _aware(row.last_success_at),
+            last_success_at=None if row.last_success_at is None else aware(row.last_success_at),
             last_error=row.last_error,
-            failing=[Failure(f.object_pk, f.attempts, _aware(f.next_attempt_at), f.last_error) for f in failures],
+            failing=[Failure(f.object_pk, f.attempts, aware(f.next_attempt_at), f.last_error) for f in failures],
         )
 
     async def prune(self) -> int:
@@ -255,10 +263,10 @@ class PushLedger:
                     )
                 )
             ).scalar()
-        return None if value is None else _aware(value)
+        return None if value is None else aware(value)
 
     async def pulled(self, party_pk: int, module: str, at: datetime) -> None:
-        stamp = _naive_utc(at)
+        stamp = naive_utc(at)
         async with self.store.transaction() as conn:
             updated = await conn.execute(
                 sa.update(pull_state)
@@ -271,4 +279,4 @@ class PushLedger:
 
 def _stored(row: Any) -> StoredObject:
     key = ObjectKey(row.module, row.country_code, row.party_id, row.object_id, row.variant)
-    return SqlStore._stored(key, [getattr(row, name) for name in OBJECT_COLUMN_NAMES])
+    return stored_object(key, [getattr(row, name) for name in OBJECT_COLUMN_NAMES])

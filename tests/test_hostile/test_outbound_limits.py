@@ -19,10 +19,10 @@ from ocpi.conformance import Options
 from ocpi.conformance import UserError as ConformanceUserError
 from ocpi.conformance import run as run_check
 from ocpi.core.errors import UnableToUseClientApi
+from ocpi.node.config import NodeConfig
+from ocpi.node.handshake import UNUSABLE_VERSIONS
+from ocpi.node.node import Node
 from ocpi.push import PushWorker
-from ocpi.server.config import NodeConfig
-from ocpi.server.credentials import UNUSABLE_VERSIONS
-from ocpi.server.node import Node
 from ocpi.storage.base import Party, PartyRole
 from ocpi.storage.push import PushLedger
 from ocpi.storage.sql import SqlStore

@@ -25,12 +25,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ocpi.core.interfaces import parse_party_name
+from ocpi.core.versions import SUPPORTED_VERSIONS
 from ocpi.modules.registry import FUNCTIONAL_MODULES
-from ocpi.server.node import Node
+from ocpi.node.node import Node
 from ocpi.storage.base import TokenKind
 from ocpi.storage.operations import find_objects, last_check_report, partner_statuses
 from ocpi.storage.push import PushLedger
-from ocpi.storage.sql import VERSIONS
 
 PREFIX = "/console"
 COOKIE = "ocpi_console"
@@ -259,7 +259,7 @@ def install(app: Any, node: Node) -> None:
         found = (await ledger().objects([pk])).get(pk) if pk is not None else None
         if found is None:
             return page(request, "error.html", 404, message=f"no object #{request.path_params['pk']}")
-        renderings = [(version, _pretty(found.rendered.get(version))) for version in VERSIONS]
+        renderings = [(version, _pretty(found.rendered.get(version))) for version in SUPPORTED_VERSIONS]
         return page(request, "object.html", obj=found, renderings=renderings)
 
     async def stylesheet(_request: Request) -> Response:
