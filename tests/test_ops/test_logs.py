@@ -197,3 +197,25 @@ def test_serve_flag_mistakes_are_one_line(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["serve", "--port", "0", "--db", db, *flags], env=env)
         assert result.exit_code == 2, result.output
         assert result.output.strip().startswith(message) and len(result.output.strip().splitlines()) == 1
+
+
+def test_serve_at_its_default_level_logs_one_line_per_registration_push_and_pull_and_says_how_to_see_more(
+    tmp_path: Path,
+) -> None:
+    """Issue 21.6: at `ocpi serve`'s default level (no logging flag), registrations, pushes and pulls are one
+    concise text line each, requests are not logged, and the banner says how to see every request."""
+    with registered_pair(tmp_path, emsp_args=["--pull-interval", "1"]) as pair:
+        cpo, emsp = pair.cpo, pair.emsp
+        load_location(pair, "LOG1")
+
+        def lines(served: Any, words: str) -> list[str]:
+            return [line for line in served.log_lines() if words in line]
+
+        until(lambda: bool(lines(cpo, "pushed 1 object to ocpi-python EMSP DE/EMS (#1) in ")), "the CPO logs its push")
+        until(lambda: bool(lines(emsp, "1 received, 1 stored")), "the eMSP logs a pull of the CPO's location")
+    assert len(lines(cpo, "registered ocpi-python EMSP DE/EMS (#1) in OCPI 2.3.0")) == 1
+    [pulled] = lines(emsp, "pulled locations from ocpi-python CPO NL/CPO (#1): 1 received, 1 stored")
+    assert "\n" not in pulled and len(pulled) < 200
+    hint = "registrations, pushes, pulls, refused requests (every request: --access-log)"
+    assert cpo.served.banner["Log"] == emsp.served.banner["Log"] == hint
+    assert not lines(cpo, "GET /ocpi/versions"), "requests are logged only with --access-log"
