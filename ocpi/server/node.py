@@ -24,7 +24,7 @@ from ocpi.server.auth import Caller, CredentialLookup, identify, require_registe
 from ocpi.server.config import NodeConfig
 from ocpi.server.hooks import Hooks
 from ocpi.server.pricing import PRICED_MODULES, with_total_cost
-from ocpi.storage.base import Party, StoredObject
+from ocpi.storage.base import ObjectKey, Party, StoredObject
 from ocpi.storage.quirks import QuirkRecorder
 from ocpi.storage.repository import Repository, WriteResult
 from ocpi.storage.sql import SqlStore
@@ -116,7 +116,7 @@ class Node:
     def attach(self, store: SqlStore) -> None:
         """Use `store` (opened at startup when the app was given a database URL)."""
         self.store = store
-        self.repository = Repository(store)
+        self.repository = Repository(store, pushed=self.is_own)
         self.quirks = QuirkRecorder(store)
 
     @property
@@ -172,6 +172,13 @@ class Node:
         if object_type.audience_field is None or self.config.broadcast_sessions_and_cdrs:
             return None
         return partner.audiences()
+
+    def is_own(self, key: ObjectKey) -> bool:
+        """Whether the object under `key` is one of the node's own parties' (those are pushed to partners)."""
+        return any(
+            (key.country_code, key.party_id) == (p.country_code.upper(), p.party_id.upper())
+            for p in self.config.parties
+        )
 
     def may_receive(self, partner: Party, obj: StoredObject) -> bool:
         """The rule of `audiences`, for one object."""

@@ -24,6 +24,7 @@ from ocpi.core.model import partial_model
 from ocpi.core.rules import Deviation
 from ocpi.core.validation import Judging, judge, parse
 from ocpi.storage.base import ListQuery, ObjectKey, Page, PutOutcome, Store, StoredObject
+from ocpi.storage.changes import describe
 
 CANONICAL = "2.3.0"
 _ATTEMPTS = 100
@@ -76,8 +77,12 @@ def _find_child(container: dict[str, Any], child: Child, child_id: str) -> dict[
 
 
 class Repository:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, pushed: Callable[[ObjectKey], bool] | None = None):
+        """`pushed`: whether changes of the object under a key are pushed to partners (the node's own objects);
+        for those, a store that keeps scopes (`SqlStore.keeps_scopes`) is told what each write changed, so that
+        push sends the smallest request. None: every object's."""
         self.store = store
+        self.pushed = pushed
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -150,10 +155,29 @@ class Repository:
         key = self.key_of(object_type, owner, object_id, variant)
         canonical, context = self._to_canonical(object_type, version, model, owner)
         result = await self._retrying(
-            lambda: self._store(object_type, key, canonical.value, canonical.losses, context=context)
+            lambda: self._put_once(object_type, key, canonical.value, canonical.losses, context)
         )
         result.deviations = found
         return result
+
+    async def _put_once(
+        self,
+        object_type: ObjectType,
+        key: ObjectKey,
+        canonical: BaseModel,
+        losses: list[Loss],
+        context: ConversionContext,
+    ) -> WriteResult:
+        """Replace the object; when the store is told what changed, compared with the object it replaces (so
+        only if that is still the stored one)."""
+        previous = await self.store.get(key) if self._scoped(key) else None
+        expected = None if previous is None else previous.canonical
+        return await self._store(
+            object_type, key, canonical, losses, expected=expected, context=context, previous=previous
+        )
+
+    def _scoped(self, key: ObjectKey) -> bool:
+        return getattr(self.store, "keeps_scopes", False) and (self.pushed is None or self.pushed(key))
 
     async def patch(
         self,
@@ -333,12 +357,16 @@ class Repository:
         model = parse(object_type.models[version], document)
         after, context = self._to_canonical(object_type, version, model, owner)
         if version == CANONICAL:
-            return await self._store(object_type, key, after.value, after.losses, expected=stored.canonical)
+            return await self._store(
+                object_type, key, after.value, after.losses, expected=stored.canonical, previous=stored
+            )
         before, _ = self._to_canonical(object_type, version, parse(object_type.models[version], current), owner)
         old = orjson.loads(stored.canonical)
         merged = merge_changes(old, before.value.to_dict(), after.value.to_dict())
         canonical = parse(object_type.models[CANONICAL], merged)
-        return await self._store(object_type, key, canonical, after.losses, expected=stored.canonical, context=context)
+        return await self._store(
+            object_type, key, canonical, after.losses, expected=stored.canonical, context=context, previous=stored
+        )
 
     def _version_document(self, object_type: ObjectType, version: str, stored: StoredObject) -> dict[str, Any]:
         rendered = stored.rendered.get(version)
@@ -357,13 +385,16 @@ class Repository:
         *,
         expected: bytes | None = None,
         context: ConversionContext | None = None,
+        previous: StoredObject | None = None,
     ) -> WriteResult:
+        """Keep the object; `previous`: the stored object it replaces (`expected` is its canonical JSON)."""
         stamp = getattr(canonical, "last_updated", None) or _now()
         rendered = await self.render(object_type, canonical, key, context)
         canonical_json = rendered[CANONICAL] or canonical.model_dump_json().encode()
-        outcome = await self.store.put(
-            key, stamp, canonical_json, rendered, expected=expected, audience=object_type.audience(canonical)
-        )
+        options: dict[str, Any] = {"expected": expected, "audience": object_type.audience(canonical)}
+        if self._scoped(key):
+            options["scope"] = describe(object_type, None if previous is None else previous.rendered, rendered)
+        outcome = await self.store.put(key, stamp, canonical_json, rendered, **options)
         return WriteResult(outcome, losses)
 
     async def render(
