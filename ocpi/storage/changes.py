@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from ocpi.core.data_types import parse_datetime
 from ocpi.core.interfaces import Child, ObjectType
 
 APPENDING_VERSIONS = frozenset({"2.2.1", "2.3.0"})
@@ -63,7 +64,13 @@ def describe(
         if new is None:  # cannot be sent in this version
             continue
         old = before.get(version)
-        parts[version] = None if old is None else _diff(object_type, orjson.loads(old), orjson.loads(new), version)
+        part = None
+        if old is not None:
+            old_document, new_document = orjson.loads(old), orjson.loads(new)
+            part = _diff(object_type, old_document, new_document, version)
+            if part is not None and part.path and not _stamps_follow(object_type, old_document, new_document, part):
+                part = None
+        parts[version] = part
     if not parts or all(part is None for part in parts.values()):
         return None
     distinct = {orjson.dumps(None if part is None else part.to_json()) for part in parts.values()}
@@ -94,6 +101,30 @@ def _diff(holder: ObjectType | Child, old: Any, new: Any, version: str, path: tu
             return None
         fields[name] = len(before)
     return Part(path, fields)
+
+
+def _stamps_follow(object_type: ObjectType, old: Any, new: Any, part: Part) -> bool:
+    """Whether a receiver given the child at `part.path` alone ends where `new` is: it sets the parents'
+    `last_updated` to the child's when that is later (spec, Locations: "the last_updated of the Location and EVSE
+    SHALL be updated"), and keeps theirs otherwise. A writer that stamped a parent otherwise needs the PUT."""
+    nodes: list[tuple[Any, Any]] = []
+    holder: ObjectType | Child = object_type
+    for child_id in part.path:
+        nodes.append((old, new))
+        child = holder.children[0]
+        old, new = (
+            _find(old.get(child.field), child.id_field, child_id),
+            _find(new.get(child.field), child.id_field, child_id),
+        )
+        holder = child
+    stamp = parse_datetime(new.get("last_updated") if isinstance(new, dict) else None)
+    if stamp is None:
+        return False
+    for old_parent, new_parent in nodes:
+        before, after = parse_datetime(old_parent.get("last_updated")), parse_datetime(new_parent.get("last_updated"))
+        if before is None or after != max(before, stamp):
+            return False
+    return True
 
 
 def _child_diff(child: Child, old: Any, new: Any, version: str, path: tuple[str, ...]) -> Part | None:
