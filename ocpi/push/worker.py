@@ -289,7 +289,7 @@ class PushWorker:
         if self.clock() < down[0] or not party.versions_url:
             return False
         try:
-            await client().get(party.versions_url, configuration=True)
+            await client().get(party.versions_url, configuration=True, retry=False)
         except OcpiError as error:
             log.debug("partner %s still down: %s", party.name, error.message)
             self._down[party.pk] = (self.clock() + self._probe_wait(), error.message)

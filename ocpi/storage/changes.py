@@ -189,7 +189,9 @@ def unite(parts: Iterable[Part | None]) -> Part | None:
             united, first = part, False
             continue
         assert united is not None
-        if part.path != united.path:
+        if _stamp_only(part) or _stamp_only(united):  # the other one's request carries the stamp (`request_for`)
+            united = united if _stamp_only(part) else part
+        elif part.path != united.path:
             common = _common_prefix(part.path, united.path)
             if not common:
                 return None
@@ -203,6 +205,11 @@ def unite(parts: Iterable[Part | None]) -> Part | None:
                 fields[name] = None if kept is None or start is None else min(kept, start)
             united = Part(united.path, fields)
     return None if first else united
+
+
+def _stamp_only(part: Part) -> bool:
+    """A write that changed nothing but the object's `last_updated` (or nothing at all)."""
+    return not part.path and part.fields == {}
 
 
 def _common_prefix(a: Sequence[str], b: Sequence[str]) -> tuple[str, ...]:
@@ -231,15 +238,20 @@ def request_for(object_type: ObjectType, version: str, document: bytes, part: Pa
     if part is None or version not in object_type.patch_versions:
         return whole
     node: Any = orjson.loads(document)
+    parents: list[Any] = []
     holder: ObjectType | Child = object_type
     for child_id in part.path:
         if not holder.children:
             return whole
         child = holder.children[0]
+        parents.append(node)
         node = _find(node.get(child.field), child.id_field, child_id)
         if node is None:
             return whole
         holder = child
+    # The receiver stamps the parents of what it is given with its `last_updated`: they must end as ours are.
+    if any(parent.get("last_updated") != node.get("last_updated") for parent in parents):
+        return whole
     if part.fields is None:
         return Request("PUT", part.path, orjson.dumps(node)) if part.path else whole
     body: dict[str, Any] = {}

@@ -5,7 +5,7 @@ a session's progress as a PATCH of the Session; the eMSP ends with exactly the C
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ class Received:
     module: str
     path: tuple[str, ...]
     body: dict[str, Any]
+    object_id: str | None = field(default=None, compare=False)
 
 
 def recording(running: RunningNode) -> list[Received]:
@@ -32,11 +33,13 @@ def recording(running: RunningNode) -> list[Received]:
     put, patch = repository.put, repository.patch
 
     async def recorded_put(object_type: Any, version: str, payload: Any, **options: Any) -> Any:
-        received.append(Received("PUT", object_type.module, tuple(options.get("path", ())), payload))
+        path = tuple(options.get("path", ()))
+        received.append(Received("PUT", object_type.module, path, payload, options.get("object_id")))
         return await put(object_type, version, payload, **options)
 
     async def recorded_patch(object_type: Any, version: str, payload: Any, **options: Any) -> Any:
-        received.append(Received("PATCH", object_type.module, tuple(options.get("path", ())), payload))
+        path = tuple(options.get("path", ()))
+        received.append(Received("PATCH", object_type.module, path, payload, options.get("object_id")))
         return await patch(object_type, version, payload, **options)
 
     repository.put = recorded_put  # type: ignore[method-assign]

@@ -103,6 +103,12 @@ def test_changes_since_the_cursor_are_united() -> None:
     assert unite([status, Part(("3257",), {"status": None})]) is None
     assert unite([status, Part((), {"name": None})]) is None
     assert unite([status, None]) is None
+    # A write that changed nothing (the same status again) does not widen the request...
+    assert unite([status, Part((), {}), status]) == status
+    # ... but a child's request is sent alone only when the object's last_updated is the child's.
+    after = stamped(location(), 0)
+    after["evses"][0]["last_updated"] = "2029-01-01T00:00:00Z"
+    assert request_for(LOCATION, "2.2.1", orjson.dumps(after), status).method == "PUT"
 
 
 def test_session_charging_periods_are_appended_from_where_the_partner_is() -> None:
