@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -76,6 +77,31 @@ def _find_child(container: dict[str, Any], child: Child, child_id: str) -> dict[
     return None
 
 
+class _ConvertedUp:
+    """Per object, its rendering in an older version as last written and that rendering converted to canonical:
+    a write in that version merges through canonical what changed from the stored rendering to the new one
+    (`merge_changes`), and converting the stored rendering up again cost as much as the write's own conversion.
+    Kept only when the stored rendering is the very document written (so converting it up gives the same), and
+    used only while the store still holds those bytes."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[ObjectKey, tuple[str, bytes, dict[str, Any]]] = OrderedDict()
+
+    def get(self, key: ObjectKey, version: str, rendered: bytes | None) -> dict[str, Any] | None:
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != version or kept[1] != rendered:
+            return None
+        return kept[2]
+
+    def put(self, key: ObjectKey, version: str, rendered: bytes, converted: dict[str, Any]) -> None:
+        self._kept[key] = (version, rendered, converted)
+        self._kept.move_to_end(key)
+        if len(self._kept) > self.SIZE:
+            self._kept.popitem(last=False)
+
+
 class Repository:
     def __init__(self, store: Store, pushed: Callable[[ObjectKey], bool] | None = None):
         """`pushed`: whether changes of the object under a key are pushed to partners (the node's own objects);
@@ -83,6 +109,7 @@ class Repository:
         push sends the smallest request. None: every object's."""
         self.store = store
         self.pushed = pushed
+        self._ups = _ConvertedUp()
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -360,13 +387,21 @@ class Repository:
             return await self._store(
                 object_type, key, after.value, after.losses, expected=stored.canonical, previous=stored
             )
-        before, _ = self._to_canonical(object_type, version, parse(object_type.models[version], current), owner)
-        old = orjson.loads(stored.canonical)
-        merged = merge_changes(old, before.value.to_dict(), after.value.to_dict())
+        before = self._ups.get(key, version, stored.rendered.get(version))
+        if before is None:
+            up, _ = self._to_canonical(object_type, version, parse(object_type.models[version], current), owner)
+            before = up.value.to_dict()
+        after_dict = after.value.to_dict()
+        merged = merge_changes(orjson.loads(stored.canonical), before, after_dict)
         canonical = parse(object_type.models[CANONICAL], merged)
-        return await self._store(
+        result, rendered = await self._store_rendered(
             object_type, key, canonical, after.losses, expected=stored.canonical, context=context, previous=stored
         )
+        written = rendered.get(version)
+        if result.outcome is PutOutcome.UPDATED and written is not None and orjson.loads(written) == document:
+            # Stored as written: the next write in this version starts from what this one converted up.
+            self._ups.put(key, version, written, after_dict)
+        return result
 
     def _version_document(self, object_type: ObjectType, version: str, stored: StoredObject) -> dict[str, Any]:
         rendered = stored.rendered.get(version)
@@ -388,6 +423,22 @@ class Repository:
         previous: StoredObject | None = None,
     ) -> WriteResult:
         """Keep the object; `previous`: the stored object it replaces (`expected` is its canonical JSON)."""
+        result, _ = await self._store_rendered(
+            object_type, key, canonical, losses, expected=expected, context=context, previous=previous
+        )
+        return result
+
+    async def _store_rendered(
+        self,
+        object_type: ObjectType,
+        key: ObjectKey,
+        canonical: BaseModel,
+        losses: list[Loss],
+        *,
+        expected: bytes | None = None,
+        context: ConversionContext | None = None,
+        previous: StoredObject | None = None,
+    ) -> tuple[WriteResult, dict[str, bytes | None]]:
         stamp = getattr(canonical, "last_updated", None) or _now()
         rendered = await self.render(object_type, canonical, key, context)
         canonical_json = rendered[CANONICAL] or canonical.model_dump_json().encode()
@@ -395,7 +446,7 @@ class Repository:
         if self._scoped(key):
             options["scope"] = describe(object_type, None if previous is None else previous.rendered, rendered)
         outcome = await self.store.put(key, stamp, canonical_json, rendered, **options)
-        return WriteResult(outcome, losses)
+        return WriteResult(outcome, losses), rendered
 
     async def render(
         self, object_type: ObjectType, canonical: BaseModel, key: ObjectKey, written: ConversionContext | None = None
