@@ -95,6 +95,12 @@ class PushWorker:
         self._again: set[int] = set()
         self._failed: dict[int, tuple[int, str | None]] = {}  # per partner syncing: failures, the last error
 
+    async def retry_now(self, party_pk: int) -> None:
+        """Try the partner at once (an operator says it is back): its whole retry set due, no probe awaited."""
+        self._down.pop(party_pk, None)
+        await self.ledger.retry_now(party_pk)
+        self.nudge()
+
     def nudge(self) -> None:
         """Something changed: run now instead of at the next interval."""
         self._wake.set()
