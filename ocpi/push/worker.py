@@ -83,6 +83,7 @@ class PushWorker:
         self.probe_interval = probe_interval
         self.ledger = PushLedger(node.store, clock)
         self._down: dict[int, tuple[datetime, str]] = {}  # partners that do not answer: next probe, last error
+        self._releases: dict[int, int] = {}  # retry sets released since the partner last took something
         self.batch = batch
         self.interval = interval
         self._concurrency = concurrency
@@ -98,6 +99,7 @@ class PushWorker:
     async def retry_now(self, party_pk: int) -> None:
         """Try the partner at once (an operator says it is back): its whole retry set due, no probe awaited."""
         self._down.pop(party_pk, None)
+        self._releases.pop(party_pk, None)
         await self.ledger.retry_now(party_pk)
         self.nudge()
 
@@ -298,14 +300,19 @@ class PushWorker:
             await client().get(party.versions_url, configuration=True, retry=False)
         except OcpiError as error:
             log.debug("partner %s still down: %s", party.name, error.message)
-            self._down[party.pk] = (self.clock() + self._probe_wait(), error.message)
+            self._down[party.pk] = (self.clock() + self._probe_wait(party.pk), error.message)
             return False
         del self._down[party.pk]
+        self._releases[party.pk] = self._releases.get(party.pk, 0) + 1  # forgotten once something is delivered
         await self.ledger.retry_now(party.pk)
         return True
 
-    def _probe_wait(self) -> timedelta:
-        return timedelta(seconds=self.probe_interval * random.uniform(0.5, 1.5))
+    def _probe_wait(self, party_pk: int) -> timedelta:
+        """The probe interval, jittered; doubled for each release after which the partner took nothing (its
+        versions endpoint answers, its receivers do not): such a partner is not asked for everything every
+        few seconds."""
+        doubled = 2 ** min(self._releases.get(party_pk, 0), 6)
+        return timedelta(seconds=self.probe_interval * doubled * random.uniform(0.5, 1.5))
 
     def _judge(self, party: Party, round_: _Round) -> None:
         """After a batch: a partner that took nothing of it and failed for reasons of its own, not the objects'
@@ -313,7 +320,7 @@ class PushWorker:
         (partners without a versions URL to probe keep being tried, object by object)."""
         if round_.up and round_.unreachable and not round_.batch_delivered and party.versions_url:
             round_.up = False
-            self._down[party.pk] = (self.clock() + self._probe_wait(), round_.error)
+            self._down[party.pk] = (self.clock() + self._probe_wait(party.pk), round_.error)
         round_.unreachable = round_.batch_delivered = 0
 
     async def _held(self, party: Party, round_: _Round) -> None:
@@ -374,6 +381,7 @@ class PushWorker:
             return 0
         self.node.events.push_sent(party, obj.key.module, time.perf_counter() - started, None)
         round_.delivered += 1
+        self._releases.pop(party.pk, None)
         round_.batch_delivered += 1
         if obj.pk in failing:
             await self.ledger.succeeded(party.pk, obj.pk)
