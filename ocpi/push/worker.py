@@ -81,7 +81,7 @@ class PushWorker:
         self.node = node
         self.clock = clock
         self.probe_interval = probe_interval
-        self.ledger = PushLedger(node.store, clock)
+        self._ledger = PushLedger(node.store, clock)
         self._down: dict[int, tuple[datetime, str]] = {}  # partners that do not answer: next probe, last error
         self._releases: dict[int, int] = {}  # retry sets released since the partner last took something
         self.batch = batch
@@ -95,6 +95,13 @@ class PushWorker:
         self._wake = asyncio.Event()
         self._again: set[int] = set()
         self._failed: dict[int, tuple[int, str | None]] = {}  # per partner syncing: failures, the last error
+
+    @property
+    def ledger(self) -> PushLedger:
+        """The ledger of the node's store (the one attached now: an app's node may be given another)."""
+        if self._ledger.store is not self.node.store:
+            self._ledger = PushLedger(self.node.store, self.clock)
+        return self._ledger
 
     async def retry_now(self, party_pk: int) -> None:
         """Try the partner at once (an operator says it is back): its whole retry set due, no probe awaited."""
