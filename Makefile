@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check ocpi tests
+	$(BIN)/ruff check ocpi tests tools
 
 typecheck: $(STAMP)
-	$(BIN)/mypy ocpi
+	$(BIN)/mypy ocpi tools
 
 test: lint typecheck
 	$(BIN)/pytest -q

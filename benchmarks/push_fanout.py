@@ -22,8 +22,8 @@ import orjson
 
 from benchmarks.seed import OUR_CPO, example_path, location_document
 from ocpi.core.enums import RoleEnum
-from ocpi.server.config import NodeConfig, OwnParty
-from ocpi.server.node import Node
+from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.node import Node
 from ocpi.storage.base import PartyRole
 from ocpi.storage.push import PushLedger
 from ocpi.storage.sql import SqlStore

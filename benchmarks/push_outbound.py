@@ -44,8 +44,8 @@ from ocpi.client import UrlPolicy
 from ocpi.client.transport import Transport
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import RoleEnum
-from ocpi.server.config import NodeConfig, OwnParty
-from ocpi.server.node import Node
+from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.node import Node
 from ocpi.storage.base import PartyRole
 from ocpi.storage.push import PushLedger, push_cursors
 from ocpi.storage.sql import SqlStore

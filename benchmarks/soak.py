@@ -35,10 +35,10 @@ import sqlalchemy as sa
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import RoleEnum
 from ocpi.core.utils import authorization_header
+from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.handshake import register
+from ocpi.node.node import Node
 from ocpi.push.pull import pull
-from ocpi.server.config import NodeConfig, OwnParty
-from ocpi.server.credentials import register
-from ocpi.server.node import Node
 from ocpi.storage.base import ListQuery, TokenKind
 from ocpi.storage.push import PushLedger
 from ocpi.storage.secrets import KEY_VARIABLE, new_key

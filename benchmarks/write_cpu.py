@@ -24,7 +24,7 @@ import orjson
 from ocpi import get_application
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import RoleEnum
-from ocpi.server.config import OwnParty
+from ocpi.node.config import OwnParty
 from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore
 

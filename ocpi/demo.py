@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ocpi.core.enums import RoleEnum
-from ocpi.server.node import Node
+from ocpi.node.node import Node
 
 Owner = tuple[str, str]
 Data = dict[str, Any]

@@ -20,9 +20,9 @@ from typing import Any, Literal
 import uvicorn
 from fastapi import FastAPI
 
+from ocpi.node.config import OwnParty
+from ocpi.node.node import Node
 from ocpi.server.app import get_application
-from ocpi.server.config import OwnParty
-from ocpi.server.node import Node
 from ocpi.storage.sql import SqlStore
 
 

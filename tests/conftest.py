@@ -16,9 +16,9 @@ from hypothesis import settings
 
 from ocpi.core.enums import RoleEnum
 from ocpi.core.utils import authorization_header
+from ocpi.node.config import OwnParty
+from ocpi.node.hooks import Hooks
 from ocpi.server.app import get_application
-from ocpi.server.config import OwnParty
-from ocpi.server.hooks import Hooks
 from ocpi.storage.base import Party, PartyRole, TokenKind
 from ocpi.storage.secrets import KEY_VARIABLE, new_key
 from ocpi.storage.sql import SqlStore, metadata

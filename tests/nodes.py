@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ocpi.conformance.peer import serve_node as _serve_on
-from ocpi.server.config import OwnParty
+from ocpi.node.config import OwnParty
 from ocpi.testing import LocalNode, listening, serving
 
 RunningNode = LocalNode

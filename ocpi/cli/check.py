@@ -14,6 +14,7 @@ from ocpi.cli.common import DbOption, find_party, open_store
 from ocpi.cli.common import UserError as CliUserError
 from ocpi.cli.common import run as run_command
 from ocpi.conformance import Options, Report, UserError, print_table, run, to_html
+from ocpi.core.versions import SUPPORTED_VERSIONS
 
 
 def _party(value: str) -> tuple[str, str]:
@@ -107,7 +108,7 @@ def check(
     try:
         if versions_url is None or token is None:
             raise UserError("give the partner's VERSIONS_URL and --token, or --party of a partner registered in --db")
-        if version is not None and version not in ("2.1.1", "2.2.1", "2.3.0"):
+        if version is not None and version not in SUPPORTED_VERSIONS:
             raise UserError(f"--version {version!r}: choose 2.1.1, 2.2.1 or 2.3.0")
         if report_file is not None:
             _report_format(report_file)

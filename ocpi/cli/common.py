@@ -24,8 +24,9 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import OcpiError
-from ocpi.server.config import NodeConfig, OwnParty
-from ocpi.server.node import Node
+from ocpi.core.versions import SUPPORTED_VERSIONS
+from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.node import Node
 from ocpi.storage.base import Party
 from ocpi.storage.identity import NodeParty, read_identity, write_identity
 from ocpi.storage.sql import SqlStore
@@ -33,7 +34,7 @@ from ocpi.storage.sql import SqlStore
 T = TypeVar("T")
 
 DEFAULT_DB = "sqlite:///./ocpi.db"
-VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
+VERSIONS = SUPPORTED_VERSIONS
 USER_ERROR = 2
 
 SUPPORTED_DATABASES = "SQLite (sqlite:///./ocpi.db) or PostgreSQL (postgresql://user:password@host:5432/database)"

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ocpi import __version__
+from ocpi.core.versions import LIBRARY_VERSION
 
 console = Console()
 
@@ -44,7 +44,7 @@ def info() -> None:
     """The versions and modules this library implements."""
     from ocpi.core.enums import MODULES_BY_VERSION, SUPPORTED_VERSIONS
 
-    table = Table(title=f"ocpi-python {__version__}")
+    table = Table(title=f"ocpi-python {LIBRARY_VERSION}")
     table.add_column("version")
     table.add_column("modules")
     for version in SUPPORTED_VERSIONS:

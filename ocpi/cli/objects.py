@@ -31,7 +31,7 @@ from ocpi.core.errors import OcpiError
 from ocpi.core.interfaces import ObjectType
 from ocpi.core.validation import json_path
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
-from ocpi.server.node import OwnObjects
+from ocpi.node.node import OwnObjects
 from ocpi.storage.base import ListQuery, read_every_item
 
 PROGRESS_FROM = 50

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ocpi.cli.common import DbOption, PrivateUrlsOption, err, find_party, open_node, open_store, out, plural, run
 from ocpi.core.errors import OcpiError
-from ocpi.push.pull import PULLABLE
+from ocpi.modules.registry import delivered_modules
 from ocpi.storage.base import Party, StoredObject
 from ocpi.storage.push import DeliveryState, PushLedger
 from ocpi.storage.quirks import Quirk, party_quirks
@@ -32,7 +32,7 @@ async def _view(ledger: PushLedger, party: Party, *, details: bool = False) -> P
     failing = await ledger.objects([f.object_pk for f in delivery.failing]) if delivery and details else {}
     pulls = {}
     if details:
-        for module in PULLABLE:
+        for module in delivered_modules():
             last = await ledger.last_pull(party.pk, module)
             if last is not None:
                 pulls[module] = last

@@ -26,10 +26,10 @@ from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
 from ocpi.core.data_types import parse_datetime
 from ocpi.core.enums import InterfaceRole
 from ocpi.core.errors import AuthenticationError, OcpiError
-from ocpi.modules.registry import module_interfaces
-from ocpi.push.pull import PULLABLE, PullReport, pull, resync
-from ocpi.server.credentials import register as register_with
-from ocpi.server.node import Node
+from ocpi.modules.registry import delivered_modules, module_interfaces
+from ocpi.node.handshake import register as register_with
+from ocpi.node.node import Node
+from ocpi.push.pull import PullReport, pull, resync
 from ocpi.storage.base import Party, TokenKind
 
 PROBE_LIFETIME = timedelta(minutes=5)
@@ -106,7 +106,7 @@ def offered(party: Party) -> list[str]:
     """The modules whose lists the partner serves to us: one of its roles sends the module, and it lists the
     endpoint (as SENDER, from 2.2.1 on)."""
     modules = []
-    for module in PULLABLE:
+    for module in delivered_modules():
         sides = {role.value: side for role, side in module_interfaces(module).sides.items()}
         if not any(sides.get(r.role) is InterfaceRole.SENDER for r in party.roles):
             continue
@@ -136,8 +136,8 @@ def pull_command(
         if start is None:
             raise typer.BadParameter(f"not a date and time: {since!r}", param_hint="--since")
     for name in module or ():
-        if name not in PULLABLE:
-            raise typer.BadParameter(f"{name!r} is not one of {', '.join(PULLABLE)}", param_hint="--module")
+        if name not in delivered_modules():
+            raise typer.BadParameter(f"{name!r} is not one of {', '.join(delivered_modules())}", param_hint="--module")
 
     async def main() -> list[PullReport]:
         async with open_node(db, must_exist=True, allow_private_urls=allow_private_urls) as node:

@@ -13,10 +13,11 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from ocpi.core.versions import SUPPORTED_VERSIONS
 from ocpi.tariffs import PriceReport, PricingError, price
 from ocpi.tariffs.report import CDR_COST_FIELDS, Amount
 
-VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
+VERSIONS = SUPPORTED_VERSIONS
 
 
 class UserError(Exception):

@@ -34,11 +34,11 @@ from ocpi.cli.common import (
 from ocpi.core.enums import RoleEnum
 from ocpi.demo import load_demo
 from ocpi.logs import logging_to_stderr
+from ocpi.node.config import NodeConfig
+from ocpi.node.node import Node
 from ocpi.push import PushWorker
 from ocpi.server.app import get_application
-from ocpi.server.config import NodeConfig
 from ocpi.server.deadlines import BODY_TIMEOUT, HEADERS_TIMEOUT, protocol_with_deadlines
-from ocpi.server.node import Node
 from ocpi.storage.base import TokenKind
 from ocpi.storage.sql import SqlStore
 

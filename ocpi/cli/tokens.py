@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ocpi.cli.common import DbOption, UserError, open_store, out, parse_party, run
 from ocpi.storage.base import TokenKind
-from ocpi.storage.sql import IssuedToken
+from ocpi.storage.tokens import IssuedToken
 
 tokens_app = typer.Typer(help="Credentials tokens: token A for a new partner, those issued, revocation.")
 

@@ -48,13 +48,15 @@ from ocpi.core.errors import (
     UnknownToken,
 )
 from ocpi.core.ids import new_id
+from ocpi.core.interfaces import Delivery
 from ocpi.core.pagination import next_link
 from ocpi.core.rules import Deviation
 from ocpi.core.status import StatusCode
 from ocpi.core.utils import authorization_header
 from ocpi.core.validation import Judging, describe, judge
+from ocpi.core.versions import NEWEST_FIRST
 
-SUPPORTED = ("2.3.0", "2.2.1", "2.1.1")
+SUPPORTED = NEWEST_FIRST
 CONFIGURATION_MODULES = frozenset({"credentials", "versions", "hubclientinfo"})
 
 
@@ -106,6 +108,10 @@ _ENUM_NAME = re.compile(r"[A-Z][A-Za-z0-9]*\.([A-Za-z0-9_]+)")
 
 @dataclass
 class OcpiClient:
+    """An async client for one OCPI party: `discover` its versions and endpoints, then call them (`get`, `post`,
+    `iterate` a paginated list, `read_object` as the model of its version) with retries, deadlines and limits
+    (`PartnerSettings`), under a `UrlPolicy`. Use it as an async context manager."""
+
     token: str
     version: str = "2.2.1"
     endpoints: list[Endpoint] = field(default_factory=list)
@@ -178,6 +184,22 @@ class OcpiClient:
         except UnableToUseClientApi:
             return False
         return True
+
+    def delivery(
+        self, delivery: Delivery, module: str, country_code: str, party_id: str, object_id: str, variant: str = ""
+    ) -> tuple[str, dict[str, str]] | None:
+        """Where an object of `module` is pushed to this partner as `delivery` says: its receiver's URL (owner-keyed
+        for a PUT) and query parameters; None when the partner lists no receiver endpoint of `module`."""
+        role = None if self.version == "2.1.1" else "RECEIVER"
+        if not self.has_endpoint(module, role):
+            return None
+        url = self.endpoint(module, role)
+        params: dict[str, str] = {}
+        if delivery.owner_keyed:
+            url = join_url(url, country_code, party_id, object_id)
+        if delivery.variant_param and self.version in delivery.variant_versions:
+            params[delivery.variant_param] = variant
+        return url, params
 
     # --- requests ------------------------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ import enum
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
+from ocpi.core.versions import SUPPORTED_VERSIONS
+
 
 class Outcome(enum.StrEnum):
     passed = "passed"
@@ -81,7 +83,7 @@ class Check:
     run: CheckFunction
     per_list: bool = False
     """Run once per sender list of the peer (`run(context, subject)`), else once (`run(context)`)."""
-    versions: tuple[str, ...] = ("2.1.1", "2.2.1", "2.3.0")
+    versions: tuple[str, ...] = SUPPORTED_VERSIONS
     """Versions in which the rule exists; skipped in the others."""
 
 
@@ -95,7 +97,7 @@ def check(
     stage: Stage = Stage.read,
     *,
     per_list: bool = False,
-    versions: tuple[str, ...] = ("2.1.1", "2.2.1", "2.3.0"),
+    versions: tuple[str, ...] = SUPPORTED_VERSIONS,
 ) -> Callable[[CheckFunction], CheckFunction]:
     def register(function: CheckFunction) -> CheckFunction:
         if any(c.id == check_id for c in CHECKS):

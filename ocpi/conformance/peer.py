@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from ocpi.server.config import OwnParty
+from ocpi.node.config import OwnParty
 from ocpi.storage.sql import SqlStore
 from ocpi.testing import LocalNode, local_node
 

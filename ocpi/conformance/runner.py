@@ -12,9 +12,10 @@ from ocpi.conformance.formats import is_absolute
 from ocpi.conformance.probe import Exchange, Probe, Shape, Unreachable
 from ocpi.conformance.report import Finding, Report
 from ocpi.core.interfaces import SenderList
+from ocpi.core.versions import NEWEST_FIRST
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
 
-OUR_VERSIONS = ("2.3.0", "2.2.1", "2.1.1")
+OUR_VERSIONS = NEWEST_FIRST
 
 
 def sender_lists(module: str, version: str) -> list[SenderList]:

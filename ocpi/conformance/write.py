@@ -22,8 +22,8 @@ from ocpi.conformance.read import deviation_detail
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import RoleEnum
 from ocpi.core.validation import deviations
-from ocpi.server.config import OwnParty
-from ocpi.server.credentials import credentials_model, our_credentials, partner_name, partner_roles
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import credentials_model, our_credentials, partner_name, partner_roles
 from ocpi.storage.base import TokenKind
 
 AUTHORIZATION = SpecRef("transport_and_format", "Authorization header", "Request format")

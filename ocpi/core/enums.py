@@ -2,8 +2,12 @@
 
 from enum import StrEnum
 
+from ocpi.core import versions
+
 
 class VersionNumber(StrEnum):
+    """An OCPI version number as the Versions module lists it (`ocpi.SUPPORTED_VERSIONS`: those spoken here)."""
+
     V_2_0 = "2.0"
     V_2_1 = "2.1"
     V_2_1_1 = "2.1.1"
@@ -12,11 +16,7 @@ class VersionNumber(StrEnum):
     V_2_3_0 = "2.3.0"
 
 
-SUPPORTED_VERSIONS: tuple[VersionNumber, ...] = (
-    VersionNumber.V_2_1_1,
-    VersionNumber.V_2_2_1,
-    VersionNumber.V_2_3_0,
-)
+SUPPORTED_VERSIONS: tuple[VersionNumber, ...] = tuple(VersionNumber(v) for v in versions.SUPPORTED_VERSIONS)
 CANONICAL_VERSION = VersionNumber.V_2_3_0
 
 
@@ -43,6 +43,8 @@ ROLES_BY_VERSION: dict[str, tuple[RoleEnum, ...]] = {
 
 
 class ModuleID(StrEnum):
+    """A module identifier, as version details list endpoints (`locations`, `cdrs`, ...)."""
+
     CDRS = "cdrs"
     CHARGING_PROFILES = "chargingprofiles"
     COMMANDS = "commands"
@@ -95,5 +97,7 @@ MODULES_BY_VERSION: dict[VersionNumber, tuple[ModuleID, ...]] = {
 
 
 class InterfaceRole(StrEnum):
+    """Which side of a module an endpoint is (2.2.1+): the SENDER owns the objects, the RECEIVER is told."""
+
     SENDER = "SENDER"
     RECEIVER = "RECEIVER"

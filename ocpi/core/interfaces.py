@@ -14,8 +14,9 @@ from pydantic import BaseModel
 
 from ocpi.core.convert import ConversionContext, Converted
 from ocpi.core.enums import InterfaceRole, RoleEnum
+from ocpi.core.versions import SUPPORTED_VERSIONS
 
-ALL_VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
+ALL_VERSIONS = SUPPORTED_VERSIONS
 PATCH_NEEDS_LAST_UPDATED = frozenset({"2.2.1", "2.3.0"})
 
 
@@ -92,6 +93,24 @@ class ObjectType:
 def audience_name(country_code: str, party_id: str) -> str:
     """A party as an object's audience names it (`StoredObject.audience`): `CC/PID`, upper case."""
     return f"{country_code.upper()}/{party_id.upper()}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a module's objects reach a partner's receiver when pushed: `PUT` to the owner-keyed URL
+    `{url}/{country_code}/{party_id}/{id}` (with the object's variant as the `variant_param` query parameter in
+    `variant_versions`: a Token's `type`), or `POST` to the module's URL (CDRs, which the receiver files itself)."""
+
+    method: str
+    variant_param: str | None = None
+    variant_versions: frozenset[str] = frozenset()
+
+    @property
+    def owner_keyed(self) -> bool:
+        return self.method == "PUT"
+
+
+PUT_BY_OWNER = Delivery("PUT")
 
 
 # --- interface patterns ------------------------------------------------------------------------------
@@ -242,6 +261,8 @@ class ModuleInterfaces:
     sender: Interface | None
     receiver: Interface | None
     sides: Mapping[RoleEnum, InterfaceRole] = field(default_factory=dict)
+    delivery: Delivery | None = None
+    """How its objects are pushed to a partner's receiver (and pulled from its sender); None: neither."""
 
     def for_role(self, role: RoleEnum) -> Interface | None:
         side = self.sides.get(role)

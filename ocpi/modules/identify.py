@@ -28,11 +28,11 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ocpi import SUPPORTED_VERSIONS
 from ocpi.core.interfaces import Child, ObjectType
 from ocpi.core.model import PatchModel
 from ocpi.core.rules import Deviation
 from ocpi.core.validation import deviations
+from ocpi.core.versions import SUPPORTED_VERSIONS
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
 
 MODULES = (*FUNCTIONAL_MODULES, "credentials", "versions")

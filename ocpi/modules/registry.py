@@ -24,3 +24,8 @@ def module_interfaces(module: str) -> ModuleInterfaces:
     interfaces = importlib.import_module(f"ocpi.modules.{module}.interfaces").INTERFACES
     assert isinstance(interfaces, ModuleInterfaces)
     return interfaces
+
+
+def delivered_modules() -> tuple[str, ...]:
+    """The modules whose objects are pushed to partners and pulled from them (their `delivery`), in order."""
+    return tuple(m for m in FUNCTIONAL_MODULES if module_interfaces(m).delivery is not None)

@@ -10,7 +10,6 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from ocpi.client.client import Skipped
 from ocpi.core.data_types import format_datetime
@@ -18,14 +17,10 @@ from ocpi.core.enums import InterfaceRole
 from ocpi.core.errors import OcpiError
 from ocpi.core.interfaces import ObjectType, OwnerKeyedReceiver, PostReceiver
 from ocpi.core.validation import Judging
-from ocpi.modules.registry import module_interfaces
+from ocpi.modules.registry import delivered_modules, module_interfaces
+from ocpi.push.context import SyncContext, Synced, context_of
 from ocpi.storage.base import Party, PutOutcome
-from ocpi.storage.push import PushLedger
 
-if TYPE_CHECKING:
-    from ocpi.server.node import Node
-
-PULLABLE = ("locations", "sessions", "cdrs", "tariffs", "tokens")
 SAFETY_OVERLAP = timedelta(minutes=5)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -39,9 +34,11 @@ class PullReport:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-async def pull(node: Node, party: Party, module: str, *, since: datetime | None = None) -> PullReport:
+async def pull(node: SyncContext | Synced, party: Party, module: str, *, since: datetime | None = None) -> PullReport:
     """Every object of the partner's `module` list changed since `since` (all when None), stored as received
-    objects. An object that does not validate or is not the partner's own is reported, not fatal."""
+    objects in `node` (an `ocpi.node.Node` or its `SyncContext`). An object that does not validate or is not the
+    partner's own is reported, not fatal."""
+    context = context_of(node)
     interfaces = module_interfaces(module)
     receiver = interfaces.receiver
     if receiver is None:
@@ -51,12 +48,12 @@ async def pull(node: Node, party: Party, module: str, *, since: datetime | None 
     started = datetime.now(UTC)
     clock = time.perf_counter()
     try:
-        await _pull_into(node, party, module, object_type, since, report)
+        await _pull_into(context, party, module, object_type, since, report)
     except OcpiError as error:
-        node.events.pull_failed(party, module, error.message)
+        context.events.pull_failed(party, module, error.message)
         raise
-    await PushLedger(node.store).pulled(party.pk, module, started)
-    node.events.pulled(
+    await context.ledger.pulled(party.pk, module, started)
+    context.events.pulled(
         party,
         module,
         received=report.received,
@@ -68,39 +65,45 @@ async def pull(node: Node, party: Party, module: str, *, since: datetime | None 
 
 
 async def _pull_into(
-    node: Node, party: Party, module: str, object_type: ObjectType, since: datetime | None, report: PullReport
+    context: SyncContext,
+    party: Party,
+    module: str,
+    object_type: ObjectType,
+    since: datetime | None,
+    report: PullReport,
 ) -> None:
     version = party.version or "2.2.1"
-    async with node.partner_client(party) as client:
+    async with context.client_for(party) as client:
         # Sessions lists require date_from (spec): "everything" is from the epoch.
         date_from = format_datetime(since or EPOCH)
         async for item in client.iterate(module, date_from=date_from):
             report.received += 1
             owner = _owner(item, party, version)
-            if owner is not None and node.config.is_own(*owner):  # ours, whatever a partner's registration says
+            if owner is not None and context.is_own(*owner):  # ours, whatever a partner's registration says
                 owner = None
             if owner is None:
                 report.rejected.append(f"{module} object without a party of yours: {str(item)[:80]}")
                 continue
             try:
-                result = await node.repository.put(object_type, version, item, owner=owner, judging=Judging.NOTE)
+                result = await context.repository.put(object_type, version, item, owner=owner, judging=Judging.NOTE)
             except OcpiError as error:
                 report.rejected.append(error.message)
                 continue
-            node.quirks.note(party.pk, result.deviations, f"GET {module} list, object {report.received}")
+            context.quirks.note(party.pk, result.deviations, f"GET {module} list, object {report.received}")
             report.stored += result.outcome is not PutOutcome.STALE
         report.skipped = list(client.skipped)
 
 
-async def resync(node: Node, party: Party, modules: tuple[str, ...] | None = None) -> list[PullReport]:
+async def resync(node: SyncContext | Synced, party: Party, modules: tuple[str, ...] | None = None) -> list[PullReport]:
     """Pull each module (by default every one the partner offers) from the last good sync minus a safety
     overlap (everything the first time)."""
-    ledger = PushLedger(node.store)
+    context = context_of(node)
+    ledger = context.ledger
     reports = []
-    for module in modules if modules is not None else tuple(m for m in PULLABLE if _offers(party, m)):
+    for module in modules if modules is not None else tuple(m for m in delivered_modules() if _offers(party, m)):
         last = await ledger.last_pull(party.pk, module)
         since = None if last is None else last - SAFETY_OVERLAP
-        reports.append(await pull(node, party, module, since=since))
+        reports.append(await pull(context, party, module, since=since))
     return reports
 
 
@@ -122,7 +125,7 @@ class Resyncer:
     after a partner could not be reached, tries again with backoff; each attempt starts from the last good
     sync minus the safety overlap, so an outage leaves no gap."""
 
-    def __init__(self, node: Node, *, interval: float = 3600.0, retry: float = 30.0):
+    def __init__(self, node: SyncContext | Synced, *, interval: float = 3600.0, retry: float = 30.0):
         self.node = node
         self.interval = interval
         self.retry = retry
@@ -131,11 +134,12 @@ class Resyncer:
         self.last_reports: dict[int, list[PullReport]] = {}
 
     async def run_once(self) -> None:
-        for party in await self.node.store.list_parties():
+        context = context_of(self.node)
+        for party in await context.list_parties():
             if party.state != "registered" or party.version is None:
                 continue
             try:
-                self.last_reports[party.pk] = await resync(self.node, party)
+                self.last_reports[party.pk] = await resync(context, party)
             except OcpiError as error:
                 self.failures[party.pk] = self.failures.get(party.pk, 0) + 1
                 self.last_error[party.pk] = error.message

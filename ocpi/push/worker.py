@@ -23,41 +23,29 @@ each call, delays no one else."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
 import time
-import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ocpi.client import OcpiClient
 from ocpi.client.client import join_url
 from ocpi.core.errors import AuthenticationError, ClientError, OcpiError
 from ocpi.core.interfaces import ObjectType, SenderList
 from ocpi.modules.registry import module_interfaces
+from ocpi.push.context import SyncContext, Synced, context_of
 from ocpi.storage.base import Party, StoredObject
 from ocpi.storage.changes import Part, Request, part_in, request_for, unite
 from ocpi.storage.push import Backlog, PushLedger, scope_of
-from ocpi.storage.sql import utcnow
-
-if TYPE_CHECKING:
-    from ocpi.server.node import Node
+from ocpi.storage.tables import utcnow
 
 log = logging.getLogger("ocpi.push")
-
-# How each module's objects reach a partner's receiver: PUT to the owner-keyed URL, or POST (CDRs).
-DELIVERY = {"locations": "PUT", "sessions": "PUT", "tariffs": "PUT", "tokens": "PUT", "cdrs": "POST"}
-_ADVISORY_NAMESPACE = 0x0C91
-
 
 PROBE_INTERVAL = 5.0
 """Seconds between two probes of a partner that is down (jittered: half of it to one and a half)."""
@@ -65,9 +53,12 @@ UNREACHABLE = "the partner does not answer"
 
 
 class PushWorker:
+    """Brings every registered partner up to date with the node's own objects (see the module docstring):
+    `run_forever(stop)` in a worker, `run_once()` for one round."""
+
     def __init__(
         self,
-        node: Node,
+        node: SyncContext | Synced,
         *,
         batch: int = 500,
         interval: float = 1.0,
@@ -75,13 +66,13 @@ class PushWorker:
         probe_interval: float = PROBE_INTERVAL,
         clock: Callable[[], datetime] = utcnow,
     ):
-        """`batch`: objects read from the store at a time; `concurrency`: requests in flight per partner;
-        `probe_interval`: seconds between probes of a partner that is down; `clock`: now as naive UTC (a test's
-        simulated time)."""
-        self.node = node
+        """`node`: the node (or its `SyncContext`) whose changes are pushed; `batch`: objects read from the store at
+        a time; `concurrency`: requests in flight per partner; `probe_interval`: seconds between probes of a
+        partner that is down; `clock`: now as naive UTC (a test's simulated time)."""
+        self.context = context_of(node)
         self.clock = clock
         self.probe_interval = probe_interval
-        self._ledger = PushLedger(node.store, clock)
+        self.ledger = PushLedger(self.context.ledger.store, clock)
         self._down: dict[int, tuple[datetime, str]] = {}  # partners that do not answer: next probe, last error
         self._releases: dict[int, int] = {}  # retry sets released since the partner last took something
         self.batch = batch
@@ -91,23 +82,19 @@ class PushWorker:
         # Each partner's client with its connections, kept while `run_forever` runs (`_running`).
         self._clients: dict[int, tuple[tuple[Any, ...], OcpiClient]] = {}
         self._running = 0
-        self._claims = _Claims.of(node.store.engine)
         self._wake = asyncio.Event()
         self._again: set[int] = set()
         self._failed: dict[int, tuple[int, str | None]] = {}  # per partner syncing: failures, the last error
 
-    @property
-    def ledger(self) -> PushLedger:
-        """The ledger of the node's store (the one attached now: an app's node may be given another)."""
-        if self._ledger.store is not self.node.store:
-            self._ledger = PushLedger(self.node.store, self.clock)
-        return self._ledger
-
     async def retry_now(self, party_pk: int) -> None:
         """Try the partner at once (an operator says it is back): its whole retry set due, no probe awaited."""
+        await self.ledger.retry_now(party_pk)
+        self.forget_outage(party_pk)
+
+    def forget_outage(self, party_pk: int) -> None:
+        """Send to the partner at once again, without waiting for its next probe (its retry set made due)."""
         self._down.pop(party_pk, None)
         self._releases.pop(party_pk, None)
-        await self.ledger.retry_now(party_pk)
         self.nudge()
 
     def nudge(self) -> None:
@@ -171,7 +158,7 @@ class PushWorker:
             shared = SharedChanges(self.ledger, self.batch)
 
     async def _partners(self) -> list[Party]:
-        return [p for p in await self.node.store.list_parties() if p.state == "registered" and p.endpoints]
+        return [p for p in await self.context.list_parties() if p.state == "registered" and p.endpoints]
 
     def _client(self, party: Party) -> OcpiClient:
         """The partner's client, kept from round to round with its connections, and made again when what it
@@ -182,7 +169,7 @@ class PushWorker:
             return kept[1]
         if kept is not None:
             kept[1].transport.close()  # idle: the partner's requests all ran within a sync of its own
-        client = self.node.partner_client(party)
+        client = self.context.client_for(party)
         self._clients[party.pk] = (made_from, client)
         return client
 
@@ -198,7 +185,7 @@ class PushWorker:
         """Bring one partner up to date: every change after its cursor, then its failed objects that are due.
         `shared`: the change log as read in this round, for partners at the same cursor to share."""
         changes = shared or SharedChanges(self.ledger, self.batch)
-        async with self._claims.claim(party.pk) as claimed:
+        async with self.ledger.claim(party.pk) as claimed:
             if not claimed:
                 return 0
             # Looked up on the first object to send: most rounds find nothing new for most partners.
@@ -216,7 +203,7 @@ class PushWorker:
                 return delivered
             finally:
                 failed, error = self._failed.pop(party.pk, (0, None))
-                self.node.events.push_synced(
+                self.context.events.push_synced(
                     party, delivered=delivered, failed=failed, seconds=time.perf_counter() - started, error=error
                 )
                 if not self._running and party.pk in self._clients:  # a round of its own: nothing to keep for
@@ -347,12 +334,13 @@ class PushWorker:
     ) -> int:
         """Bring the partner's copy of `obj` up to date, `missed` being what it misses of it; 1 when delivered."""
         assert obj.pk is not None
-        method = DELIVERY.get(obj.key.module)
-        if method is None or not self._ours(obj) or party.version is None or not self.node.may_receive(party, obj):
+        key = obj.key
+        delivery = module_interfaces(key.module).delivery
+        if delivery is None or not self._ours(obj) or party.version is None or not self.context.may_receive(party, obj):
             return 0
         body = obj.rendered.get(party.version)
-        role = None if party.version == "2.1.1" else "RECEIVER"
-        if body is None or not client().has_endpoint(obj.key.module, role):
+        where = client().delivery(delivery, key.module, key.country_code, key.party_id, key.object_id, key.variant)
+        if body is None or where is None:
             if obj.pk in failing:  # nothing to send it any more (its endpoint is gone)
                 await self.ledger.succeeded(party.pk, obj.pk)
                 del failing[obj.pk]
@@ -361,9 +349,9 @@ class PushWorker:
             round_.held.append((obj.pk, scope_of(missed)))
             failing[obj.pk] = scope_of(missed)
             return 0
-        request = Request(method, (), body)
-        if method == "PUT":
-            request = request_for(_object_type(obj.key.module), party.version, body, missed)
+        request = Request(delivery.method, (), body)
+        if delivery.owner_keyed:
+            request = request_for(_object_type(key.module), party.version, body, missed)
         started = time.perf_counter()
         try:
             try:
@@ -372,13 +360,15 @@ class PushWorker:
                 if (request.method != "PATCH" and not request.path) or isinstance(error, AuthenticationError):
                     raise
                 # Refused (the partner lacks the object, or reads the change otherwise): the whole object.
-                self.node.events.push_sent(
+                self.context.events.push_sent(
                     party, obj.key.module, time.perf_counter() - started, error.message, _named(obj)
                 )
                 request, missed = Request("PUT", (), body), None
                 await self._send(party, client(), obj, request)
         except OcpiError as error:
-            self.node.events.push_sent(party, obj.key.module, time.perf_counter() - started, error.message, _named(obj))
+            self.context.events.push_sent(
+                party, obj.key.module, time.perf_counter() - started, error.message, _named(obj)
+            )
             self._failed[party.pk] = (self._failed.get(party.pk, (0, None))[0] + 1, error.message)
             if not isinstance(error, ClientError) or isinstance(error, AuthenticationError):
                 round_.unreachable += 1
@@ -386,7 +376,7 @@ class PushWorker:
             await self.ledger.fail(party.pk, obj.pk, error.message, scope_of(missed))
             failing[obj.pk] = scope_of(missed)
             return 0
-        self.node.events.push_sent(party, obj.key.module, time.perf_counter() - started, None)
+        self.context.events.push_sent(party, obj.key.module, time.perf_counter() - started, None)
         round_.delivered += 1
         self._releases.pop(party.pk, None)
         round_.batch_delivered += 1
@@ -396,86 +386,19 @@ class PushWorker:
         return 1
 
     async def _send(self, party: Party, client: OcpiClient, obj: StoredObject, request: Request) -> None:
-        role = None if party.version == "2.1.1" else "RECEIVER"
-        url = client.endpoint(obj.key.module, role)
-        params = {}
-        if request.method != "POST":
-            key = obj.key
-            url = join_url(url, key.country_code, key.party_id, key.object_id, *request.path)
-            if key.module == "tokens" and party.version != "2.1.1":
-                params["type"] = key.variant
+        key = obj.key
+        delivery = module_interfaces(key.module).delivery
+        assert delivery is not None
+        where = client.delivery(delivery, key.module, key.country_code, key.party_id, key.object_id, key.variant)
+        assert where is not None
+        url, params = where
+        if request.path:
+            url = join_url(url, *request.path)
         async with self._in_flight.setdefault(party.pk, asyncio.Semaphore(self._concurrency)):
             await client.call(request.method, url, body=_Raw(request.body), params=params or None)
 
     def _ours(self, obj: StoredObject) -> bool:
-        owner = (obj.key.country_code, obj.key.party_id)
-        return any(owner == (p.country_code.upper(), p.party_id.upper()) for p in self.node.config.parties)
-
-
-class _Claims:
-    """The partners being synced through one engine, one sync at a time each: in this process a set shared by
-    its workers, and on PostgreSQL across processes a session advisory lock per partner. All those locks are
-    held on one connection of their own, open while any is held: a partner being synced, however slowly, holds
-    no pooled connection (one per claim, as before, let sixteen slow partners take the pool from every other)."""
-
-    _by_engine: weakref.WeakKeyDictionary[AsyncEngine, _Claims] = weakref.WeakKeyDictionary()
-
-    @classmethod
-    def of(cls, engine: AsyncEngine) -> _Claims:
-        claims = cls._by_engine.get(engine)
-        if claims is None:
-            claims = cls._by_engine[engine] = cls(engine)
-        return claims
-
-    def __init__(self, engine: AsyncEngine):
-        self.engine = engine
-        self.advisory = engine.dialect.name == "postgresql"
-        self._held: set[int] = set()
-        self._connection: AsyncConnection | None = None
-        self._statements = asyncio.Lock()
-
-    @asynccontextmanager
-    async def claim(self, party_pk: int) -> AsyncIterator[bool]:
-        if party_pk in self._held:
-            yield False
-            return
-        self._held.add(party_pk)
-        try:
-            if self.advisory and not await self._execute(sa.func.pg_try_advisory_lock, party_pk):
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                if self.advisory:  # shielded: a worker stopping mid-sync still lets the partner go
-                    await asyncio.shield(self._execute(sa.func.pg_advisory_unlock, party_pk))
-        finally:
-            self._held.discard(party_pk)
-            if self.advisory and not self._held:
-                async with self._statements:
-                    if not self._held and self._connection is not None:
-                        await self._drop()
-
-    async def _execute(self, function: Any, party_pk: int) -> bool:
-        async with self._statements:
-            try:
-                if self._connection is None:
-                    self._connection = await self.engine.connect()
-                    await self._connection.execution_options(isolation_level="AUTOCOMMIT")
-                statement = sa.select(function(_ADVISORY_NAMESPACE, party_pk))
-                return bool((await self._connection.execute(statement)).scalar())
-            except Exception:
-                # A broken connection took its locks with it: the next claim opens another.
-                await self._drop()
-                raise
-
-    async def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                await connection.close()
-            except Exception:  # already broken: nothing to release
-                log.debug("closing the claims connection failed", exc_info=True)
+        return self.context.is_own(obj.key.country_code, obj.key.party_id)
 
 
 class SharedChanges:
@@ -526,7 +449,6 @@ def _part(failing: dict[int, bytes | None], pk: int, party: Party) -> Part | Non
     return None if scope is None else part_in(scope, party.version or "")
 
 
-@functools.cache
 def _object_type(module: str) -> ObjectType:
     interfaces = module_interfaces(module)
     assert interfaces.sender is not None

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Unpack
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,17 +12,19 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ocpi import __version__
 from ocpi.core.enums import MODULES_BY_VERSION, ROLES_BY_VERSION, InterfaceRole, RoleEnum
 from ocpi.core.envelope import envelope
 from ocpi.core.errors import OcpiError
 from ocpi.core.status import StatusCode
+from ocpi.core.versions import LIBRARY_VERSION, SUPPORTED_VERSIONS
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
-from ocpi.push.pull import Resyncer
+from ocpi.node.config import NodeConfig, NodeOptions, OwnParty
+from ocpi.node.hooks import Hooks
+from ocpi.node.lifecycle import NodeLifecycle
+from ocpi.node.node import Node
 from ocpi.server import credentials
-from ocpi.server.auth import CredentialLookup
-from ocpi.server.config import NodeConfig, OwnParty
-from ocpi.server.hooks import Hooks
+from ocpi.server.auth import caller_of
+from ocpi.server.endpoints import mount
 from ocpi.server.http import (
     JSON,
     CorrelationHeaders,
@@ -37,77 +36,13 @@ from ocpi.server.http import (
     unexpected_error_handler,
 )
 from ocpi.server.lane import LANE_TRIED, LaneRoutes, ReadLane
-from ocpi.server.node import Node
 from ocpi.server.openapi import install_docs, install_openapi
 from ocpi.server.operations import install_operations
-from ocpi.server.patterns import mount
 from ocpi.server.routing import Binding, RouteTable
+from ocpi.storage.base import CredentialLookup
 from ocpi.storage.sql import SqlStore
 
 log = logging.getLogger("ocpi.server")
-
-
-class NodeLifecycle:
-    """What a node runs on besides its routes: its store (opened here when the app was given a database URL),
-    its push worker and its resync. Started by the app's lifespan; where none runs (Starlette runs no lifespan
-    of an app mounted in another, `app.mount(...)`), by the first request of a mounted app, or of an app that
-    opens its own store, or the first write of the node's own objects (`node.locations.put`) there."""
-
-    def __init__(self, node: Node, store: SqlStore | str, freeze_after_startup: bool):
-        self.node = node
-        self.store = store
-        self.freeze_after_startup = freeze_after_startup
-        self.started = False
-        self._starting: asyncio.Lock | None = None
-        self._opened: SqlStore | None = None
-        self._stop = asyncio.Event()
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-
-    @property
-    def opens_store(self) -> bool:
-        return isinstance(self.store, str)
-
-    async def start(self) -> None:
-        if self.started:
-            return
-        if self._starting is None:
-            self._starting = asyncio.Lock()
-        async with self._starting:
-            if self.started:
-                return
-            if isinstance(self.store, str):
-                self._opened = await SqlStore.open(self.store)
-                self.node.attach(self._opened)
-            config = self.node.config
-            self._stop = asyncio.Event()
-            if config.push:
-                self._tasks["push"] = asyncio.create_task(self.node.push.run_forever(self._stop))
-            if config.pull_interval:
-                resyncer = Resyncer(self.node, interval=config.pull_interval)
-                self._tasks["pull"] = asyncio.create_task(resyncer.run_forever(self._stop))
-            self.node.watch(self._tasks)
-            if self.freeze_after_startup:
-                freeze_startup_objects()
-            self.started = True
-
-    async def stop(self) -> None:
-        self._stop.set()
-        tasks, self._tasks = self._tasks, {}
-        await asyncio.gather(*tasks.values())
-        if self.started:
-            await self.node.quirks.close()
-        if self._opened is not None:
-            opened, self._opened = self._opened, None
-            await opened.close()
-        self.started = False
-
-    @asynccontextmanager
-    async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
-        await self.start()
-        try:
-            yield
-        finally:
-            await self.stop()
 
 
 class OcpiApplication(FastAPI):
@@ -121,8 +56,17 @@ class OcpiApplication(FastAPI):
 
     front_lane: LaneRoutes | None = None
     lifecycle: NodeLifecycle
+    """What the node runs on besides its routes (store, push, resync), started with the app."""
     observe_request: Callable[[Scope, Send], Send] | None = None
     """Set when metrics are on (`ocpi.server.metrics`): wraps each HTTP request's `send`, lane answers included."""
+
+    @property
+    def node(self) -> Node:
+        """The node this app serves: its configuration, store, hooks, own objects (`app.node.locations.put(...)`)
+        and clients for its partners."""
+        node = self.state.node
+        assert isinstance(node, Node)
+        return node
 
     def build_middleware_stack(self) -> ASGIApp:
         classes = [middleware.cls for middleware in self.user_middleware]
@@ -179,7 +123,7 @@ def get_application(
     roles: Sequence[RoleEnum | str] = (),
     party: tuple[str, str] | None = None,
     store: SqlStore | str = "sqlite:///./ocpi.db",
-    versions: Sequence[str] = ("2.1.1", "2.2.1", "2.3.0"),
+    versions: Sequence[str] = SUPPORTED_VERSIONS,
     modules: Sequence[str] | None = None,
     hooks: Hooks | None = None,
     authenticator: CredentialLookup | None = None,
@@ -187,16 +131,20 @@ def get_application(
     bookings: bool = False,
     config: NodeConfig | None = None,
     freeze_after_startup: bool = False,
-    **options: Any,
-) -> FastAPI:
+    **options: Unpack[NodeOptions],
+) -> OcpiApplication:
     """An OCPI node for `parties` (one per role it plays: CPO, EMSP, PTP, ...; or `roles` all under one
     `party` = (country_code, party_id)) on `store` (a `SqlStore`, or a database URL opened at startup),
     serving `versions` and, per role, every module that role implements (or only `modules`). URLs are
     `/ocpi/{role}/{version}/{module}/...`; `/ocpi/versions` lists them all. Tokens are looked up in the store
     unless an `authenticator` (anything with `find_credential(token)`) is given; `hooks` decide what only the
     application can (commands, real-time authorization, charging profiles, terminals, bookings).
+    `config`: a whole `NodeConfig` instead of the arguments that make one; `options`: any other setting of
+    `NodeConfig` (`NodeOptions`: `push_interval=0.5`, `strict=True`, `metrics=True`, ...).
     `freeze_after_startup`: once started, `freeze_startup_objects()` (for an app that is its process's only one:
-    `ocpi serve` and the benchmarks set it)."""
+    `ocpi serve` and the benchmarks set it).
+
+    Returns the FastAPI app; `app.node` is its `Node` (own objects, hooks, partners' clients)."""
     if parties is None and roles and party is not None:
         parties = [OwnParty(RoleEnum(str(role).upper()), party[0], party[1]) for role in roles]
     if config is None:
@@ -217,7 +165,7 @@ def get_application(
 
     app = OcpiApplication(
         title="OCPI node (ocpi-python)",
-        version=__version__,
+        version=LIBRARY_VERSION,
         description=_DESCRIPTION,
         lifespan=lifecycle.lifespan,
         docs_url=None,
@@ -249,16 +197,6 @@ _DESCRIPTION = (
     "envelope. Authorize with `Token <your token>` (a registered partner's credentials token; a token A opens "
     "versions and credentials only)."
 )
-
-
-def freeze_startup_objects() -> None:
-    """What exists once the node has started (routes, models, the store's engine and connections) lives as long
-    as the process: frozen out of the garbage collector's sight, a full collection no longer walks it. Measured
-    in benchmarks/, GET of one location on PostgreSQL under load: full collections took 7.6 ms when the store
-    opened after the freeze (27,000 objects left in sight) and 0.2 ms after it; the p99 went from 6.7 to 5.3 ms.
-    Process-wide, so a decision for the process: `get_application(freeze_after_startup=True)` makes it."""
-    gc.collect()
-    gc.freeze()
 
 
 def _modules_for(config: NodeConfig, role: RoleEnum, version: str) -> list[str]:
@@ -308,6 +246,7 @@ def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> Non
     has one versions endpoint per role); each with its version details."""
     config = node.config
     prefix = config.prefix
+    caller = caller_of(node)
 
     def details(version: str, roles: Sequence[RoleEnum]) -> Any:
         async def handler(*, request: Request, partner: Any) -> Response:
@@ -343,7 +282,7 @@ def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> Non
         f"{prefix}/versions",
         "GET",
         versions(platform_versions, lambda v: f"{prefix}/{v}"),
-        dependency=node.caller,
+        dependency=caller,
         tags=["versions"],
         summary="List the versions (every role)",
     )
@@ -354,7 +293,7 @@ def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> Non
             f"{prefix}/{version}",
             "GET",
             details(version, roles),
-            dependency=node.caller,
+            dependency=caller,
             tags=["versions"],
             summary=f"Version {version}: its endpoints (every role)",
         )
@@ -365,7 +304,7 @@ def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> Non
             f"{role_prefix}/versions",
             "GET",
             versions(role_versions, lambda v, rp=role_prefix: f"{rp}/{v}"),
-            dependency=node.caller,
+            dependency=caller,
             tags=["versions"],
             summary=f"List the versions of the {role.value}",
         )
@@ -374,7 +313,7 @@ def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> Non
                 f"{role_prefix}/{version}",
                 "GET",
                 details(version, [role]),
-                dependency=node.caller,
+                dependency=caller,
                 tags=["versions"],
                 summary=f"Version {version}: the endpoints of the {role.value}",
             )

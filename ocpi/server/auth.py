@@ -1,22 +1,23 @@
-"""Who is calling: the token in `Authorization`, in either spelling, looked up by its hash."""
+"""Who is calling: the token in `Authorization`, in either spelling, looked up by its hash; and the two doors of a
+node's routes built on it (`caller_of`: any valid token; `partner_of`: a registered partner)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from fastapi import Request
 
 from ocpi.core.errors import AuthenticationError
+from ocpi.core.rules import TOKEN_ENCODING, Deviation
 from ocpi.core.utils import token_candidates
-from ocpi.storage.base import Credential, Party, TokenKind
+from ocpi.node.node import Node
+from ocpi.storage.base import Credential, CredentialLookup, Party, TokenKind
 
 CALLER = "ocpi.caller"
 """Where the identified caller is kept in the request's scope (the log of a refused request names it)."""
-
-
-class CredentialLookup(Protocol):
-    async def find_credential(self, token: str) -> Credential | None: ...
+_BASE64_VERSION = re.compile(r"/2\.(2\.1|3\.0)/")
 
 
 @dataclass(slots=True)
@@ -53,3 +54,29 @@ def require_registered(caller: Caller) -> Party:
     if caller.is_registration_token or caller.party is None:
         raise AuthenticationError("this token may only be used for versions and credentials")
     return caller.party
+
+
+def caller_of(node: Node) -> Callable[[Request], Awaitable[Caller]]:
+    """The dependency of versions and credentials: any valid token of `node`, token A included."""
+
+    async def caller(request: Request) -> Caller:
+        return await identify(request, node.credentials)
+
+    return caller
+
+
+def partner_of(node: Node) -> Callable[[Request], Awaitable[Party]]:
+    """The dependency of functional modules: a registered partner of `node`; a token spelt as its version does not
+    say (raw in 2.2.1+, Base64 in 2.1.1) is read all the same and noted as the partner's quirk."""
+
+    async def partner(request: Request) -> Party:
+        caller = await identify(request, node.credentials)
+        party = require_registered(caller)
+        path = request.scope["path"]
+        if caller.base64 == ("/2.1.1/" in path) and (caller.base64 or _BASE64_VERSION.search(path)):
+            spelt, expected = ("Base64", "raw") if caller.base64 else ("raw", "Base64")
+            detail = f"a {spelt} token where this version's requests carry it {expected}"
+            node.quirks.note(party.pk, [Deviation(TOKEN_ENCODING, "Authorization", detail)], f"{request.method} {path}")
+        return party
+
+    return partner

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ocpi.server.node import Node
+from ocpi.node.node import Node
 from ocpi.storage.migrations import current_revision, head_revision
 
 log = logging.getLogger("ocpi.server")
@@ -46,9 +46,7 @@ class Check:
 
 
 def worker_checks(node: Node) -> list[Check]:
-    return [
-        Check(name, running(), "running" if running() else "stopped") for name, running in node.workers.items()
-    ]
+    return [Check(name, running(), "running" if running() else "stopped") for name, running in node.workers.items()]
 
 
 async def store_checks(node: Node) -> list[Check]:
@@ -67,8 +65,10 @@ async def store_checks(node: Node) -> list[Check]:
         log.warning("readiness: the store is unreachable: %s", error)
         return [Check("store", False, "unreachable")]
     head = head_revision()
-    schema = Check("schema", True, f"at {head}") if revision == head else Check(
-        "schema", False, f"at {revision or 'nothing'}, expected {head}: run the migrations"
+    schema = (
+        Check("schema", True, f"at {head}")
+        if revision == head
+        else Check("schema", False, f"at {revision or 'nothing'}, expected {head}: run the migrations")
     )
     return [Check("store", True), schema]
 

@@ -36,8 +36,8 @@ from starlette.types import Message, Scope, Send
 from ocpi.core.enums import RoleEnum
 from ocpi.logs import NodeEvents, PartyLike
 from ocpi.modules.registry import FUNCTIONAL_MODULES
+from ocpi.node.node import Node
 from ocpi.server.health import store_checks, worker_checks
-from ocpi.server.node import Node
 from ocpi.storage.operations import PartnerStatus, partner_statuses
 
 METRICS_PATH = "/metrics"
@@ -231,4 +231,3 @@ def install(app: Any, node: Node) -> Callable[[Scope, Send], Send]:
 def _bearer_matches(request: Request, token: str) -> bool:
     scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
-

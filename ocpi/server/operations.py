@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ocpi.node.node import Node
 from ocpi.server import health
-from ocpi.server.node import Node
 
 
 def install_operations(app: Any, node: Node) -> None:

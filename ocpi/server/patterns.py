@@ -1,4 +1,6 @@
-"""One implementation per interface pattern, bound to a module x version x role by `mount`."""
+"""One implementation per generic interface pattern (sender list, owner-keyed receiver, POST receiver, command,
+callback, real-time authorization), bound to a module x version x role by `ocpi.server.endpoints.mount`. The
+endpoints of one module alone live in `ocpi.server.endpoints.<module>`."""
 
 from __future__ import annotations
 
@@ -12,22 +14,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from ocpi.client import join_url
-from ocpi.core.errors import InvalidParameters, NotFound, OcpiError, UnknownLocation, UnknownToken
+from ocpi.core.errors import InvalidParameters, NotFound, UnknownLocation, UnknownToken
 from ocpi.core.interfaces import (
-    ActiveProfileReceiver,
-    BookingRequests,
     CallbackReceiver,
-    ChargingPreferencesReceiver,
-    ChargingProfilesReceiver,
     Child,
     CommandReceiver,
     ObjectType,
     OwnerKeyedReceiver,
-    Pattern,
     PostReceiver,
     SenderList,
-    TerminalActions,
     TokenAuthorization,
 )
 from ocpi.core.status import StatusCode
@@ -41,7 +36,7 @@ from ocpi.server.http import (
     request_root,
 )
 from ocpi.server.routing import Binding, RouteTable
-from ocpi.storage.base import ListQuery, ObjectKey, Party, PutOutcome, StoredObject
+from ocpi.storage.base import ListQuery, ObjectKey, Party, PutOutcome
 
 log = logging.getLogger("ocpi.server")
 
@@ -77,7 +72,7 @@ def _child_chain(object_type: ObjectType) -> list[Child]:
     return chain
 
 
-def _written(result_outcome: PutOutcome, message: str | None, headers: dict[str, str]) -> Response:
+def written(result_outcome: PutOutcome, message: str | None, headers: dict[str, str]) -> Response:
     http_status = 201 if result_outcome is PutOutcome.CREATED else 200
     return ocpi_response(http_status=http_status, message=message, headers=headers)
 
@@ -137,7 +132,7 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
         "GET",
         list_objects,
         query=PAGE_QUERY,
-        dependency=b.node.partner,
+        dependency=b.partner,
         tags=tags,
         answer=(object_type.models[b.version], True),
         read_lane=True,
@@ -167,7 +162,7 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
             "GET",
             get_one,
             path_params=params,
-            dependency=b.node.partner,
+            dependency=b.partner,
             tags=tags,
             answer=answer,
             read_lane=True,
@@ -219,7 +214,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
             )
             b.note(request, partner, result.deviations)
             if method == "PUT":
-                return _written(result.outcome, result.message, headers)
+                return written(result.outcome, result.message, headers)
             return ocpi_response(message=result.message, headers=headers)
 
         return handle
@@ -241,7 +236,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                 handler(method, params),
                 path_params=path_params,
                 query=variant_query,
-                dependency=b.node.partner,
+                dependency=b.partner,
                 body=model_for_put if method == "PUT" else None,
                 answer=(model_for_put, False) if method == "GET" else None,
                 tags=tags,
@@ -275,7 +270,7 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
             object_type, b.version, payload, owner=owner, object_id=object_id, judging=b.node.judging
         )
         b.note(request, partner, result.deviations)
-        return _written(result.outcome, result.message, headers)
+        return written(result.outcome, result.message, headers)
 
     async def get(
         *, request: Request, partner: Party, object_id: str, country_code: str = "", party_id: str = ""
@@ -291,13 +286,13 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
                 return ocpi_response(found, headers=b.response_headers(request))
         raise NotFound(f"{object_type.name} {object_id} not found")
 
-    table.add(base, "POST", post, dependency=b.node.partner, body=object_type.models[b.version], tags=tags)
+    table.add(base, "POST", post, dependency=b.partner, body=object_type.models[b.version], tags=tags)
     get_params = ["object_id"] if pattern.get_by_id else ["country_code", "party_id", "object_id"]
     table.add(
         base + "".join(f"/{{{name}}}" for name in get_params),
         "GET",
         get,
-        dependency=b.node.partner,
+        dependency=b.partner,
         path_params=get_params,
         tags=tags,
     )
@@ -353,7 +348,7 @@ def mount_command_receiver(table: RouteTable, pattern: CommandReceiver, b: Bindi
                 response.background = BackgroundTask(node.post_result, body["response_url"], result, partner, b.version)
             return response
 
-        table.add(f"{b.path}/{command}", "POST", post, dependency=node.partner, body=model, tags=tags)
+        table.add(f"{b.path}/{command}", "POST", post, dependency=b.partner, body=model, tags=tags)
 
 
 def _command_response(model: Any, version: str, result: str, timeout: int, message: str | None) -> Any:
@@ -388,7 +383,7 @@ def mount_callback_receiver(table: RouteTable, pattern: CallbackReceiver, b: Bin
         "POST",
         post,
         path_params=["reference"],
-        dependency=b.node.partner,
+        dependency=b.partner,
         body=model,
         tags=tags,
     )
@@ -440,338 +435,7 @@ def mount_token_authorization(table: RouteTable, pattern: TokenAuthorization, b:
         authorize,
         path_params=["token_uid"],
         query=query,
-        dependency=b.node.partner,
+        dependency=b.partner,
         body=pattern.location_references[b.version],
         tags=tags,
     )
-
-
-def mount_charging_preferences(table: RouteTable, pattern: ChargingPreferencesReceiver, b: Binding) -> None:
-    tags = [f"{b.version} {b.role.value} {b.module}"]
-
-    async def put(*, request: Request, partner: Party, session_id: str) -> Response:
-        b.check_routing(request, partner)
-        payload = await read_json(request, b.node.config.max_body_bytes)
-        preferences = b.read(request, partner, pattern.models[b.version], payload).to_dict()
-        stored = await _own_stored(b, "sessions", session_id)
-        if stored is None or not b.node.may_receive(partner, stored):  # another eMSP's session: as unknown
-            raise NotFound(f"Session {session_id} not found", status_code=StatusCode.INVALID_OR_MISSING_PARAMETERS)
-        session = orjson.loads(stored.canonical)
-        if not await _evse_has_capability(b, session, "CHARGING_PREFERENCES_CAPABLE"):
-            raise NotFound(
-                "the EVSE of this session does not accept charging preferences",
-                status_code=StatusCode.INVALID_OR_MISSING_PARAMETERS,
-            )
-        result = await b.node.hooks.charging_preferences.apply(session, preferences, partner)
-        return ocpi_response(orjson.dumps(result), headers=b.response_headers(request))
-
-    table.add(
-        f"{b.path}/{{session_id}}/charging_preferences",
-        "PUT",
-        put,
-        path_params=["session_id"],
-        dependency=b.node.partner,
-        body=pattern.models[b.version],
-        tags=tags,
-    )
-
-
-async def _own_stored(b: Binding, module: str, object_id: str) -> StoredObject | None:
-    for owner in b.node.config.owners(b.role):
-        stored = await b.node.store.get(ObjectKey.of(module, owner[0], owner[1], object_id))
-        if stored is not None:
-            return stored
-    return None
-
-
-async def _own_object(b: Binding, module: str, object_id: str) -> dict[str, Any] | None:
-    stored = await _own_stored(b, module, object_id)
-    if stored is None:
-        return None
-    document = orjson.loads(stored.canonical)
-    assert isinstance(document, dict)
-    return document
-
-
-async def _evse_has_capability(b: Binding, session: dict[str, Any], capability: str) -> bool:
-    location = await _own_object(b, "locations", str(session.get("location_id", "")))
-    if location is None:
-        return False
-    for evse in location.get("evses") or ():
-        if str(evse.get("uid", "")).casefold() == str(session.get("evse_uid", "")).casefold():
-            return capability in (evse.get("capabilities") or ())
-    return False
-
-
-def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver, b: Binding) -> None:
-    node = b.node
-    tags = [f"{b.version} {b.role.value} {b.module}"]
-    handler = node.hooks.charging_profiles
-    response_model = pattern.response_models[b.version]
-
-    async def answer(
-        request: Request,
-        partner: Party,
-        session_id: str,
-        response_url: str,
-        call: Any,
-        result_model: Any,
-        with_profile: bool,
-    ) -> Response:
-        known = await _own_object(b, "sessions", session_id) is not None
-        if not known:
-            return ocpi_data(
-                parse(response_model, {"result": "UNKNOWN_SESSION", "timeout": 0}), headers=b.response_headers(request)
-            )
-        outcome = await call()
-        response = ocpi_data(
-            parse(response_model, {"result": outcome.result, "timeout": outcome.timeout}),
-            headers=b.response_headers(request),
-        )
-        if outcome.result == "ACCEPTED" and outcome.final_result is not None:
-            body: dict[str, Any] = {"result": outcome.final_result}
-            if with_profile and outcome.profile is not None:
-                body["profile"] = outcome.profile
-            result = parse(result_model, body).to_dict()
-            response.background = BackgroundTask(node.post_result, response_url, result, partner, b.version)
-        return response
-
-    async def get(*, request: Request, partner: Party, session_id: str, duration: int, response_url: str) -> Response:
-        b.check_routing(request, partner)
-        return await answer(
-            request,
-            partner,
-            session_id,
-            response_url,
-            lambda: handler.active(session_id, duration, partner),
-            pattern.active_result_models[b.version],
-            True,
-        )
-
-    async def put(*, request: Request, partner: Party, session_id: str) -> Response:
-        b.check_routing(request, partner)
-        payload = await read_json(request, node.config.max_body_bytes)
-        parsed = b.read(request, partner, pattern.set_models[b.version], payload).to_dict()
-        return await answer(
-            request,
-            partner,
-            session_id,
-            parsed["response_url"],
-            lambda: handler.set(session_id, parsed["charging_profile"], partner),
-            pattern.set_result_models[b.version],
-            False,
-        )
-
-    async def delete(*, request: Request, partner: Party, session_id: str, response_url: str) -> Response:
-        b.check_routing(request, partner)
-        return await answer(
-            request,
-            partner,
-            session_id,
-            response_url,
-            lambda: handler.clear(session_id, partner),
-            pattern.clear_result_models[b.version],
-            False,
-        )
-
-    path = f"{b.path}/{{session_id}}"
-    table.add(
-        path,
-        "GET",
-        get,
-        path_params=["session_id"],
-        dependency=node.partner,
-        tags=tags,
-        query={"duration": (int, Query(..., ge=0)), "response_url": (str, Query(...))},
-    )
-    table.add(
-        path,
-        "PUT",
-        put,
-        path_params=["session_id"],
-        dependency=node.partner,
-        tags=tags,
-        body=pattern.set_models[b.version],
-    )
-    table.add(
-        path,
-        "DELETE",
-        delete,
-        path_params=["session_id"],
-        dependency=node.partner,
-        tags=tags,
-        query={"response_url": (str, Query(...))},
-    )
-
-
-def mount_active_profile_receiver(table: RouteTable, pattern: ActiveProfileReceiver, b: Binding) -> None:
-    tags = [f"{b.version} {b.role.value} {b.module}"]
-
-    async def put(*, request: Request, partner: Party, session_id: str) -> Response:
-        payload = await read_json(request, b.node.config.max_body_bytes)
-        parsed = b.read(request, partner, pattern.models[b.version], payload).to_dict()
-        await b.node.hooks.results.received(f"{b.module}/active", session_id, parsed, partner)
-        return ocpi_response(headers=b.response_headers(request))
-
-    table.add(
-        f"{b.path}/{{session_id}}",
-        "PUT",
-        put,
-        path_params=["session_id"],
-        dependency=b.node.partner,
-        body=pattern.models[b.version],
-        tags=tags,
-    )
-
-
-def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Binding) -> None:
-    """The PTP's side of terminal management: the CPO activates, deactivates, updates and assigns terminals;
-    the terminals are our (the PTP's) objects."""
-    node = b.node
-    terminal_type = pattern.terminal_type
-    tags = [f"{b.version} {b.role.value} {b.module}"]
-    base = f"{b.path}/terminals"
-
-    def own_key(terminal_id: str) -> ObjectKey:
-        cc, pid = b.owners[0]
-        return node.repository.key_of(terminal_type, (cc, pid), terminal_id)
-
-    async def activate(*, request: Request, partner: Party) -> Response:
-        payload = await read_json(request, node.config.max_body_bytes)
-        wanted = b.read(request, partner, pattern.activation_models[b.version], payload, "Terminal").to_dict()
-        terminal = await node.hooks.payment_terminals.activate(wanted, partner)
-        await node.repository.put(terminal_type, b.version, terminal, owner=b.owners[0])
-        stored = await node.repository.get(terminal_type, b.version, own_key(str(terminal["terminal_id"])))
-        response = ocpi_response(stored, headers=b.response_headers(request))
-        # The spec: after an activation request the PTP creates the Terminal on the CPO side (POST).
-        response.background = BackgroundTask(_post_terminal, node, partner, orjson.loads(stored or b"{}"))
-        return response
-
-    async def deactivate(*, request: Request, partner: Party, terminal_id: str) -> Response:
-        found = await node.repository.get(terminal_type, b.version, own_key(terminal_id))
-        if found is None:
-            raise NotFound(f"Terminal {terminal_id} not found")
-        await node.hooks.payment_terminals.deactivate(orjson.loads(found), partner)
-        return ocpi_response(headers=b.response_headers(request))
-
-    async def put(*, request: Request, partner: Party, terminal_id: str) -> Response:
-        payload = await read_json(request, node.config.max_body_bytes)
-        result = await node.repository.put(
-            terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id, judging=node.judging
-        )
-        b.note(request, partner, result.deviations)
-        return _written(result.outcome, result.message, b.response_headers(request))
-
-    async def patch(*, request: Request, partner: Party, terminal_id: str) -> Response:
-        payload = await read_json(request, node.config.max_body_bytes)
-        b.read(request, partner, pattern.patch_models[b.version], payload, "Terminal PATCH")
-        result = await node.repository.patch(
-            terminal_type, b.version, payload, owner=b.owners[0], object_id=terminal_id
-        )
-        return ocpi_response(message=result.message, headers=b.response_headers(request))
-
-    table.add(
-        f"{base}/activate",
-        "POST",
-        activate,
-        dependency=node.partner,
-        tags=tags,
-        body=pattern.activation_models[b.version],
-    )
-    one = f"{base}/{{terminal_id}}"
-    table.add(f"{one}/deactivate", "POST", deactivate, path_params=["terminal_id"], dependency=node.partner, tags=tags)
-    table.add(
-        one,
-        "PUT",
-        put,
-        path_params=["terminal_id"],
-        dependency=node.partner,
-        tags=tags,
-        body=terminal_type.models[b.version],
-    )
-    table.add(
-        one,
-        "PATCH",
-        patch,
-        path_params=["terminal_id"],
-        dependency=node.partner,
-        tags=tags,
-        body=pattern.patch_models[b.version],
-    )
-
-
-async def _post_terminal(node: Any, partner: Party, terminal: dict[str, Any]) -> None:
-    try:
-        async with node.partner_client(partner) as client:
-            url = join_url(client.endpoint("payments", "RECEIVER"), "terminals")
-            await client.post(url, terminal)
-    except OcpiError as error:
-        log.warning("creating terminal %s at %s failed: %s", terminal.get("terminal_id"), partner.name, error.message)
-
-
-def mount_booking_requests(table: RouteTable, pattern: BookingRequests, b: Binding) -> None:
-    node = b.node
-    tags = [f"{b.version} {b.role.value} {b.module}"]
-
-    async def post(*, request: Request, partner: Party) -> Response:
-        b.check_routing(request, partner)
-        payload = await read_json(request, node.config.max_body_bytes)
-        booking_request = b.read(
-            request, partner, pattern.request_models[b.version], payload, "BookingRequest"
-        ).to_dict()
-        owner = b.owners[0]
-        repository = node.repository
-        location_key = repository.key_of(pattern.location_type, owner, booking_request["booking_location_id"])
-        location = await repository.get(pattern.location_type, b.version, location_key)
-        if location is None:
-            raise UnknownLocation(f"BookingLocation {booking_request['booking_location_id']} is not known here")
-        booking_key = repository.key_of(pattern.booking_type, owner, booking_request["request_id"])
-        current = await repository.get(pattern.booking_type, b.version, booking_key)
-        booking = await node.hooks.bookings.request(
-            booking_request, orjson.loads(location), None if current is None else orjson.loads(current), partner
-        )
-        await repository.put(pattern.booking_type, b.version, booking, owner=owner)
-        node.nudge_push()
-        stored = await repository.get(
-            pattern.booking_type, b.version, repository.key_of(pattern.booking_type, owner, str(booking["id"]))
-        )
-        return ocpi_response(stored, headers=b.response_headers(request))
-
-    table.add(b.path, "POST", post, dependency=node.partner, tags=tags, body=pattern.request_models[b.version])
-
-
-MOUNTERS: dict[type, Callable[[RouteTable, Any, Binding], None]] = {
-    SenderList: mount_sender_list,
-    OwnerKeyedReceiver: mount_owner_keyed_receiver,
-    PostReceiver: mount_post_receiver,
-    CommandReceiver: mount_command_receiver,
-    CallbackReceiver: mount_callback_receiver,
-    TokenAuthorization: mount_token_authorization,
-    ChargingPreferencesReceiver: mount_charging_preferences,
-    ChargingProfilesReceiver: mount_charging_profiles,
-    ActiveProfileReceiver: mount_active_profile_receiver,
-    TerminalActions: mount_terminal_actions,
-    BookingRequests: mount_booking_requests,
-}
-
-
-def supports(pattern: Pattern, version: str) -> bool:
-    """Whether the pattern exists in `version` (Charging Preferences, CANCEL_RESERVATION... are 2.2.1+)."""
-    object_type = (
-        getattr(pattern, "object_type", None)
-        or getattr(pattern, "token_type", None)
-        or getattr(pattern, "terminal_type", None)
-        or getattr(pattern, "booking_type", None)
-    )
-    if object_type is not None:
-        return version in object_type.models
-    for name in ("models", "set_models", "response_models"):
-        models = getattr(pattern, name, None)
-        if models is not None:
-            return version in models
-    return True
-
-
-def mount(table: RouteTable, pattern: Pattern, binding: Binding) -> None:
-    if supports(pattern, binding.version):
-        MOUNTERS[type(pattern)](table, pattern, binding)

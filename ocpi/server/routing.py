@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -16,10 +17,11 @@ from pydantic import BaseModel
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import InvalidParameters, NotFound
 from ocpi.core.rules import Deviation
-from ocpi.server.config import OwnParty
+from ocpi.node.config import OwnParty
+from ocpi.node.node import Node
+from ocpi.server.auth import Caller, caller_of, partner_of
 from ocpi.server.lane import LaneRoutes
-from ocpi.server.node import Node
-from ocpi.storage.base import Party
+from ocpi.storage.base import ObjectKey, Party, StoredObject
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,35 @@ class Binding:
         return self.node.config.party_for(self.role)
 
     @property
+    def partner(self) -> Callable[[Request], Awaitable[Party]]:
+        """The dependency of a functional module's routes: a registered partner's token."""
+        return partner_of(self.node)
+
+    @property
+    def caller(self) -> Callable[[Request], Awaitable[Caller]]:
+        """The dependency of versions and credentials: any valid token, token A included."""
+        return caller_of(self.node)
+
+    @property
     def functional(self) -> bool:
         return self.module not in ("credentials", "versions", "hubclientinfo")
+
+    async def own_stored(self, module: str, object_id: str) -> StoredObject | None:
+        """One of this role's own objects of `module` (under any of its parties), as stored."""
+        for owner in self.owners:
+            stored = await self.node.store.get(ObjectKey.of(module, owner[0], owner[1], object_id))
+            if stored is not None:
+                return stored
+        return None
+
+    async def own_object(self, module: str, object_id: str) -> dict[str, Any] | None:
+        """The same, as its canonical JSON document."""
+        stored = await self.own_stored(module, object_id)
+        if stored is None:
+            return None
+        document = orjson.loads(stored.canonical)
+        assert isinstance(document, dict)
+        return document
 
     def url(self, request: Request, suffix: str = "") -> str:
         from ocpi.server.http import absolute_url

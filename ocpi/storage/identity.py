@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ocpi.storage.sql import SqlStore, metadata, utcnow
+from ocpi.storage.sql import SqlStore
+from ocpi.storage.tables import metadata, utcnow
 
 node_parties = sa.Table(
     "ocpi_node_parties",

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from ocpi.storage.base import ObjectKey, Party
 from ocpi.storage.push import pull_state, push_cursors, push_failures
-from ocpi.storage.sql import SqlStore, _aware, _naive_utc, changes, metadata, objects, parties
+from ocpi.storage.sql import SqlStore
+from ocpi.storage.tables import aware, changes, metadata, naive_utc, objects, parties
 
 check_reports = sa.Table(
     "ocpi_check_reports",
@@ -54,16 +55,16 @@ async def partner_statuses(store: SqlStore, *, registered_only: bool = False) ->
             status = statuses.get(row.party_pk)
             if status is not None:
                 status.behind = max(0, head - row.last_seq)
-                status.last_success_at = None if row.last_success_at is None else _aware(row.last_success_at)
+                status.last_success_at = None if row.last_success_at is None else aware(row.last_success_at)
                 status.last_error = row.last_error
-                status.last_error_at = None if row.last_error_at is None else _aware(row.last_error_at)
+                status.last_error_at = None if row.last_error_at is None else aware(row.last_error_at)
         counted = sa.select(push_failures.c.party_pk, sa.func.count()).group_by(push_failures.c.party_pk)
         for party_pk, count in await conn.execute(counted):
             if party_pk in statuses:
                 statuses[party_pk].failing = int(count)
         for row in await conn.execute(sa.select(pull_state)):
             if row.party_pk in statuses:
-                statuses[row.party_pk].pulls[row.module] = _aware(row.last_sync_at)
+                statuses[row.party_pk].pulls[row.module] = aware(row.last_sync_at)
     return list(statuses.values())
 
 
@@ -110,7 +111,7 @@ async def find_objects(
         total = int((await conn.execute(sa.select(sa.func.count()).select_from(objects).where(condition))).scalar_one())
     found = [
         ObjectRow(row.pk, ObjectKey(row.module, row.country_code, row.party_id, row.object_id, row.variant),
-                  _aware(row.last_updated))
+                  aware(row.last_updated))
         for row in rows
     ]  # fmt: skip
     return found, total
@@ -122,7 +123,7 @@ async def save_check_report(store: SqlStore, party_pk: int, report: dict[str, An
     async with store.transaction() as conn:
         await conn.execute(
             sa.insert(check_reports).values(
-                party_pk=party_pk, generated_at=_naive_utc(generated), report=orjson.dumps(report).decode()
+                party_pk=party_pk, generated_at=naive_utc(generated), report=orjson.dumps(report).decode()
             )
         )
         kept = (

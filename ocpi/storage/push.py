@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi.storage.base import ObjectKey, StoredObject
 from ocpi.storage.changes import EVERY_VERSION, Part, part_in, unite
+from ocpi.storage.claims import PartnerClaims
 from ocpi.storage.direct_sql import OBJECT_COLUMN_NAMES
-from ocpi.storage.sql import SqlStore, _aware, _naive_utc, changes, metadata, objects, parties, utcnow
+from ocpi.storage.sql import SqlStore
+from ocpi.storage.statements import stored_object
+from ocpi.storage.tables import aware, changes, metadata, naive_utc, objects, parties, utcnow
 
 push_cursors = sa.Table(
     "ocpi_push_cursors",
@@ -114,6 +118,10 @@ class PushLedger:
         self.store = store
         self.engine = store.engine
         self.clock = clock
+
+    def claim(self, party_pk: int) -> AbstractAsyncContextManager[bool]:
+        """Hold the partner for one sync: yields False when another worker (of any process) holds it."""
+        return PartnerClaims.of(self.engine).claim(party_pk)
 
     async def head(self, conn: AsyncConnection | None = None) -> int:
         query = sa.select(sa.func.coalesce(sa.func.max(changes.c.seq), 0))
@@ -288,7 +296,7 @@ class PushLedger:
             party_pk=party_pk,
             cursor=cursor,
             head=head,
-            last_success_at=None if row.last_success_at is None else _aware(row.last_success_at),
+            last_success_at=None if row.last_success_at is None else aware(row.last_success_at),
             last_error=row.last_error,
             failing=[_failure(f) for f in failures],
         )
@@ -319,10 +327,10 @@ class PushLedger:
                     )
                 )
             ).scalar()
-        return None if value is None else _aware(value)
+        return None if value is None else aware(value)
 
     async def pulled(self, party_pk: int, module: str, at: datetime) -> None:
-        stamp = _naive_utc(at)
+        stamp = naive_utc(at)
         async with self.store.transaction() as conn:
             updated = await conn.execute(
                 sa.update(pull_state)
@@ -334,9 +342,9 @@ class PushLedger:
 
 
 def _failure(row: Any) -> Failure:
-    return Failure(row.object_pk, row.attempts, _aware(row.next_attempt_at), row.last_error, row.scope)
+    return Failure(row.object_pk, row.attempts, aware(row.next_attempt_at), row.last_error, row.scope)
 
 
 def _stored(row: Any) -> StoredObject:
     key = ObjectKey(row.module, row.country_code, row.party_id, row.object_id, row.variant)
-    return SqlStore._stored(key, [getattr(row, name) for name in OBJECT_COLUMN_NAMES])
+    return stored_object(key, [getattr(row, name) for name in OBJECT_COLUMN_NAMES])

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ocpi.core.rules import RULES, Deviation, Rule
-from ocpi.storage.sql import SqlStore, _aware, metadata, utcnow
+from ocpi.storage.sql import SqlStore
+from ocpi.storage.tables import aware, metadata, utcnow
 
 log = logging.getLogger("ocpi.storage")
 
@@ -169,4 +170,4 @@ async def party_quirks(store: SqlStore, party_pk: int) -> list[Quirk]:
     )
     async with store.engine.connect() as conn:
         rows = (await conn.execute(query)).all()
-    return [Quirk(kind, count, example, _aware(first), _aware(last)) for kind, count, example, first, last in rows]
+    return [Quirk(kind, count, example, aware(first), aware(last)) for kind, count, example, first, last in rows]

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel
 
 from ocpi.core.convert import ConversionContext
+from ocpi.core.versions import SUPPORTED_VERSIONS
 from ocpi.modules.cdrs import convert as cdrs_convert
 from ocpi.modules.cdrs.convert import schemas
 from ocpi.modules.sessions import convert as sessions_convert
@@ -21,7 +22,7 @@ from ocpi.modules.tariffs.v_2_3_0 import schemas as canonical_tariffs
 from ocpi.tariffs.report import CDR_COST_FIELDS, Note, NoteCode
 from ocpi.tariffs.restrictions import Reading, needs_local_time
 
-VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
+VERSIONS = SUPPORTED_VERSIONS
 # 2.1.1 objects carry no owner; the conversion needs one, and pricing does not look at it.
 _ANY_OWNER = ConversionContext(country_code="ZZ", party_id="ZZZ")
 

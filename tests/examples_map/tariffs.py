@@ -33,10 +33,7 @@ _OFFICIAL = [
 _ONLY_2_3_0 = ["tariff_19_simple_north_american_exclusive", "tariff_20_simple_north_american_inclusive"]
 
 EXAMPLES: dict[str, Example] = {
-    **{
-        f"2.2.1/examples/{name}.json": Example("ocpi.modules.tariffs.v_2_2_1.schemas:Tariff")
-        for name in _OFFICIAL
-    },
+    **{f"2.2.1/examples/{name}.json": Example("ocpi.modules.tariffs.v_2_2_1.schemas:Tariff") for name in _OFFICIAL},
     **{
         f"2.3.0/examples/{name}.json": Example("ocpi.modules.tariffs.v_2_3_0.schemas:Tariff")
         for name in _OFFICIAL + _ONLY_2_3_0

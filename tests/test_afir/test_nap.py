@@ -9,7 +9,7 @@ from ocpi.afir.report import report_of_store
 from ocpi.core.enums import RoleEnum
 from ocpi.modules.locations.interfaces import LOCATION
 from ocpi.modules.tariffs.interfaces import TARIFF
-from ocpi.server.config import OwnParty
+from ocpi.node.config import OwnParty
 from ocpi.storage.repository import Repository
 from ocpi.storage.sql import SqlStore
 from tests.conftest import PartnerFactory, node_app

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from ocpi.cli.main import app
 from ocpi.core.utils import authorization_header
 from ocpi.demo import load_demo
-from ocpi.server.config import NodeConfig
-from ocpi.server.node import Node
+from ocpi.node.config import NodeConfig
+from ocpi.node.node import Node
 from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.storage.secrets import KEY_VARIABLE
 from ocpi.storage.sql import SqlStore

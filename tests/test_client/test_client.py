@@ -262,8 +262,8 @@ def test_link_header_parsing_is_tolerant() -> None:
 
 async def test_partner_settings_are_kept_with_the_partner_and_used_by_its_client(sqlite_store: Any) -> None:
     from ocpi.core.enums import RoleEnum
-    from ocpi.server.config import NodeConfig, OwnParty
-    from ocpi.server.node import Node
+    from ocpi.node.config import NodeConfig, OwnParty
+    from ocpi.node.node import Node
     from ocpi.storage.base import PartyRole
 
     node = Node(NodeConfig(parties=[OwnParty(RoleEnum.CPO, "NL", "CPO")]), sqlite_store)

@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from ocpi.core.data_types import parse_datetime
 from ocpi.core.enums import RoleEnum
-from ocpi.server.config import OwnParty
+from ocpi.node.config import OwnParty
 from ocpi.storage.base import PartyRole, TokenKind
 from tests.nodes import RunningNode, serve_node
 from tests.spec import SPEC_DIR

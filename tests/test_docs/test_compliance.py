@@ -9,9 +9,9 @@ from starlette.routing import Route
 
 from ocpi.core.enums import RoleEnum
 from ocpi.core.rules import RULES
+from ocpi.node.config import OwnParty
 from ocpi.server.app import get_application
-from ocpi.server.compliance import AMBIGUITIES, build_app, endpoints, matrix_markdown, spec_section
-from ocpi.server.config import OwnParty
+from tools.compliance import AMBIGUITIES, build_app, endpoints, matrix_markdown, spec_section
 
 ROW = re.compile(r"^\|.*`(?P<path>/[^`]*)`\s*\|\s*(?P<methods>[A-Z, ]+)\s*\|")
 

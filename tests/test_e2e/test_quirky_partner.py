@@ -24,10 +24,10 @@ from ocpi.core.enums import RoleEnum
 from ocpi.core.rules import RULES
 from ocpi.modules.commands.v_2_2_1.schemas import CommandResponse
 from ocpi.modules.tokens.v_2_2_1.schemas import AuthorizationInfo
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import register
+from ocpi.node.outbound import authorize_token, send_command
 from ocpi.push.pull import pull
-from ocpi.server.config import OwnParty
-from ocpi.server.credentials import register
-from ocpi.server.outbound import authorize_token, send_command
 from ocpi.storage.base import ObjectKey
 from ocpi.storage.secrets import KEY_FILE_VARIABLE, KEY_VARIABLE
 from tests.nodes import serve_app, serve_node

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from ocpi.core.errors import UnknownToken
-from ocpi.server.hooks import CommandAnswer, KeepResults
-from ocpi.server.outbound import authorize_token, send_command
+from ocpi.node.hooks import CommandAnswer, KeepResults
+from ocpi.node.outbound import authorize_token, send_command
 from ocpi.storage.base import Party
 from tests.nodes import eventually
 from tests.test_e2e.test_sync import VERSIONS, example, registered_pair

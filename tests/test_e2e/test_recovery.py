@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from ocpi.core.data_types import format_datetime
+from ocpi.node.handshake import register
 from ocpi.push import PushWorker
-from ocpi.server.credentials import register
 from ocpi.storage.base import TokenKind
 from tests.nodes import serve_node
 from tests.test_e2e.test_push_changes import recording

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from ocpi.core.enums import RoleEnum
 from ocpi.core.utils import authorization_header
-from ocpi.server.config import OwnParty
-from ocpi.server.credentials import our_credentials, register
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import our_credentials, register
 from ocpi.storage.base import TokenKind
 from ocpi.storage.push import push_cursors
 from tests.nodes import RunningNode, serve_node

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ocpi.core.data_types import format_datetime
+from ocpi.node.handshake import register
 from ocpi.push.pull import Resyncer
-from ocpi.server.credentials import register
 from ocpi.storage.base import ObjectKey, TokenKind
 from tests.nodes import serve_node
 from tests.test_e2e.test_sync import CPO, EMSP, example

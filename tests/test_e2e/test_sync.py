@@ -15,9 +15,9 @@ import pytest
 
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import RoleEnum
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import register
 from ocpi.push.pull import pull
-from ocpi.server.config import OwnParty
-from ocpi.server.credentials import register
 from ocpi.storage.base import ObjectKey, Party, TokenKind
 from tests.nodes import RunningNode, eventually, serve_node
 from tests.spec import SPEC_DIR

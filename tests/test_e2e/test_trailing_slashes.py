@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 
-from ocpi.server.credentials import register
-from ocpi.server.outbound import authorize_token
+from ocpi.node.handshake import register
+from ocpi.node.outbound import authorize_token
 from tests.nodes import eventually, serve_app, serve_node
 from tests.test_e2e.test_sync import CPO, example
 

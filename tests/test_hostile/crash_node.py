@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import RoleEnum
-from ocpi.server.config import OwnParty
+from ocpi.node.config import OwnParty
 from ocpi.testing import local_node
 from tests.test_e2e.test_sync import example
 

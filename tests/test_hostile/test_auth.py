@@ -20,11 +20,11 @@ from ocpi.core import utils
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import RoleEnum
 from ocpi.core.utils import authorization_header, tokens_equal
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import register
 from ocpi.push import PushWorker
 from ocpi.server import auth
-from ocpi.server.config import OwnParty
-from ocpi.server.credentials import register
-from ocpi.storage import sql
+from ocpi.storage import statements
 from ocpi.storage.base import ObjectKey, PartyRole, TokenKind
 from ocpi.storage.direct_sql import credential_statement
 from ocpi.storage.secrets import KEY_VARIABLE
@@ -163,7 +163,7 @@ def test_tokens_are_compared_in_constant_time_by_design() -> None:
     - `ocpi.server.auth.identify` hands the token from the header to `find_credential` and never compares it
       with anything itself;
     - `SqlStore.find_credential` hashes it (SHA-256) and lets the database find the row by that hash
-      (`_FIND_CREDENTIAL`, or `direct_sql.credential_statement` on a direct reader: a bound parameter). The
+      (`statements.FIND_CREDENTIAL`, or `direct_sql.credential_statement` on a direct reader: a bound parameter). The
       stored side is a hash, so what any comparison could leak through timing is the prefix of a SHA-256 the
       caller cannot steer, never a prefix of a live token;
     - where two secrets are compared in Python, `ocpi.core.utils.tokens_equal` uses `hmac.compare_digest`.
@@ -173,7 +173,7 @@ def test_tokens_are_compared_in_constant_time_by_design() -> None:
     assert "find_credential(token)" in identify
     find = inspect.getsource(SqlStore.find_credential)
     assert "hash_token(token)" in find and "token ==" not in find and "== token" not in find
-    assert "token_hash" in str(sql._FIND_CREDENTIAL)
+    assert "token_hash" in str(statements.FIND_CREDENTIAL)
     statement, bound = credential_statement("a-hash")
     assert bound == ("a-hash",) and "a-hash" not in statement
     assert hash_token("abc") == hashlib.sha256(b"abc").hexdigest()

@@ -16,9 +16,9 @@ from typing import Any
 import orjson
 
 from ocpi.core.enums import RoleEnum
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import register
 from ocpi.server.app import get_application
-from ocpi.server.config import OwnParty
-from ocpi.server.credentials import register
 from ocpi.storage.base import ListQuery, ObjectKey, TokenKind
 from ocpi.storage.push import PushLedger
 from ocpi.storage.sql import SqlStore

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from ocpi.cli.main import app
 from ocpi.core.enums import RoleEnum
 from ocpi.core.utils import authorization_header
-from ocpi.server.config import OwnParty
+from ocpi.node.config import OwnParty
 from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.testing import local_node
 from tests.test_e2e.test_sync import example

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.python import asgi
 
 from ocpi.core.utils import authorization_header
+from ocpi.node.hooks import CommandAnswer, Hooks
 from ocpi.server.app import get_application
-from ocpi.server.hooks import CommandAnswer, Hooks
 from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore
 from tests.conftest import NODE_PARTIES

@@ -21,9 +21,9 @@ import pytest
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import OcpiError
 from ocpi.core.utils import authorization_header
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import register
 from ocpi.push.pull import pull
-from ocpi.server.config import OwnParty
-from ocpi.server.credentials import register
 from ocpi.storage.base import ObjectKey, Party, PartyRole, PutOutcome, TokenKind
 from ocpi.storage.sql import SqlStore
 from ocpi.testing import LocalNode, local_node
@@ -290,7 +290,6 @@ async def test_a_partner_holding_the_nodes_party_from_before_still_cannot_touch_
         later = await node.node.locations.put({**own, "name": "renamed", "last_updated": "2025-01-01T00:00:00Z"})
         assert later.outcome is PutOutcome.UPDATED
         assert (await node.node.locations.get("LOC1"))["name"] == "renamed"
-
 
 
 async def test_a_pull_from_a_partner_holding_the_nodes_party_from_before_stores_nothing_under_it(

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from ocpi.core.enums import RoleEnum
-from ocpi.server.config import OwnParty
+from ocpi.node.config import OwnParty
 from ocpi.server.http import MAX_JSON_DEPTH
 from ocpi.storage.base import ObjectKey, PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore

@@ -21,9 +21,9 @@ from ocpi.client import policy as policy_module
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
 from ocpi.core.utils import authorization_header
+from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.handshake import our_credentials, register
 from ocpi.push import PushWorker
-from ocpi.server.config import NodeConfig, OwnParty
-from ocpi.server.credentials import our_credentials, register
 from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.storage.secrets import KEY_VARIABLE
 from ocpi.storage.sql import SqlStore

@@ -16,10 +16,10 @@ import pytest
 
 from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
 from ocpi.core.errors import UnableToUseClientApi
+from ocpi.node.config import NodeConfig
+from ocpi.node.handshake import UNUSABLE_VERSIONS
+from ocpi.node.node import Node
 from ocpi.push import PushWorker
-from ocpi.server.config import NodeConfig
-from ocpi.server.credentials import UNUSABLE_VERSIONS
-from ocpi.server.node import Node
 from ocpi.storage.base import Party, PartyRole
 from ocpi.storage.push import PushLedger
 from ocpi.storage.sql import SqlStore
@@ -188,9 +188,11 @@ async def test_3001_tells_a_token_a_holder_nothing_of_our_network(
     app = node_app(sqlite_store, allow_private_urls=True, outbound=PartnerSettings(timeout=1.0))
     hanging, answering = HostilePartner(trickle(0.2)), HostilePartner(not_found)
     messages = {}
-    async with hanging.serving() as hanging_url, answering.serving() as answering_url, serve_app(
-        FakePartner("garbage")
-    ) as garbage_url:
+    async with (
+        hanging.serving() as hanging_url,
+        answering.serving() as answering_url,
+        serve_app(FakePartner("garbage")) as garbage_url,
+    ):
         urls = {
             "closed port": f"http://127.0.0.1:{free_port()}/ocpi/versions",
             "hangs": f"{hanging_url}/ocpi/versions",

@@ -16,9 +16,9 @@ import orjson
 
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import RoleEnum
+from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.node import Node
 from ocpi.push import PushWorker
-from ocpi.server.config import NodeConfig, OwnParty
-from ocpi.server.node import Node
 from ocpi.storage.base import Party, PartyRole
 from ocpi.storage.push import PushLedger, backoff
 from ocpi.storage.sql import SqlStore

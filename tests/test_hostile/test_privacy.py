@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from ocpi.core.enums import RoleEnum
-from ocpi.server.config import OwnParty
-from ocpi.server.credentials import register
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import register
 from ocpi.storage.base import ListQuery, ObjectKey, TokenKind
 from ocpi.storage.direct_sql import numbered, page_statement
 from ocpi.storage.push import PushLedger

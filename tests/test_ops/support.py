@@ -77,9 +77,7 @@ def start(
 
 
 @contextmanager
-def registered_pair(
-    directory: Path, cpo_args: Sequence[str] = (), emsp_args: Sequence[str] = ()
-) -> Iterator[Pair]:
+def registered_pair(directory: Path, cpo_args: Sequence[str] = (), emsp_args: Sequence[str] = ()) -> Iterator[Pair]:
     """A CPO (NL/CPO) and an eMSP (DE/EMS) node, the eMSP registered with the CPO through a token A."""
     outputs: list[str] = []
     with ExitStack() as stack:

@@ -151,4 +151,3 @@ def test_the_image_builds_where_a_docker_engine_runs(tmp_path: Path) -> None:
     whoami = subprocess.run(["docker", "run", "--rm", "--entrypoint", "id", "ocpi-node-test", "-u"],
                             capture_output=True, text=True)  # fmt: skip
     assert whoami.stdout.strip() == "10001"
-

@@ -13,9 +13,9 @@ import orjson
 import pytest
 
 from ocpi.core.data_types import format_datetime
+from ocpi.node.config import NodeConfig
+from ocpi.node.node import Node
 from ocpi.push import PushWorker
-from ocpi.server.config import NodeConfig
-from ocpi.server.node import Node
 from ocpi.storage.sql import SqlStore
 from tests.nodes import serve_app
 from tests.test_e2e.test_sync import CPO, example

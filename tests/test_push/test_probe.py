@@ -9,9 +9,9 @@ import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
+from ocpi.node.config import NodeConfig
+from ocpi.node.node import Node
 from ocpi.push import PushWorker
-from ocpi.server.config import NodeConfig
-from ocpi.server.node import Node
 from ocpi.storage.base import PartyRole
 from ocpi.storage.push import PushLedger
 from ocpi.storage.sql import SqlStore

@@ -15,10 +15,10 @@ import sqlalchemy as sa
 
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import RoleEnum
+from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.handshake import register
+from ocpi.node.node import Node
 from ocpi.push import PushWorker
-from ocpi.server.config import NodeConfig, OwnParty
-from ocpi.server.credentials import register
-from ocpi.server.node import Node
 from ocpi.storage.base import ObjectKey, PartyRole, TokenKind
 from ocpi.storage.push import PushLedger
 from ocpi.storage.sql import SqlStore, metadata

@@ -616,6 +616,6 @@ class _AcceptWithoutResult:
     """Accepts every command and leaves the result for later (so no callback is posted)."""
 
     async def handle(self, command: str, request: dict[str, Any], version: str, partner: Any) -> Any:
-        from ocpi.server.hooks import CommandAnswer
+        from ocpi.node.hooks import CommandAnswer
 
         return CommandAnswer(final_result=None)

@@ -16,8 +16,8 @@ from fastapi.routing import APIRoute
 from ocpi import get_application
 from ocpi.core.enums import RoleEnum
 from ocpi.core.utils import authorization_header
-from ocpi.server.config import OwnParty
-from ocpi.server.credentials import register
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import register
 from ocpi.storage.base import ListQuery, TokenKind
 from ocpi.storage.sql import SqlStore
 from ocpi.testing import listening, local_node, serving

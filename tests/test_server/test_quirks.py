@@ -47,8 +47,7 @@ async def test_a_partner_s_deviations_are_read_and_recorded_as_its_quirks(
         "json-integer": 2,
     }
     assert quirks["datetime-format"].example == (
-        f"PATCH {base}/LOC1/{evse} $.last_updated: '2024-05-01 12:05:00' separates date and time with a space, "
-        "not `T`"
+        f"PATCH {base}/LOC1/{evse} $.last_updated: '2024-05-01 12:05:00' separates date and time with a space, not `T`"
     )
     assert quirks["json-integer"].example == f"PUT {base}/LOC2 $.evses[0].connectors[0].max_voltage: '220' is a string"
     assert quirks["geo-coordinate"].rule is not None and "Regex" in quirks["geo-coordinate"].rule.title

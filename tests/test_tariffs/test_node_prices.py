@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 
 from ocpi.core.enums import RoleEnum
-from ocpi.server.config import NodeConfig, OwnParty
-from ocpi.server.node import Node
+from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.node import Node
 from ocpi.storage.sql import SqlStore
 from tests.spec import SPEC_DIR
 

@@ -37,9 +37,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from ocpi.core.convert import ConversionContext, Converted, Loss, LossLog
+from ocpi.core.versions import SUPPORTED_VERSIONS
 
 CANONICAL = "2.3.0"
-VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
+VERSIONS = SUPPORTED_VERSIONS
 
 # 2.1.1 CdrDimensionType lacks these; FLAT is 2.1.1 only.
 DIMENSIONS_211 = {"ENERGY", "FLAT", "MAX_CURRENT", "MIN_CURRENT", "PARKING_TIME", "TIME"}

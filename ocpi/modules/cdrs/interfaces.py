@@ -1,7 +1,7 @@
 """CDRs: the CPO sends, eMSPs and PTPs receive (POST, immutable, read back where the POST said)."""
 
 from ocpi.core.enums import InterfaceRole, RoleEnum
-from ocpi.core.interfaces import Interface, ModuleInterfaces, ObjectType, PostReceiver, SenderList
+from ocpi.core.interfaces import Delivery, Interface, ModuleInterfaces, ObjectType, PostReceiver, SenderList
 from ocpi.modules.cdrs import convert
 from ocpi.modules.cdrs.v_2_1_1 import schemas as v211
 from ocpi.modules.cdrs.v_2_2_1 import schemas as v221
@@ -22,4 +22,5 @@ INTERFACES = ModuleInterfaces(
         RoleEnum.EMSP: InterfaceRole.RECEIVER,
         RoleEnum.PTP: InterfaceRole.RECEIVER,
     },
+    delivery=Delivery("POST"),
 )

@@ -1,7 +1,15 @@
 """Locations: the CPO publishes (Sender), eMSPs, NSPs, NAPs and PTPs receive."""
 
 from ocpi.core.enums import InterfaceRole, RoleEnum
-from ocpi.core.interfaces import Child, Interface, ModuleInterfaces, ObjectType, OwnerKeyedReceiver, SenderList
+from ocpi.core.interfaces import (
+    PUT_BY_OWNER,
+    Child,
+    Interface,
+    ModuleInterfaces,
+    ObjectType,
+    OwnerKeyedReceiver,
+    SenderList,
+)
 from ocpi.modules.locations import convert
 from ocpi.modules.locations.v_2_1_1 import schemas as v211
 from ocpi.modules.locations.v_2_2_1 import schemas as v221
@@ -24,4 +32,5 @@ INTERFACES = ModuleInterfaces(
         RoleEnum.NAP: InterfaceRole.RECEIVER,
         RoleEnum.PTP: InterfaceRole.RECEIVER,
     },
+    delivery=PUT_BY_OWNER,
 )

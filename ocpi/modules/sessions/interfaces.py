@@ -2,6 +2,7 @@
 
 from ocpi.core.enums import InterfaceRole, RoleEnum
 from ocpi.core.interfaces import (
+    PUT_BY_OWNER,
     ChargingPreferencesReceiver,
     Interface,
     ModuleInterfaces,
@@ -41,4 +42,5 @@ INTERFACES = ModuleInterfaces(
         RoleEnum.SCSP: InterfaceRole.RECEIVER,
         RoleEnum.PTP: InterfaceRole.RECEIVER,
     },
+    delivery=PUT_BY_OWNER,
 )

@@ -1,7 +1,7 @@
 """Tariffs: the CPO sends, eMSPs, NSPs, NAPs and PTPs receive (PATCH only in 2.1.1; DELETE in all)."""
 
 from ocpi.core.enums import InterfaceRole, RoleEnum
-from ocpi.core.interfaces import Interface, ModuleInterfaces, ObjectType, OwnerKeyedReceiver, SenderList
+from ocpi.core.interfaces import PUT_BY_OWNER, Interface, ModuleInterfaces, ObjectType, OwnerKeyedReceiver, SenderList
 from ocpi.modules.tariffs import convert
 from ocpi.modules.tariffs.v_2_1_1 import schemas as v211
 from ocpi.modules.tariffs.v_2_2_1 import schemas as v221
@@ -31,4 +31,5 @@ INTERFACES = ModuleInterfaces(
         RoleEnum.NAP: InterfaceRole.RECEIVER,
         RoleEnum.PTP: InterfaceRole.RECEIVER,
     },
+    delivery=PUT_BY_OWNER,
 )

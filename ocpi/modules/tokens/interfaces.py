@@ -2,6 +2,7 @@
 
 from ocpi.core.enums import InterfaceRole, RoleEnum
 from ocpi.core.interfaces import (
+    Delivery,
     Interface,
     ModuleInterfaces,
     ObjectType,
@@ -41,4 +42,5 @@ INTERFACES = ModuleInterfaces(
     ),
     receiver=Interface("tokens", InterfaceRole.RECEIVER, (OwnerKeyedReceiver(TOKEN),)),
     sides={RoleEnum.EMSP: InterfaceRole.SENDER, RoleEnum.CPO: InterfaceRole.RECEIVER},
+    delivery=Delivery("PUT", variant_param="type", variant_versions=frozenset({"2.2.1", "2.3.0"})),
 )

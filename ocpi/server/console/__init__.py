@@ -24,12 +24,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from ocpi.core.versions import SUPPORTED_VERSIONS
 from ocpi.modules.registry import FUNCTIONAL_MODULES
-from ocpi.server.node import Node
+from ocpi.node.node import Node
 from ocpi.storage.base import TokenKind
 from ocpi.storage.operations import find_objects, last_check_report, partner_statuses
 from ocpi.storage.push import PushLedger
-from ocpi.storage.sql import VERSIONS
 
 PREFIX = "/console"
 COOKIE = "ocpi_console"
@@ -206,7 +206,8 @@ def install(app: Any, node: Node) -> None:
         party = await node.store.get_party(pk) if pk is not None else None
         if party is None or party.state != "registered":
             return page(request, "error.html", 404, message=f"no registered partner #{request.path_params['pk']}")
-        await node.push.retry_now(party.pk)
+        await ledger().retry_now(party.pk)
+        node.push.forget_outage(party.pk)
         return back(f"/partners/{party.pk}", "Every failing object is due now: the push worker retries them.")
 
     async def tokens(request: Request, fields: dict[str, str]) -> Response:
@@ -250,7 +251,7 @@ def install(app: Any, node: Node) -> None:
         found = (await ledger().objects([pk])).get(pk) if pk is not None else None
         if found is None:
             return page(request, "error.html", 404, message=f"no object #{request.path_params['pk']}")
-        renderings = [(version, _pretty(found.rendered.get(version))) for version in VERSIONS]
+        renderings = [(version, _pretty(found.rendered.get(version))) for version in SUPPORTED_VERSIONS]
         return page(request, "object.html", obj=found, renderings=renderings)
 
     async def stylesheet(_request: Request) -> Response:

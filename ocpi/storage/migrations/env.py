@@ -1,6 +1,6 @@
 from alembic import context
 
-from ocpi.storage.sql import metadata
+from ocpi.storage.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -12,8 +12,8 @@ import pytest
 
 from ocpi.core.enums import RoleEnum
 from ocpi.modules.bookings.interfaces import BOOKING_LOCATION
-from ocpi.server.config import OwnParty
-from ocpi.server.credentials import register
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import register
 from ocpi.storage.base import ObjectKey, PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore
 from tests.conftest import node_app

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
-from fastapi import Request
 from pydantic import BaseModel
 
 from ocpi.client import OcpiClient, UrlPolicy
 from ocpi.client.client import Endpoint
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
 from ocpi.core.interfaces import ObjectType, SenderList
-from ocpi.core.rules import TOKEN_ENCODING, Deviation
 from ocpi.core.validation import Judging, judge, parse
 from ocpi.logs import NodeEvents
-from ocpi.server.auth import Caller, CredentialLookup, identify, require_registered
-from ocpi.server.config import NodeConfig
-from ocpi.server.hooks import Hooks
-from ocpi.server.pricing import PRICED_MODULES, with_total_cost
-from ocpi.storage.base import ObjectKey, Party, StoredObject
+from ocpi.node.config import NodeConfig
+from ocpi.node.hooks import Hooks
+from ocpi.node.pricing import PRICED_MODULES, with_total_cost
+from ocpi.push.context import SyncContext
+from ocpi.storage.base import CredentialLookup, Party, StoredObject
+from ocpi.storage.push import PushLedger
 from ocpi.storage.quirks import QuirkRecorder
 from ocpi.storage.repository import Repository, WriteResult
 from ocpi.storage.sql import SqlStore
@@ -34,10 +32,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ocpi.server")
 M = TypeVar("M", bound=BaseModel)
-_BASE64_VERSION = re.compile(r"/2\.(2\.1|3\.0)/")
 
 
 class Node:
+    """A running OCPI node: its configuration, store, hooks and events, its own objects (`node.locations`, ...),
+    clients for its partners, and what push and pull need of it (`node.sync`). `get_application` makes one
+    (`app.node`)."""
+
     def __init__(
         self,
         config: NodeConfig,
@@ -78,8 +79,22 @@ class Node:
         if self._push is None:
             from ocpi.push import PushWorker
 
-            self._push = PushWorker(self, interval=self.config.push_interval)
+            self._push = PushWorker(self.sync, interval=self.config.push_interval)
         return self._push
+
+    @property
+    def sync(self) -> SyncContext:
+        """What push and pull need of this node (`ocpi.push`)."""
+        return SyncContext(
+            list_parties=self.store.list_parties,
+            ledger=PushLedger(self.store),
+            repository=self.repository,
+            quirks=self.quirks,
+            events=self.events,
+            client_for=self.partner_client,
+            may_receive=self.may_receive,
+            is_own=self.config.is_own,
+        )
 
     def watch(self, tasks: Mapping[str, asyncio.Task[Any]]) -> None:
         """Count these background tasks among the node's workers (alive while not done)."""
@@ -116,7 +131,7 @@ class Node:
     def attach(self, store: SqlStore) -> None:
         """Use `store` (opened at startup when the app was given a database URL)."""
         self.store = store
-        self.repository = Repository(store, pushed=self.is_own)
+        self.repository = Repository(store, pushed=lambda key: self.config.is_own(key.country_code, key.party_id))
         self.quirks = QuirkRecorder(store)
 
     @property
@@ -137,22 +152,6 @@ class Node:
         """Who a token belongs to: the application's authenticator, else the store."""
         return self.authenticator or self.store
 
-    async def caller(self, request: Request) -> Caller:
-        """Any valid token, token A included (versions and credentials)."""
-        return await identify(request, self.credentials)
-
-    async def partner(self, request: Request) -> Party:
-        """A registered partner (functional modules); a token spelt as its version does not say (raw in 2.2.1+,
-        Base64 in 2.1.1) is read all the same and noted as the partner's quirk."""
-        caller = await identify(request, self.credentials)
-        party = require_registered(caller)
-        path = request.scope["path"]
-        if caller.base64 == ("/2.1.1/" in path) and (caller.base64 or _BASE64_VERSION.search(path)):
-            spelt, expected = ("Base64", "raw") if caller.base64 else ("raw", "Base64")
-            detail = f"a {spelt} token where this version's requests carry it {expected}"
-            self.quirks.note(party.pk, [Deviation(TOKEN_ENCODING, "Authorization", detail)], f"{request.method} {path}")
-        return party
-
     def client(self, *, token: str, version: str, party: Party | None = None) -> OcpiClient:
         """A client for a partner (or, before registration, for its versions URL), under our URL policy and
         the partner's interop settings."""
@@ -172,13 +171,6 @@ class Node:
         if object_type.audience_field is None or self.config.broadcast_sessions_and_cdrs:
             return None
         return partner.audiences()
-
-    def is_own(self, key: ObjectKey) -> bool:
-        """Whether the object under `key` is one of the node's own parties' (those are pushed to partners)."""
-        return any(
-            (key.country_code, key.party_id) == (p.country_code.upper(), p.party_id.upper())
-            for p in self.config.parties
-        )
 
     def may_receive(self, partner: Party, obj: StoredObject) -> bool:
         """The rule of `audiences`, for one object."""

@@ -18,8 +18,9 @@ from starlette.routing import Route
 
 from ocpi.core.enums import InterfaceRole, RoleEnum
 from ocpi.core.rules import RULES
+from ocpi.core.versions import SUPPORTED_VERSIONS
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
-from ocpi.server.config import OwnParty
+from ocpi.node.config import OwnParty
 
 ALL_ROLES_NODE = (
     OwnParty(RoleEnum.CPO, "NL", "CPO", name="CPO"),
@@ -28,7 +29,7 @@ ALL_ROLES_NODE = (
 )
 """The node the documentation describes: one party per role, every version, Bookings on."""
 
-VERSIONS = ("2.1.1", "2.2.1", "2.3.0")
+VERSIONS = SUPPORTED_VERSIONS
 
 _SPEC_FILES = {
     "locations": "mod_locations",
@@ -176,7 +177,7 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
         "without a `/` (`{tokens_endpoint_url}{token_uid}/authorize`).",
         "Routes have no trailing slash; a request with one is redirected (HTTP 307) to the URL without it. The "
         "client joins a module URL and its segments with exactly one `/`.",
-        "`ocpi.server.routing`, `ocpi.server.outbound`",
+        "`ocpi.server.routing`, `ocpi.node.outbound`",
     ),
     Ambiguity(
         "DateTime",
@@ -214,16 +215,16 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
     ),
     Ambiguity(
         "Claimed parties",
-        "Credentials `roles` name the parties a platform pushes under; \"the combination of country_code and "
-        "party_id should always be unique\"; no status code is named for a claim that cannot be granted.",
+        'Credentials `roles` name the parties a platform pushes under; "the combination of country_code and '
+        'party_id should always be unique"; no status code is named for a claim that cannot be granted.',
         "A party belongs to the node or to one live partner, whatever the role: a claim of one of the node's "
         "parties, of another partner's, or outside the parties the token A was issued for answers HTTP 200 with "
         "2001 naming `roles.N`, and changes nothing.",
-        "`ocpi.server.credentials.check_claims`, `SqlStore.update_party` (`PartyClaimed`)",
+        "`ocpi.node.handshake.check_claims`, `SqlStore.update_party` (`PartyClaimed`)",
     ),
     Ambiguity(
         "Who receives Sessions and CDRs",
-        "A CPO \"is allowed to only send CDRs to the eMSP that a CDR is relevant to\" (and may list only those); "
+        'A CPO "is allowed to only send CDRs to the eMSP that a CDR is relevant to" (and may list only those); '
         "Sessions are not discussed.",
         "Sessions and CDRs are listed and pushed only to the partner holding the party of their `cdr_token` (2.1.1: "
         "the eMA-ID prefix of `auth_id`); `broadcast_sessions_and_cdrs=True` sends them to every partner.",
@@ -304,13 +305,13 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
         "(2.1.1 reuses CommandResponse for it). A command for an unknown Location: 2003 and REJECTED.",
         "As written; the CPO's `CommandHandler` hook decides; the node posts the final result when the hook "
         "gives one. Results reaching our `response_url` go to the `ResultListener` hook.",
-        "`ocpi.server.patterns.mount_command_receiver`, `ocpi.server.hooks`",
+        "`ocpi.server.patterns.mount_command_receiver`, `ocpi.node.hooks`",
     ),
     Ambiguity(
         "Charging profiles parameters",
         "`duration` and `response_url` are called URL segments but the examples use query parameters.",
         "Query parameters.",
-        "`ocpi.server.patterns.mount_charging_profiles`",
+        "`ocpi.server.endpoints.chargingprofiles.mount_charging_profiles`",
     ),
     Ambiguity(
         "Case-insensitive ids",
@@ -419,7 +420,7 @@ def matrix_markdown(app: FastAPI | None = None) -> str:
         f"on: {len(found)} URLs. Each row is one URL with the methods it answers and the spec section it "
         "implements (file and section in the OCPI spec's text). A module x version x role that is absent "
         "is one this library does not serve: the spec does not give that role that side of the module, or the "
-        "module does not exist in that version. The generator is `ocpi.server.compliance`.",
+        "module does not exist in that version. The generator is `tools/compliance.py` in the repository.",
         "",
         "## Summary",
         "",

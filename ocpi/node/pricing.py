@@ -18,7 +18,7 @@ from ocpi.tariffs import PricingError, choose_tariff, fill_total_cost
 
 if TYPE_CHECKING:
     from ocpi.core.interfaces import ObjectType
-    from ocpi.server.node import Node
+    from ocpi.node.node import Node
 
 log = logging.getLogger("ocpi.server")
 PRICED_MODULES = frozenset({"sessions", "cdrs"})

@@ -6,6 +6,7 @@ wrong is noted as the partner's quirk)."""
 from __future__ import annotations
 
 import importlib
+import logging
 import uuid
 from typing import Any
 
@@ -13,9 +14,11 @@ from pydantic import BaseModel
 
 from ocpi.client import join_url
 from ocpi.core.enums import RoleEnum
-from ocpi.core.errors import ClientError, UnableToUseClientApi
-from ocpi.server.node import Node
+from ocpi.core.errors import ClientError, OcpiError, UnableToUseClientApi
+from ocpi.node.node import Node
 from ocpi.storage.base import Party
+
+log = logging.getLogger("ocpi.server")
 
 
 def _receiver(version: str) -> str | None:
@@ -64,3 +67,14 @@ async def authorize_token(
         url = join_url(client.endpoint("tokens", None if version == "2.1.1" else "SENDER"), uid, "authorize")
         data = await client.post(url, location, params={"type": token_type})
         return client.read_object(_model("tokens", version, "AuthorizationInfo"), data, f"POST {url}")
+
+
+async def create_terminal(node: Node, partner: Party, terminal: dict[str, Any]) -> None:
+    """The PTP creates an activated Terminal on the CPO's side (POST to its payments `terminals`); a failure is
+    logged, not raised (it runs after the activation was answered)."""
+    try:
+        async with node.partner_client(partner) as client:
+            url = join_url(client.endpoint("payments", "RECEIVER"), "terminals")
+            await client.post(url, terminal)
+    except OcpiError as error:
+        log.warning("creating terminal %s at %s failed: %s", terminal.get("terminal_id"), partner.name, error.message)
