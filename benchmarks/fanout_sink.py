@@ -1,8 +1,9 @@
 """The partners of the push fan-out benchmark: one Starlette app standing in for every receiver.
 `uvicorn benchmarks.fanout_sink:app`.
 
-Partner `n`'s locations endpoint is `/p/{n}/ocpi/emsp/2.2.1/locations`. Each PUT is acknowledged with the OCPI
-success envelope, and the time it arrived (`time.time()`) is kept per partner under the location's `name`.
+Partner `n`'s locations endpoint is `/p/{n}/ocpi/emsp/2.2.1/locations`. Each PUT or PATCH (a changed `name` is
+pushed as a PATCH of the Location) is acknowledged with the OCPI success envelope, and the time it arrived
+(`time.time()`) is kept per partner under the location's `name`.
 `GET /arrivals` answers `{partner: {name: arrival time}}`, first arrival of each name.
 """
 
@@ -32,7 +33,7 @@ async def list_arrivals(_request: Request) -> Response:
 
 app = Starlette(
     routes=[
-        Route("/p/{partner}/ocpi/emsp/2.2.1/locations/{rest:path}", receive_location, methods=["PUT"]),
+        Route("/p/{partner}/ocpi/emsp/2.2.1/locations/{rest:path}", receive_location, methods=["PUT", "PATCH"]),
         Route("/arrivals", list_arrivals),
     ]
 )
