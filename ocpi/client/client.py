@@ -132,7 +132,7 @@ class OcpiClient:
     `SSL_CERT_DIR` when set."""
 
     def __post_init__(self) -> None:
-        self.transport = Transport(self.policy, self.tls or _tls_context(), self.settings.max_response_bytes)
+        self.transport = Transport(self.policy, self.tls or tls_context(), self.settings.max_response_bytes)
 
     async def aclose(self) -> None:
         await self.transport.aclose()
@@ -450,7 +450,7 @@ def join_url(base: str, *segments: str) -> str:
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """One verifying TLS context (httpx's default: its CA bundle, SSL_CERT_FILE honoured) for every client:
     building one loads the CA certificates, ~30 ms of CPU, which a push worker creating a client per partner
     per round paid again and again."""

@@ -189,8 +189,10 @@ def test_issue_a_token_shown_once_and_revoke_it(live: tuple[Pair, Served], page:
     page.click("header >> text=Tokens")
     before = page.locator("#tokens tbody tr").count()
     page.select_option("#expires_in", "1d")
+    page.fill("#parties", "DE/NEW")
     page.click("#issue")
     token = page.inner_text("#new-token")
+    assert page.inner_text("#new-token-parties") == "It registers only DE/NEW."
     assert len(token) >= 40 and page.locator("#tokens tbody tr").count() == before + 1
     versions = httpx.get(f"{cpo.root}/ocpi/versions", headers={"Authorization": f"Token {token}"})
     assert versions.status_code == 200, "the token issued in the console is a working token A"
