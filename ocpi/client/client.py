@@ -226,9 +226,11 @@ class OcpiClient:
         body: Any = None,
         params: Mapping[str, Any] | None = None,
         configuration: bool = False,
+        retry: bool = True,
     ) -> Response:
         """One call to `url` exactly as given (`params` appended to its query), answered in full within the
-        deadline, or UnableToUseClientApi saying what went wrong."""
+        deadline, or UnableToUseClientApi saying what went wrong. A GET is tried again after a transport error
+        or a 5xx unless `retry` is false (a probe of a partner that is down asks once)."""
         if params:
             url += ("&" if urlsplit(url).query else "?") + urlencode(params)
         headers = self.headers(configuration=configuration)
@@ -236,7 +238,7 @@ class OcpiClient:
         if body is not None:
             headers["Content-Type"] = "application/json"
             content = body.to_json() if hasattr(body, "to_json") else orjson.dumps(body)
-        attempts = 1 + (self.settings.read_retries if method == "GET" else 0)
+        attempts = 1 + (self.settings.read_retries if method == "GET" and retry else 0)
         failure = ""
         try:
             async with asyncio.timeout(self.settings.timeout):
