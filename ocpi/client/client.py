@@ -191,8 +191,8 @@ class OcpiClient:
             return None
         url = self.endpoint(module, role)
         params: dict[str, str] = {}
-        if delivery.owner_keyed:
-            url = join_url(url, country_code, party_id, object_id)
+        if delivery.owner_keyed:  # an object keyed by its owner alone (ClientInfo) has no id segment
+            url = join_url(url, country_code, party_id, *([object_id] if object_id else []))
         if delivery.variant_param and self.version in delivery.variant_versions:
             params[delivery.variant_param] = variant
         return url, params

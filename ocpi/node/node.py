@@ -19,6 +19,7 @@ from ocpi.core.validation import Judging, judge, parse
 from ocpi.logs import NodeEvents
 from ocpi.node.config import NodeConfig
 from ocpi.node.hooks import Hooks
+from ocpi.node.hub import Hub
 from ocpi.node.pricing import PRICED_MODULES, with_total_cost
 from ocpi.push.context import SyncContext
 from ocpi.storage.base import CredentialLookup, Party, StoredObject
@@ -50,6 +51,8 @@ class Node:
         self.workers: dict[str, Callable[[], bool]] = {}
         """The node's background workers by name, each with whether it is still running (`ocpi.server.health`)."""
         self._push: PushWorker | None = None
+        self.hub = Hub(self) if config.hub is not None else None
+        """The directory of the parties connected to this node when it plays a Roaming Hub (`ocpi.node.hub`)."""
         self.starter: Callable[[], Awaitable[None]] | None = None
         """Starts what the node runs on (set by `get_application`: opens its store when given a URL)."""
         if store is not None:
@@ -90,6 +93,7 @@ class Node:
             client_for=self.partner_client,
             may_receive=self.may_receive,
             is_own=self.config.is_own,
+            pushes=self.pushes,
         )
 
     def watch(self, tasks: Mapping[str, asyncio.Task[Any]]) -> None:
@@ -169,8 +173,17 @@ class Node:
         return partner.audiences()
 
     def may_receive(self, partner: Party, obj: StoredObject) -> bool:
-        """The rule of `audiences`, for one object."""
+        """The rule of `audiences`, for one object; a hub sends no party the ClientInfo about itself."""
+        if self.hub is not None and obj.key.module == "hubclientinfo":
+            return not partner.owns(obj.key.country_code, obj.key.party_id)
         return obj.audience is None or self.config.broadcast_sessions_and_cdrs or obj.audience in partner.audiences()
+
+    def pushes(self, obj: StoredObject) -> bool:
+        """Whether the node pushes this object to its partners: its own parties' objects, and a hub's ClientInfo
+        objects (the hub owns them, whichever party each describes)."""
+        if self.hub is not None and obj.key.module == "hubclientinfo":
+            return True
+        return self.config.is_own(obj.key.country_code, obj.key.party_id)
 
     def partner_client(self, party: Party) -> OcpiClient:
         if not party.outbound_token or not party.version:

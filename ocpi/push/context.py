@@ -34,6 +34,8 @@ class SyncContext:
     """Whether an object may be sent to a partner (Sessions and CDRs: only to their token's party)."""
     is_own: Callable[[str, str], bool]
     """Whether (country_code, party_id) is one of the node's own parties."""
+    pushes: Callable[[StoredObject], bool]
+    """Whether the node pushes an object to its partners (its own; a hub's ClientInfo objects too)."""
 
 
 class Synced(Protocol):

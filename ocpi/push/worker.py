@@ -200,7 +200,12 @@ class PushWorker:
         assert obj.pk is not None
         key = obj.key
         delivery = module_interfaces(key.module).delivery
-        if delivery is None or not self._ours(obj) or party.version is None or not self.context.may_receive(party, obj):
+        if (
+            delivery is None
+            or not self.context.pushes(obj)
+            or party.version is None
+            or not self.context.may_receive(party, obj)
+        ):
             return 0
         body = obj.rendered.get(party.version)
         if body is None:
@@ -227,9 +232,6 @@ class PushWorker:
             await self.ledger.succeeded(party.pk, obj.pk)
             failing.discard(obj.pk)
         return 1
-
-    def _ours(self, obj: StoredObject) -> bool:
-        return self.context.is_own(obj.key.country_code, obj.key.party_id)
 
 
 class SharedChanges:

@@ -207,7 +207,8 @@ def _mount_modules(table: RouteTable, node: Node) -> Endpoints:
     endpoints: Endpoints = {}
     for role in config.roles:
         for version in config.versions:
-            if role not in ROLES_BY_VERSION.get(version, ()):
+            # A hub is HUB in 2.2.1 and, in 2.3.0 (which has no such role), the platform named by hub_party_id.
+            if role not in ROLES_BY_VERSION.get(version, ()) and not (role is RoleEnum.HUB and version != "2.1.1"):
                 continue
             listed: list[tuple[str, InterfaceRole, str]] = []
             base = f"{config.prefix}/{role.value.lower()}/{version}"

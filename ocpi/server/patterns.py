@@ -110,7 +110,15 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
         audiences = b.node.audiences(partner, object_type)
         page = await b.node.repository.page(
             ListQuery(
-                object_type.module, b.version, b.owners, since, until, offset, size, after=after, audiences=audiences
+                object_type.module,
+                b.version,
+                b.listed_owners,
+                since,
+                until,
+                offset,
+                size,
+                after=after,
+                audiences=audiences,
             )
         )
         headers = b.response_headers(request)

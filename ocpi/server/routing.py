@@ -38,6 +38,12 @@ class Binding:
         return self.node.config.owners(self.role)
 
     @property
+    def listed_owners(self) -> list[tuple[str, str]] | None:
+        """Whose objects this binding's sender lists: its role's parties; a hub's ClientInfo objects are its own
+        whichever party each describes (None: every owner)."""
+        return None if self.role is RoleEnum.HUB and self.module == "hubclientinfo" else self.owners
+
+    @property
     def own_party(self) -> OwnParty:
         return self.node.config.party_for(self.role)
 
@@ -96,6 +102,8 @@ class Binding:
         says (a partner registered as one before claims were checked, or a store edited by hand)."""
         if self.node.config.is_own(country_code, party_id):
             raise NotFound(f"{country_code}/{party_id} is a party of this node, not one of yours", status_code=2001)
+        if self.module == "hubclientinfo" and partner.hub is not None:
+            return country_code.upper(), party_id.upper()  # a hub reports on every party connected to it
         return check_owner(partner, country_code, party_id)
 
     def read(self, request: Request, partner: Party, model: type[BaseModel], payload: Any, what: str = "") -> Any:

@@ -1,0 +1,227 @@
+"""A node playing a Roaming Hub, end to end: real nodes on 127.0.0.1 that connect only through it (issue 26)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from ocpi.core.enums import RoleEnum
+from ocpi.core.utils import authorization_header
+from ocpi.node.config import OwnParty
+from ocpi.node.handshake import register
+from ocpi.storage.base import ObjectKey, Party, PartyRole, TokenKind
+from tests.nodes import RunningNode, eventually, serve_node
+from tests.test_cli.nodes import OCPI, cli_env, ocpi_serve
+
+HUB = OwnParty(RoleEnum.HUB, "NL", "HUB", name="The hub")
+CPO1 = OwnParty(RoleEnum.CPO, "NL", "CP1", name="CPO one")
+CPO2 = OwnParty(RoleEnum.CPO, "BE", "CP2", name="CPO two")
+EMSP1 = OwnParty(RoleEnum.EMSP, "DE", "EM1", name="eMSP one")
+EMSP2 = OwnParty(RoleEnum.EMSP, "FR", "EM2", name="eMSP two")
+QUIET = {"still_alive_interval": 3600.0}  # the tests run each still-alive check themselves
+
+
+@dataclass
+class Member:
+    """A node connected to the hub, with the hub as its registered partner (and the hub's view of it)."""
+
+    running: RunningNode
+    hub_partner: Party
+    at_hub: Party
+
+    @property
+    def party(self) -> OwnParty:
+        return self.running.node.config.parties[0]
+
+
+async def join(hub: RunningNode, running: RunningNode) -> Member:
+    """`running` registers with the hub through the ordinary handshake (token A, initiated by the member)."""
+    token_a = await hub.store.issue_token(TokenKind.A)
+    hub_partner = await register(running.node, hub.versions_url, token_a)
+    party = running.node.config.parties[0]
+    at_hub = next(p for p in await hub.store.list_parties() if p.owns(party.country_code, party.party_id))
+    return Member(running, hub_partner, at_hub)
+
+
+@asynccontextmanager
+async def topology(
+    tmp_path: Path, versions: dict[str, str], members: list[OwnParty], **hub_options: Any
+) -> AsyncIterator[tuple[RunningNode, dict[str, Member]]]:
+    """A hub and `members`, each serving the version `versions[party_id]` (default 2.2.1), all joined to it."""
+    async with AsyncExitStack() as stack:
+        hub = await stack.enter_async_context(serve_node(tmp_path / "hub.db", [HUB], **{**QUIET, **hub_options}))
+        joined: dict[str, Member] = {}
+        for party in members:
+            version = versions.get(party.party_id, "2.2.1")
+            running = await stack.enter_async_context(
+                serve_node(tmp_path / f"{party.party_id}.db", [party], versions=(version,))
+            )
+            joined[party.party_id] = await join(hub, running)
+        yield hub, joined
+
+
+async def client_info(member: Member, country_code: str, party_id: str) -> dict[str, Any] | None:
+    """The ClientInfo a member holds about a party, as stored (canonical), None when it holds none."""
+    stored = await member.running.store.get(ObjectKey.of("hubclientinfo", country_code, party_id, ""))
+    return None if stored is None else orjson.loads(stored.canonical)
+
+
+async def status_at(member: Member, party: OwnParty) -> str | None:
+    info = await client_info(member, party.country_code, party.party_id)
+    return None if info is None else info["status"]
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+async def test_parties_register_with_the_hub_and_learn_of_each_other(tmp_path: Path, version: str) -> None:
+    everyone = [CPO1, CPO2, EMSP1, EMSP2]
+    versions = {p.party_id: version for p in everyone}
+    async with topology(tmp_path, versions, everyone) as (_hub, members):
+        # R2 / R3: what the hub says of itself in its Credentials, per version.
+        member = members["EM1"]
+        async with httpx.AsyncClient() as http:
+            credentials_url = next(e["url"] for e in member.hub_partner.endpoints if e["identifier"] == "credentials")
+            token = member.hub_partner.outbound_token or ""
+            answer = await http.get(credentials_url, headers={"Authorization": authorization_header(token, version)})
+        credentials = answer.json()["data"]
+        if version == "2.2.1":
+            assert credentials["roles"] == [
+                {"role": "HUB", "party_id": "HUB", "country_code": "NL", "business_details": {"name": "The hub"}}
+            ]
+            assert "hub_party_id" not in credentials
+        else:
+            assert credentials["hub_party_id"] == "NLHUB"
+            assert credentials["roles"][0] == {
+                "role": "OTHER",
+                "party_id": "HUB",
+                "country_code": "NL",
+                "business_details": {"name": "The hub"},
+            }
+            reachable = {(r["role"], r["country_code"], r["party_id"]) for r in credentials["roles"][1:]}
+            # the parties reachable through the hub, but the caller's own
+            assert reachable == {(p.role.value, p.country_code, p.party_id) for p in everyone if p != EMSP1}
+        # Each member keeps the hub as a partner whose party is the hub (2.3.0: from hub_party_id).
+        for joined in members.values():
+            assert joined.hub_partner.hub is not None
+            assert (joined.hub_partner.hub.country_code, joined.hub_partner.hub.party_id) == ("NL", "HUB")
+
+        # The hub's directory, as its Sender interface lists it: every party CONNECTED.
+        async with httpx.AsyncClient() as http:
+            url = next(e["url"] for e in member.hub_partner.endpoints if e["identifier"] == "hubclientinfo")
+            listed = await http.get(url, headers={"Authorization": authorization_header(token, version)})
+        assert listed.status_code == 200, listed.text
+        assert listed.headers["X-Total-Count"] == "4"
+        assert {(i["country_code"], i["party_id"], i["role"], i["status"]) for i in listed.json()["data"]} == {
+            (p.country_code, p.party_id, p.role.value, "CONNECTED") for p in everyone
+        }
+
+        # R18: every member receives (pushed by the hub) a ClientInfo of each other party, CONNECTED; none of
+        # itself.
+        for joined in members.values():
+            for other in everyone:
+                expected = None if other == joined.party else "CONNECTED"
+
+                async def arrived(joined: Member = joined, other: OwnParty = other, expected: Any = expected) -> bool:
+                    return await status_at(joined, other) == expected
+
+                await eventually(arrived, f"{joined.party.party_id} holds {other.party_id} as {expected}")
+
+
+async def test_a_party_going_offline_and_unregistering_is_reported_to_the_others(tmp_path: Path) -> None:
+    async with topology(tmp_path, {"EM2": "2.3.0"}, [CPO1, EMSP1]) as (hub, members):
+        cpo, emsp = members["CP1"], members["EM1"]
+        assert hub.node.hub is not None
+        await eventually(lambda: _is(cpo, EMSP1, "CONNECTED"), "the CPO knows the eMSP as CONNECTED")
+
+        # The eMSP stops answering: the still-alive check reports it OFFLINE to the CPO.
+        async with serve_node(tmp_path / "EM2.db", [EMSP2], versions=("2.3.0",)) as emsp2:
+            late = await join(hub, emsp2)
+            await eventually(lambda: _is(cpo, EMSP2, "CONNECTED"), "the CPO learns of the eMSP that joined later")
+            await eventually(lambda: _is(late, CPO1, "CONNECTED"), "the late eMSP learns of the CPO")
+        await hub.node.hub.check_still_alive()
+        assert await hub.node.hub.status("FR", "EM2") == "OFFLINE"
+        assert await hub.node.hub.status("NL", "CP1") == "CONNECTED"
+        await eventually(lambda: _is(cpo, EMSP2, "OFFLINE"), "the CPO learns the eMSP is OFFLINE")
+        await eventually(lambda: _is(emsp, EMSP2, "OFFLINE"), "the other eMSP too")
+
+        # The first eMSP unregisters (DELETE of its credentials at the hub): SUSPENDED.
+        async with httpx.AsyncClient() as http:
+            credentials_url = next(e["url"] for e in emsp.hub_partner.endpoints if e["identifier"] == "credentials")
+            token = emsp.hub_partner.outbound_token or ""
+            auth = {"Authorization": authorization_header(token, "2.2.1")}
+            deleted = await http.delete(credentials_url, headers=auth)
+        assert deleted.json()["status_code"] == 1000
+        assert await hub.node.hub.status("DE", "EM1") == "SUSPENDED"
+        await eventually(lambda: _is(cpo, EMSP1, "SUSPENDED"), "the CPO learns the eMSP is SUSPENDED")
+
+
+async def _is(member: Member, party: OwnParty, status: str) -> bool:
+    return await status_at(member, party) == status
+
+
+async def test_a_hub_serves_no_2_1_1_and_plays_one_party() -> None:
+    from ocpi.node.config import NodeConfig
+
+    assert NodeConfig(parties=[HUB]).versions == ("2.2.1", "2.3.0")
+    with pytest.raises(ValueError, match="a hub plays one party, of role HUB"):
+        NodeConfig(parties=[HUB, CPO1])
+    with pytest.raises(ValueError, match=r"2\.1\.1 has no hub"):
+        NodeConfig(parties=[HUB], versions=("2.1.1",))
+
+
+async def test_ocpi_serve_runs_a_hub_that_parties_register_with(tmp_path: Path) -> None:
+    """`ocpi serve --role hub`: the hub as a user runs it; two in-process nodes register with it and learn of
+    each other through its ClientInfo pushes."""
+    db = f"sqlite:///{tmp_path / 'hub.db'}"
+    args = ["--port", "0", "--db", db, "--role", "hub", "--party", "NL/HUB", "--allow-private-urls"]
+    with ocpi_serve(args, tmp_path) as served:
+        assert served.lines[0].endswith(f"{db}: HUB NL/HUB; OCPI 2.2.1, 2.3.0")
+        versions_url = served.banner["Versions URL"]
+
+        def token_a() -> str:
+            created = subprocess.run(
+                [OCPI, "tokens", "create", "-q", "--db", db], env=cli_env(), capture_output=True, text=True, timeout=60
+            )
+            assert created.returncode == 0, created.stderr
+            return created.stdout.strip()
+
+        async with (
+            serve_node(tmp_path / "cpo.db", [CPO1], versions=("2.2.1",)) as cpo,
+            serve_node(tmp_path / "emsp.db", [EMSP1], versions=("2.3.0",)) as emsp,
+        ):
+            hub_of_cpo = await register(cpo.node, versions_url, token_a())
+            hub_of_emsp = await register(emsp.node, versions_url, token_a())
+            assert (hub_of_cpo.version, hub_of_emsp.version) == ("2.2.1", "2.3.0")
+            assert hub_of_cpo.roles == [PartyRole("HUB", "NL", "HUB")]
+            assert hub_of_emsp.roles == [PartyRole("HUB", "NL", "HUB"), PartyRole("CPO", "NL", "CP1")]
+            cpo_member, emsp_member = Member(cpo, hub_of_cpo, hub_of_cpo), Member(emsp, hub_of_emsp, hub_of_emsp)
+            await eventually(lambda: _is(cpo_member, EMSP1, "CONNECTED"), "the CPO learns of the eMSP")
+            await eventually(lambda: _is(emsp_member, CPO1, "CONNECTED"), "the eMSP learns of the CPO")
+
+
+async def test_without_a_hub_a_partner_writes_client_info_only_about_itself(tmp_path: Path) -> None:
+    """The receiver takes ClientInfo about other parties from a hub only: a plain partner (a CPO) is refused
+    for another party's, as for any object it does not own."""
+    async with (
+        serve_node(tmp_path / "cpo.db", [CPO1], versions=("2.2.1",)) as cpo,
+        serve_node(tmp_path / "emsp.db", [EMSP1], versions=("2.2.1",)) as emsp,
+    ):
+        token_a = await emsp.store.issue_token(TokenKind.A)
+        await register(cpo.node, emsp.versions_url, token_a)
+        [emsp_at_cpo] = await cpo.store.list_parties()
+        url = next(e["url"] for e in emsp_at_cpo.endpoints if e["identifier"] == "hubclientinfo")
+        info = {"party_id": "XYZ", "country_code": "BE", "role": "CPO", "status": "CONNECTED"}
+        headers = {"Authorization": authorization_header(emsp_at_cpo.outbound_token or "", "2.2.1")}
+        async with httpx.AsyncClient() as http:
+            answer = await http.put(
+                f"{url}/BE/XYZ", json={**info, "last_updated": "2026-01-01T00:00:00Z"}, headers=headers
+            )
+        assert (answer.status_code, answer.json()["status_code"]) == (404, 2001)
+        assert answer.json()["status_message"] == "BE/XYZ is not one of your parties"
