@@ -77,6 +77,10 @@ class PartnerSettings:
     to_party: tuple[str, str] | None = None
 
 
+class PartnerTimeout(UnableToUseClientApi):
+    """The partner gave no complete answer within the deadline of the call (`PartnerSettings.timeout`)."""
+
+
 @dataclass(slots=True)
 class Skipped:
     """One object of a partner's page that did not validate: where it was and why."""
@@ -222,12 +226,15 @@ class OcpiClient:
         body: Any = None,
         params: Mapping[str, Any] | None = None,
         configuration: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
         """One call to `url` exactly as given (`params` appended to its query), answered in full within the
-        deadline, or UnableToUseClientApi saying what went wrong."""
+        deadline, or UnableToUseClientApi saying what went wrong (PartnerTimeout when the deadline passed).
+        `headers` are sent besides (or instead of) this client's own (a hub forwards the routing headers and the
+        correlation id it was given)."""
         if params:
             url += ("&" if urlsplit(url).query else "?") + urlencode(params)
-        headers = self.headers(configuration=configuration)
+        headers = {**self.headers(configuration=configuration), **(headers or {})}
         content = None
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -251,7 +258,7 @@ class OcpiClient:
                         continue
                     return response
         except TimeoutError:
-            raise UnableToUseClientApi(
+            raise PartnerTimeout(
                 f"{method} {url} failed: timed out, no complete answer within {self.settings.timeout:g} s{failure}"
             ) from None
         raise AssertionError("unreachable")

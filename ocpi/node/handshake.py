@@ -127,10 +127,10 @@ def partner_roles(credentials: BaseModel, version: str, our_role: RoleEnum) -> l
     hub_party_id = str(data.get("hub_party_id") or "").upper()
     if not hub_party_id:
         return roles
-    # 2.3.0 has no HUB role: the party named by hub_party_id is the hub, kept as role HUB like a 2.2.1 hub's.
-    hub = PartyRole(RoleEnum.HUB.value, hub_party_id[:2], hub_party_id[2:])
-    others = [r for r in roles if (r.country_code, r.party_id) != (hub.country_code, hub.party_id)]
-    return [hub, *others]
+    # 2.3.0 has no HUB role: the party named by hub_party_id is the hub, kept as role HUB like a 2.2.1 hub's. The
+    # parties it lists besides are those reachable through it: not its own (a party may be a direct partner too),
+    # known from its ClientInfo like a 2.2.1 hub's (`Node.through_hub`).
+    return [PartyRole(RoleEnum.HUB.value, hub_party_id[:2], hub_party_id[2:])]
 
 
 def partner_name(credentials: BaseModel, version: str) -> str:

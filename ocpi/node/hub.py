@@ -12,15 +12,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ocpi.client.client import PartnerTimeout, join_url
+from ocpi.core.convert import ConversionContext
 from ocpi.core.data_types import format_datetime
-from ocpi.core.enums import RoleEnum
-from ocpi.core.errors import OcpiError
+from ocpi.core.enums import InterfaceRole, RoleEnum
+from ocpi.core.errors import HubError, InvalidParameters, OcpiError
+from ocpi.core.interfaces import ObjectType, OwnerKeyedReceiver, PostReceiver, SenderList
+from ocpi.core.validation import parse
 from ocpi.modules.hubclientinfo.interfaces import CLIENT_INFO
+from ocpi.modules.registry import module_interfaces
 from ocpi.storage.base import ObjectKey, Party, PartyRole
 from ocpi.storage.push import PushLedger
 
@@ -134,3 +141,208 @@ class Hub:
                 log.exception("hub: the still-alive check failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.node.config.still_alive_interval)
+
+
+# --- routing: a request with OCPI-to naming a connected party, forwarded to it ---------------------------------
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """A request a party sends through the hub to one of the hub's module endpoints."""
+
+    method: str
+    version: str
+    """The version of the hub's endpoint the caller speaks."""
+    side: InterfaceRole
+    """The interface of the receiving party the request is for (a push to an eMSP's locations: RECEIVER)."""
+    module: str
+    path: tuple[str, ...]
+    """The URL's segments after the module's endpoint."""
+    query: str
+    body: bytes | None
+    routing: Mapping[str, str]
+    """The request's `OCPI-*` headers by lower-case name."""
+    correlation_id: str | None
+    hub_url: str
+    """The URL of this endpoint of the hub, which pagination links of the answer are rewritten to."""
+
+
+@dataclass
+class RelayAnswer:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+ANSWER_HEADERS = ("ocpi-from-country-code", "ocpi-from-party-id", "ocpi-to-country-code", "ocpi-to-party-id")
+LIST_HEADERS = ("x-total-count", "x-limit")
+
+
+class _RawBody:
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def to_json(self) -> bytes:
+        return self.body
+
+
+def _routed_party(routing: Mapping[str, str], direction: str) -> tuple[str, str] | None:
+    country_code = routing.get(f"ocpi-{direction}-country-code", "").strip().upper()
+    party_id = routing.get(f"ocpi-{direction}-party-id", "").strip().upper()
+    return (country_code, party_id) if country_code and party_id else None
+
+
+async def forward(hub: Hub, caller: Party, request: Relayed) -> RelayAnswer:
+    """Forward `request` from `caller` to the party its OCPI-to names (spec, transport_and_format: Message
+    Routing, "Party to Party via Hub"): the same routing headers and X-Correlation-ID, a new X-Request-ID, the
+    body converted between the two parties' versions where they differ; the receiver's answer comes back
+    unchanged but for that conversion (status_codes: 4xxx). The hub's own errors: 4001 unknown receiver, 4003
+    receiver not connected (no connection attempted), 4002 no answer within the deadline, 4000 anything else."""
+    sender = _routed_party(request.routing, "from")
+    if sender is None:
+        own = Hub.parties_of(caller)
+        if len(own) != 1:
+            raise InvalidParameters("OCPI-from-country-code/OCPI-from-party-id: required (you connect several parties)")
+        sender = (own[0].country_code, own[0].party_id)
+    elif not caller.owns(*sender):
+        raise InvalidParameters(f"OCPI-from {sender[0]}/{sender[1]} is not one of your parties")
+    receiver = _routed_party(request.routing, "to")
+    if receiver is None:
+        raise InvalidParameters(
+            "OCPI-to-country-code/OCPI-to-party-id: required: this hub forwards a request to the party they name "
+            "(it does no open routing)"
+        )
+    if hub.node.config.is_own(*receiver):
+        raise InvalidParameters(
+            f"OCPI-to {receiver[0]}/{receiver[1]} is this hub: it answers no {request.module} itself"
+        )
+    status = await hub.status(*receiver)
+    if status is None:
+        raise HubError(
+            f"unknown receiver: no party {receiver[0]}/{receiver[1]} is connected to this hub", status_code=4001
+        )
+    target = await hub.holder(*receiver) if status == CONNECTED else None
+    if target is None:
+        raise HubError(f"receiver {receiver[0]}/{receiver[1]} is {status}, not connected to this hub", status_code=4003)
+    endpoint = _endpoint(target, request.module, request.side)
+    if endpoint is None:
+        raise HubError(
+            f"{receiver[0]}/{receiver[1]} offers no {request.module} {request.side.value} interface", status_code=4000
+        )
+    target_version = target.version or request.version
+    converting = target_version != request.version
+    body = request.body
+    if converting and body:
+        body = _convert_body(request, body, request.version, target_version)
+    url = join_url(endpoint, *request.path) + (f"?{request.query}" if request.query else "")
+    headers = {
+        "OCPI-from-country-code": sender[0],
+        "OCPI-from-party-id": sender[1],
+        "OCPI-to-country-code": receiver[0],
+        "OCPI-to-party-id": receiver[1],
+    }
+    if request.correlation_id:
+        headers["X-Correlation-ID"] = request.correlation_id
+    try:
+        async with hub.node.partner_client(target) as client:
+            answer = await client.request(
+                request.method, url, body=None if body is None else _RawBody(body), headers=headers
+            )
+    except PartnerTimeout as error:
+        raise HubError(
+            f"{receiver[0]}/{receiver[1]} did not answer in time: {error.message}", status_code=4002
+        ) from None
+    except OcpiError as error:
+        raise HubError(f"cannot reach {receiver[0]}/{receiver[1]}: {error.message}", status_code=4003) from None
+    content = answer.content
+    if converting:
+        content = _convert_answer(request, content, target_version, request.version)
+    relayed = {name: answer.headers[name] for name in (*ANSWER_HEADERS, *LIST_HEADERS) if name in answer.headers}
+    link = answer.headers.get("link")
+    if link:
+        relayed["Link"] = link.replace(endpoint.rstrip("/"), request.hub_url.rstrip("/"))
+    return RelayAnswer(answer.status_code, content, relayed)
+
+
+def _endpoint(party: Party, module: str, side: InterfaceRole) -> str | None:
+    for endpoint in party.endpoints:
+        if endpoint["identifier"] == module and endpoint.get("role", side.value) == side.value:
+            return endpoint["url"]
+    return None
+
+
+def _object_type(module: str, side: InterfaceRole) -> ObjectType | None:
+    interfaces = module_interfaces(module)
+    interface = interfaces.sender if side is InterfaceRole.SENDER else interfaces.receiver
+    for pattern in interface.patterns if interface is not None else ():
+        if isinstance(pattern, SenderList | OwnerKeyedReceiver | PostReceiver):
+            return pattern.object_type
+    return None
+
+
+def _whole_objects(request: Relayed) -> tuple[ObjectType, bool] | None:
+    """What the request's body (for a write) or its answer's data (for a GET) is, where it is whole objects of
+    the module: the object type and whether a list of them; None: something else (a child object, a PATCH, a
+    command), which the hub cannot convert between versions."""
+    object_type = _object_type(request.module, request.side)
+    if object_type is None:
+        return None
+    depth = len(request.path)
+    if request.side is InterfaceRole.SENDER and request.method == "GET":
+        return (object_type, True) if depth == 0 else (object_type, False) if depth == 1 else None
+    if request.side is InterfaceRole.RECEIVER:
+        if request.method in ("GET", "PUT") and depth == 3:
+            return object_type, False
+        if request.method == "POST" and depth == 0:
+            return object_type, False
+    return None
+
+
+def _convert_object(object_type: ObjectType, data: Any, source: str, target: str) -> Any:
+    owner = (data.get("country_code"), data.get("party_id")) if isinstance(data, dict) else (None, None)
+    context = ConversionContext(country_code=owner[0], party_id=owner[1])
+    model = parse(object_type.models[source], data, what=object_type.name)
+    canonical = object_type.converter.to_canonical(model, source, context).value
+    converted = object_type.converter.from_canonical(canonical, target, context).value
+    return converted.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+def _cannot_convert(request: Relayed, source: str, target: str) -> HubError:
+    return HubError(
+        f"this hub converts whole {request.module} objects between versions, not a {request.method} of "
+        f"{'/'.join((request.module, *request.path))} from {source} to {target}",
+        status_code=4000,
+    )
+
+
+def _convert_body(request: Relayed, body: bytes, source: str, target: str) -> bytes:
+    found = _whole_objects(request)
+    if found is None or request.method == "GET":
+        raise _cannot_convert(request, source, target)
+    try:
+        return orjson.dumps(_convert_object(found[0], orjson.loads(body), source, target))
+    except (orjson.JSONDecodeError, ValueError, TypeError) as error:
+        raise InvalidParameters(f"cannot convert this {found[0].name} from {source} to {target}: {error}") from None
+
+
+def _convert_answer(request: Relayed, content: bytes, source: str, target: str) -> bytes:
+    try:
+        envelope = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return content  # not an envelope: the requester sees the receiver's answer as it was
+    if not isinstance(envelope, dict) or envelope.get("data") is None:
+        return content
+    found = _whole_objects(request)
+    if found is None or request.method != "GET":
+        raise _cannot_convert(request, source, target)
+    object_type, listed = found
+    try:
+        data = envelope["data"]
+        envelope["data"] = (
+            [_convert_object(object_type, item, source, target) for item in data]
+            if listed
+            else _convert_object(object_type, data, source, target)
+        )
+    except (ValueError, TypeError) as error:
+        raise HubError(f"cannot convert the answer from {source} to {target}: {error}", status_code=4000) from None
+    return orjson.dumps(envelope)

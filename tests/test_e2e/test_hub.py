@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -13,12 +14,15 @@ import httpx
 import orjson
 import pytest
 
+from ocpi.client.client import PartnerSettings
 from ocpi.core.enums import RoleEnum
 from ocpi.core.utils import authorization_header
 from ocpi.node.config import OwnParty
 from ocpi.node.handshake import register
 from ocpi.storage.base import ObjectKey, Party, PartyRole, TokenKind
+from ocpi.testing import listening
 from tests.nodes import RunningNode, eventually, serve_node
+from tests.spec import SPEC_DIR
 from tests.test_cli.nodes import OCPI, cli_env, ocpi_serve
 
 HUB = OwnParty(RoleEnum.HUB, "NL", "HUB", name="The hub")
@@ -200,7 +204,7 @@ async def test_ocpi_serve_runs_a_hub_that_parties_register_with(tmp_path: Path) 
             hub_of_emsp = await register(emsp.node, versions_url, token_a())
             assert (hub_of_cpo.version, hub_of_emsp.version) == ("2.2.1", "2.3.0")
             assert hub_of_cpo.roles == [PartyRole("HUB", "NL", "HUB")]
-            assert hub_of_emsp.roles == [PartyRole("HUB", "NL", "HUB"), PartyRole("CPO", "NL", "CP1")]
+            assert hub_of_emsp.roles == [PartyRole("HUB", "NL", "HUB")]  # those behind it are known by ClientInfo
             cpo_member, emsp_member = Member(cpo, hub_of_cpo, hub_of_cpo), Member(emsp, hub_of_emsp, hub_of_emsp)
             await eventually(lambda: _is(cpo_member, EMSP1, "CONNECTED"), "the CPO learns of the eMSP")
             await eventually(lambda: _is(emsp_member, CPO1, "CONNECTED"), "the eMSP learns of the CPO")
@@ -225,3 +229,161 @@ async def test_without_a_hub_a_partner_writes_client_info_only_about_itself(tmp_
             )
         assert (answer.status_code, answer.json()["status_code"]) == (404, 2001)
         assert answer.json()["status_message"] == "BE/XYZ is not one of your parties"
+
+
+# --- step 2: requests routed by OCPI-to through the hub --------------------------------------------------------
+
+
+def location(location_id: str, owner: OwnParty = CPO1) -> dict[str, Any]:
+    """The spec's 2.2.1 Location example, as `owner`'s, under `location_id`."""
+    document = orjson.loads((SPEC_DIR / "2.2.1/examples/location_example.json").read_bytes())
+    return {**document, "country_code": owner.country_code, "party_id": owner.party_id, "id": location_id}
+
+
+def hub_url(member: Member, module: str, side: str) -> str:
+    """The hub's endpoint of `module` for requests to a party's `side` interface, from the member's view of it."""
+    return next(e["url"] for e in member.hub_partner.endpoints if e["identifier"] == module and e.get("role") == side)
+
+
+def routed(member: Member, to: OwnParty | tuple[str, str], **extra: str) -> dict[str, str]:
+    """What a party sends the hub for a request to `to`: its token, and the routing headers."""
+    cc, pid = (to.country_code, to.party_id) if isinstance(to, OwnParty) else to
+    return {
+        "Authorization": authorization_header(
+            member.hub_partner.outbound_token or "", member.hub_partner.version or ""
+        ),
+        "OCPI-from-country-code": member.party.country_code,
+        "OCPI-from-party-id": member.party.party_id,
+        "OCPI-to-country-code": cc,
+        "OCPI-to-party-id": pid,
+        **extra,
+    }
+
+
+MIXES = [("2.2.1", "2.2.1"), ("2.3.0", "2.3.0"), ("2.2.1", "2.3.0"), ("2.3.0", "2.2.1")]
+
+
+@pytest.mark.parametrize(("cpo_version", "emsp_version"), MIXES)
+async def test_a_get_to_a_cpo_goes_through_the_hub_in_each_partys_version(
+    tmp_path: Path, cpo_version: str, emsp_version: str
+) -> None:
+    versions = {"CP1": cpo_version, "EM1": emsp_version}
+    async with topology(tmp_path, versions, [CPO1, EMSP1]) as (_hub, members):
+        cpo, emsp = members["CP1"], members["EM1"]
+        for location_id in ("LOC1", "LOC2", "LOC3"):
+            await cpo.running.node.locations.put(location(location_id), version="2.2.1")
+        expected = await cpo.running.node.locations.get("LOC1", version=emsp_version)
+        sender = hub_url(emsp, "locations", "SENDER")
+        assert "/ocpi/hub/" in sender
+        async with httpx.AsyncClient() as http:
+            one = await http.get(f"{sender}/LOC1", headers=routed(emsp, CPO1, **{"X-Correlation-ID": "corr-1"}))
+            assert (one.status_code, one.json()["status_code"]) == (200, 1000), one.text
+            assert one.json()["data"] == expected
+            # R6: the answer comes back with the receiver's routing headers: from the CPO, to the eMSP.
+            assert (one.headers["OCPI-from-country-code"], one.headers["OCPI-from-party-id"]) == ("NL", "CP1")
+            assert (one.headers["OCPI-to-country-code"], one.headers["OCPI-to-party-id"]) == ("DE", "EM1")
+            assert one.headers["X-Correlation-ID"] == "corr-1"
+
+            # A list, paginated by the CPO: its count and a next link that points back at the hub.
+            page = await http.get(sender, params={"limit": 2}, headers=routed(emsp, CPO1))
+            assert page.status_code == 200, page.text
+            assert page.headers["X-Total-Count"] == "3" and len(page.json()["data"]) == 2
+            assert page.json()["data"][0]["id"] == "LOC1"
+            next_url = page.headers["Link"].split(";")[0].strip("<>")
+            assert next_url.startswith(sender + "?")
+            rest = await http.get(next_url, headers=routed(emsp, CPO1))
+            assert [item["id"] for item in rest.json()["data"]] == ["LOC3"]
+            assert rest.json()["data"][0] == await cpo.running.node.locations.get("LOC3", version=emsp_version)
+
+            # A push from the CPO to the eMSP's receiver, as the CPO's: stored at the eMSP under NL/CP1.
+            receiver = hub_url(cpo, "locations", "RECEIVER")
+            body = await cpo.running.node.locations.get("LOC2", version=cpo_version)
+            pushed = await http.put(f"{receiver}/NL/CP1/LOC2", json=body, headers=routed(cpo, EMSP1))
+            assert (pushed.status_code, pushed.json()["status_code"]) == (201, 1000), pushed.text
+            assert (pushed.headers["OCPI-from-party-id"], pushed.headers["OCPI-to-party-id"]) == ("EM1", "CP1")
+        at_emsp = await emsp.running.store.get(ObjectKey.of("locations", "NL", "CP1", "LOC2"))
+        assert at_emsp is not None
+        assert orjson.loads(at_emsp.rendered[emsp_version] or b"") == await cpo.running.node.locations.get(
+            "LOC2", version=emsp_version
+        )
+
+
+async def test_what_the_hub_answers_itself(tmp_path: Path) -> None:
+    """R17: unknown receiver 4001, a receiver not connected 4003 at once, and the requests it refuses (2001)."""
+    async with topology(tmp_path, {}, [CPO1, EMSP1]) as (hub, members):
+        assert hub.node.hub is not None
+        emsp = members["EM1"]
+        sender = hub_url(emsp, "locations", "SENDER")
+        async with httpx.AsyncClient() as http:
+
+            async def answer(headers: dict[str, str]) -> tuple[int, int, str]:
+                got = await http.get(f"{sender}/LOC1", headers=headers)
+                return got.status_code, got.json()["status_code"], got.json()["status_message"]
+
+            assert await answer(routed(emsp, ("XX", "NOP"))) == (
+                200,
+                4001,
+                "unknown receiver: no party XX/NOP is connected to this hub",
+            )
+            no_to = {k: v for k, v in routed(emsp, CPO1).items() if not k.startswith("OCPI-to")}
+            assert await answer(no_to) == (
+                200,
+                2001,
+                "OCPI-to-country-code/OCPI-to-party-id: required: this hub forwards a request to the party they "
+                "name (it does no open routing)",
+            )
+            other_from = routed(emsp, CPO1, **{"OCPI-from-country-code": "FR", "OCPI-from-party-id": "EM2"})
+            assert await answer(other_from) == (200, 2001, "OCPI-from FR/EM2 is not one of your parties")
+
+            # The CPO unregisters: SUSPENDED, and nothing is sent to it.
+            cpo = members["CP1"]
+            credentials_url = next(e["url"] for e in cpo.hub_partner.endpoints if e["identifier"] == "credentials")
+            auth = {"Authorization": authorization_header(cpo.hub_partner.outbound_token or "", "2.2.1")}
+            assert (await http.delete(credentials_url, headers=auth)).json()["status_code"] == 1000
+            assert await answer(routed(emsp, CPO1)) == (
+                200,
+                4003,
+                "receiver NL/CP1 is SUSPENDED, not connected to this hub",
+            )
+
+
+async def test_a_party_that_never_answers_gets_4002_and_holds_back_no_other(tmp_path: Path) -> None:
+    """R17/D7: a receiver that accepts the connection and never answers: 4002 once the hub's deadline for a call
+    has passed, while a request to another party, sent after it, is answered first; once the still-alive check
+    found it silent it is OFFLINE, and a request to it answers 4003 without a connection attempt."""
+    outbound = PartnerSettings(timeout=2.0, read_retries=0)
+    async with AsyncExitStack() as stack:
+        hub = await stack.enter_async_context(serve_node(tmp_path / "hub.db", [HUB], outbound=outbound, **QUIET))
+        assert hub.node.hub is not None
+        cpo = await join(hub, await stack.enter_async_context(serve_node(tmp_path / "cpo.db", [CPO1])))
+        emsp = await join(hub, await stack.enter_async_context(serve_node(tmp_path / "emsp.db", [EMSP1])))
+        await cpo.running.node.locations.put(location("LOC1"), version="2.2.1")
+        async with serve_node(tmp_path / "slow.db", [CPO2]) as slow_node:
+            await join(hub, slow_node)
+            port = int(slow_node.base_url.rsplit(":", 1)[1])
+        silent = await stack.enter_async_context(listening(port=port))
+        silent.listen(8)  # connections are accepted by the kernel, and never answered
+
+        sender = hub_url(emsp, "locations", "SENDER")
+        finished: list[str] = []
+        async with httpx.AsyncClient(timeout=30) as http:
+
+            async def ask(to: OwnParty) -> httpx.Response:
+                answer = await http.get(f"{sender}/LOC1", headers=routed(emsp, to))
+                finished.append(to.party_id)
+                return answer
+
+            to_slow = asyncio.create_task(ask(CPO2))
+            await asyncio.sleep(0)  # the request to the silent party leaves first
+            fast = await ask(CPO1)
+            assert fast.json()["status_code"] == 1000 and fast.json()["data"]["id"] == "LOC1"
+            slow = await to_slow
+            assert finished == ["CP1", "CP2"]
+            assert (slow.status_code, slow.json()["status_code"]) == (200, 4002)
+            assert slow.json()["status_message"].startswith("BE/CP2 did not answer in time: GET ")
+
+            await hub.node.hub.check_still_alive()
+            assert await hub.node.hub.status("BE", "CP2") == "OFFLINE"
+            offline = await http.get(f"{sender}/LOC1", headers=routed(emsp, CPO2))
+            assert offline.json()["status_code"] == 4003
+            assert offline.json()["status_message"] == "receiver BE/CP2 is OFFLINE, not connected to this hub"
