@@ -16,19 +16,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
 from ocpi.client.client import PartnerTimeout, join_url
 from ocpi.core.convert import ConversionContext
-from ocpi.core.data_types import format_datetime
+from ocpi.core.data_types import format_datetime, parse_datetime
 from ocpi.core.enums import InterfaceRole, RoleEnum
-from ocpi.core.errors import HubError, InvalidParameters, OcpiError
+from ocpi.core.envelope import envelope, envelope_bytes
+from ocpi.core.errors import HubError, InvalidParameters, NotFound, OcpiError
 from ocpi.core.interfaces import ObjectType, OwnerKeyedReceiver, PostReceiver, SenderList
+from ocpi.core.status import StatusCode
 from ocpi.core.validation import parse
 from ocpi.modules.hubclientinfo.interfaces import CLIENT_INFO
 from ocpi.modules.registry import module_interfaces
-from ocpi.storage.base import ObjectKey, Party, PartyRole
+from ocpi.node.config import OwnParty
+from ocpi.storage.base import ListQuery, ObjectKey, Party, PartyRole, PutOutcome, StoredObject
 from ocpi.storage.push import PushLedger
 
 if TYPE_CHECKING:
@@ -39,9 +43,41 @@ log = logging.getLogger("ocpi.hub")
 CONNECTED, OFFLINE, PLANNED, SUSPENDED = "CONNECTED", "OFFLINE", "PLANNED", "SUSPENDED"
 
 
+def _role(name: str) -> RoleEnum | None:
+    try:
+        return RoleEnum(name)
+    except ValueError:
+        return None
+
+
 class Hub:
     def __init__(self, node: Node):
         self.node = node
+
+    @property
+    def party(self) -> OwnParty:
+        hub = self.node.config.hub
+        assert hub is not None
+        return hub
+
+    def receiving_party(self, partner: Party, module: str) -> tuple[str, str] | None:
+        """The party of `partner` that receives a push of `module`: one whose role implements the module's
+        Receiver interface (spec, Broadcast Push: "every connected client implementing the corresponding
+        applicable module"); None: none does. Hub Client Info: the partner's first party."""
+        sides = module_interfaces(module).sides
+        for role in self.parties_of(partner):
+            played = _role(role.role)
+            if module == CLIENT_INFO.module or (played is not None and sides.get(played) is InterfaceRole.RECEIVER):
+                return role.country_code, role.party_id
+        return None
+
+    def may_receive(self, partner: Party, obj: StoredObject) -> bool:
+        """What the hub sends a connected party: every ClientInfo but its own (R18), and the objects broadcast
+        through the hub by another party, when it implements the module's Receiver (R7, R8)."""
+        key = obj.key
+        if partner.owns(key.country_code, key.party_id):
+            return False
+        return key.module == CLIENT_INFO.module or self.receiving_party(partner, key.module) is not None
 
     @staticmethod
     def parties_of(party: Party) -> list[PartyRole]:
@@ -207,15 +243,8 @@ async def forward(hub: Hub, caller: Party, request: Relayed) -> RelayAnswer:
     elif not caller.owns(*sender):
         raise InvalidParameters(f"OCPI-from {sender[0]}/{sender[1]} is not one of your parties")
     receiver = _routed_party(request.routing, "to")
-    if receiver is None:
-        raise InvalidParameters(
-            "OCPI-to-country-code/OCPI-to-party-id: required: this hub forwards a request to the party they name "
-            "(it does no open routing)"
-        )
-    if hub.node.config.is_own(*receiver):
-        raise InvalidParameters(
-            f"OCPI-to {receiver[0]}/{receiver[1]} is this hub: it answers no {request.module} itself"
-        )
+    if receiver is None or hub.node.config.is_own(*receiver):
+        return await _answer_itself(hub, caller, sender, request, addressed=receiver is not None)
     status = await hub.status(*receiver)
     if status is None:
         raise HubError(
@@ -346,3 +375,110 @@ def _convert_answer(request: Relayed, content: bytes, source: str, target: str) 
     except (ValueError, TypeError) as error:
         raise HubError(f"cannot convert the answer from {source} to {target}: {error}", status_code=4000) from None
     return orjson.dumps(envelope)
+
+
+# --- what the hub answers itself: Broadcast Push and GET All via the hub ------------------------------------------
+
+BROADCAST_MODULES = frozenset({"locations", "tariffs", "tokens"})
+"""What a party may push to every other through the hub (D1): the information meant for everyone (spec, Broadcast
+Push: "Tokens, Locations etc."); never Sessions, CDRs or the other party-specific modules."""
+
+
+async def _answer_itself(
+    hub: Hub, caller: Party, sender: tuple[str, str], request: Relayed, *, addressed: bool
+) -> RelayAnswer:
+    """A request to the hub itself (OCPI-to the hub, or none): a Broadcast Push (a write to a party's Receiver
+    of a module meant for everyone) or a GET All of what the hub holds of such a module (a GET of the Sender)."""
+    module = request.module
+    routing = {
+        "OCPI-from-country-code": hub.party.country_code,
+        "OCPI-from-party-id": hub.party.party_id,
+        "OCPI-to-country-code": sender[0],
+        "OCPI-to-party-id": sender[1],
+    }
+    if request.method == "GET" and request.path:
+        raise InvalidParameters(
+            f"OCPI-to-country-code/OCPI-to-party-id: required for a GET of one {module} object: the hub forwards it "
+            "to the party they name (itself it answers only a GET All)"
+        )
+    if module not in BROADCAST_MODULES:
+        given = "with OCPI-to naming this hub" if addressed else "without OCPI-to"
+        raise InvalidParameters(
+            f"a {request.method} of {module} {given}: the hub broadcasts and lists only "
+            f"{', '.join(sorted(BROADCAST_MODULES))} (information meant for everyone); send {module} with OCPI-to "
+            "naming the party it is for"
+        )
+    if request.method == "GET":
+        if request.side is not InterfaceRole.SENDER:
+            raise InvalidParameters("a GET to the hub itself reads a Sender's list (GET All via the hub): no Broadcast")
+        return await _list_held(hub, module, request, routing)
+    if request.side is not InterfaceRole.RECEIVER or request.method not in ("PUT", "PATCH"):
+        raise InvalidParameters(f"the hub broadcasts a PUT or PATCH to the {module} Receivers, not a {request.method}")
+    return await _broadcast(hub, caller, sender, request, routing)
+
+
+async def _broadcast(
+    hub: Hub, caller: Party, sender: tuple[str, str], request: Relayed, routing: dict[str, str]
+) -> RelayAnswer:
+    """Store the object as its owner's (the URL's `{country_code}/{party_id}`, which must be the caller's and the
+    OCPI-from party), answer now, and let the push machinery send it on to every other connected party whose
+    role receives the module (one cursor each: a slow party holds back no other; D2)."""
+    if len(request.path) < 3:
+        raise InvalidParameters(f"a broadcast {request.method} goes to {{url}}/{{country_code}}/{{party_id}}/{{id}}")
+    owner = (request.path[0].upper(), request.path[1].upper())
+    if not caller.owns(*owner):
+        raise NotFound(f"{owner[0]}/{owner[1]} is not one of your parties", status_code=2001)
+    if sender != owner:
+        raise InvalidParameters(
+            f"OCPI-from {sender[0]}/{sender[1]} differs from the owner {owner[0]}/{owner[1]} in the URL"
+        )
+    object_type = _object_type(request.module, InterfaceRole.RECEIVER)
+    assert object_type is not None
+    payload = orjson.loads(request.body) if request.body else None
+    variant = dict(parse_qsl(request.query)).get("type", "")
+    repository = hub.node.repository
+    write = repository.put if request.method == "PUT" else repository.patch
+    result = await write(
+        object_type,
+        request.version,
+        payload,
+        owner=owner,
+        object_id=request.path[2],
+        variant=variant,
+        path=request.path[3:],
+        judging=hub.node.judging,
+    )
+    hub.node.nudge_push()
+    status = 201 if result.outcome is PutOutcome.CREATED else 200
+    return RelayAnswer(status, envelope(None, StatusCode.SUCCESS, result.message), routing)
+
+
+async def _list_held(hub: Hub, module: str, request: Relayed, routing: dict[str, str]) -> RelayAnswer:
+    """GET All via the hub (spec: the hub may combine the objects of several parties; each names its owner): every
+    object of `module` the hub holds, paginated like any Sender list."""
+    query = dict(parse_qsl(request.query))
+    config = hub.node.config
+    try:
+        offset = int(query.get("offset", 0))
+        limit = min(int(query.get("limit", config.default_page_size)), config.max_page_size)
+    except ValueError:
+        raise InvalidParameters("offset and limit: whole numbers") from None
+    if offset < 0 or limit < 1:
+        raise InvalidParameters("offset: 0 or more; limit: 1 or more")
+    since, until = (_query_datetime(name, query.get(name)) for name in ("date_from", "date_to"))
+    page = await hub.node.repository.page(ListQuery(module, request.version, None, since, until, offset, limit))
+    headers = {**routing, "X-Total-Count": str(page.total), "X-Limit": str(limit)}
+    if page.items and offset + len(page.items) < page.total:
+        kept = [(k, v) for k, v in query.items() if k not in ("offset", "limit")]
+        following = urlencode([*kept, ("offset", offset + len(page.items)), ("limit", limit)])
+        headers["Link"] = f'<{request.hub_url}?{following}>; rel="next"'
+    return RelayAnswer(200, envelope_bytes((b"[", b",".join(page.items), b"]")), headers)
+
+
+def _query_datetime(name: str, value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = parse_datetime(value.replace(" ", "+"))
+    if parsed is None:
+        raise InvalidParameters(f"{name}: not an RFC 3339 DateTime: {value!r}")
+    return parsed

@@ -85,7 +85,7 @@ class Node:
     def sync(self) -> SyncContext:
         """What push and pull need of this node (`ocpi.push`)."""
         return SyncContext(
-            list_parties=self.store.list_parties,
+            list_parties=self.partners,
             ledger=PushLedger(self.store),
             repository=self.repository,
             quirks=self.quirks,
@@ -94,6 +94,7 @@ class Node:
             may_receive=self.may_receive,
             is_own=self.config.is_own,
             pushes=self.pushes,
+            routing=self.push_routing,
         )
 
     def watch(self, tasks: Mapping[str, asyncio.Task[Any]]) -> None:
@@ -173,17 +174,38 @@ class Node:
         return partner.audiences()
 
     def may_receive(self, partner: Party, obj: StoredObject) -> bool:
-        """The rule of `audiences`, for one object; a hub sends no party the ClientInfo about itself."""
-        if self.hub is not None and obj.key.module == "hubclientinfo":
-            return not partner.owns(obj.key.country_code, obj.key.party_id)
+        """The rule of `audiences`, for one object; a hub's own rule for what it relays (`Hub.may_receive`)."""
+        if self.hub is not None:
+            return self.hub.may_receive(partner, obj)
         return obj.audience is None or self.config.broadcast_sessions_and_cdrs or obj.audience in partner.audiences()
 
     def pushes(self, obj: StoredObject) -> bool:
-        """Whether the node pushes this object to its partners: its own parties' objects, and a hub's ClientInfo
-        objects (the hub owns them, whichever party each describes)."""
-        if self.hub is not None and obj.key.module == "hubclientinfo":
-            return True
-        return self.config.is_own(obj.key.country_code, obj.key.party_id)
+        """Whether the node pushes this object to its partners: its own parties' objects; a hub, everything it
+        holds (the ClientInfo objects it owns, the objects broadcast to it)."""
+        return self.hub is not None or self.config.is_own(obj.key.country_code, obj.key.party_id)
+
+    def push_routing(self, partner: Party, obj: StoredObject) -> dict[str, str]:
+        """The routing headers of a push of `obj` to `partner`: from a hub, FROM the hub TO the receiving party
+        (spec, Broadcast Push); to a hub, FROM the object's owner TO the hub for an object meant for everyone (a
+        Broadcast Push) or TO the only party it is for (a Session or CDR: its token's owner). None between two
+        platforms (the connection says who is who) nor on configuration modules."""
+        if self.hub is not None:
+            receiving = self.hub.receiving_party(partner, obj.key.module)
+            if receiving is None or obj.key.module == "hubclientinfo":
+                return {}
+            return _routing((self.hub.party.country_code, self.hub.party.party_id), receiving)
+        hub = partner.hub
+        if hub is None:
+            return {}
+        to = (hub.country_code, hub.party_id)
+        if obj.audience is not None:
+            audience_cc, _, audience_pid = obj.audience.partition("/")
+            to = (audience_cc, audience_pid)
+        return _routing((obj.key.country_code, obj.key.party_id), to)
+
+    async def partners(self) -> list[Party]:
+        """Every party the node knows, a hub with the parties reachable through it (`through_hub`)."""
+        return [await self.through_hub(p) if p.hub is not None else p for p in await self.store.list_parties()]
 
     async def through_hub(self, partner: Party) -> Party:
         """`partner`, when it is a hub, with the parties reachable through it among its roles: those its ClientInfo
@@ -221,6 +243,15 @@ class Node:
                 await client.post(url, body)
             except OcpiError as error:
                 log.warning("result POST to %s failed: %s", url, error.message)
+
+
+def _routing(sender: tuple[str, str], receiver: tuple[str, str]) -> dict[str, str]:
+    return {
+        "OCPI-from-country-code": sender[0],
+        "OCPI-from-party-id": sender[1],
+        "OCPI-to-country-code": receiver[0],
+        "OCPI-to-party-id": receiver[1],
+    }
 
 
 def _running(task: asyncio.Task[Any]) -> Callable[[], bool]:

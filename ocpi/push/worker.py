@@ -90,6 +90,13 @@ class PushWorker:
         results = await asyncio.gather(*(self.sync(p, shared) for p in await self._partners()))
         return sum(results)
 
+    async def _nothing_to_send(self, party: Party, object_pk: int, failing: set[int]) -> int:
+        """An object the partner is not sent: no longer due either, if it was (owed, or failed before)."""
+        if object_pk in failing:
+            await self.ledger.succeeded(party.pk, object_pk)
+            failing.discard(object_pk)
+        return 0
+
     async def close(self) -> None:
         """Close the partners' connections."""
         clients = [client for _, client in self._clients.values()]
@@ -206,19 +213,20 @@ class PushWorker:
             or party.version is None
             or not self.context.may_receive(party, obj)
         ):
-            return 0
+            return await self._nothing_to_send(party, obj.pk, failing)
         body = obj.rendered.get(party.version)
         if body is None:
-            return 0
+            return await self._nothing_to_send(party, obj.pk, failing)
         where = client.delivery(delivery, key.module, key.country_code, key.party_id, key.object_id, key.variant)
         if where is None:
-            return 0
+            return await self._nothing_to_send(party, obj.pk, failing)
         url, params = where
         method = delivery.method
         started = time.perf_counter()
         try:
             async with self._in_flight.setdefault(party.pk, asyncio.Semaphore(self._concurrency)):
-                await client.call(method, url, body=_Raw(body), params=params or None)
+                headers = self.context.routing(party, obj)
+                await client.call(method, url, body=_Raw(body), params=params or None, headers=headers or None)
         except OcpiError as error:
             self.context.events.push_sent(
                 party, obj.key.module, time.perf_counter() - started, error.message, _named(obj)

@@ -126,7 +126,11 @@ class Binding:
         if from_cc and from_pid:
             if not partner.owns(from_cc, from_pid):
                 raise InvalidParameters(f"OCPI-from {from_cc}/{from_pid} is not one of your parties")
-            if owner is not None and (from_cc.upper(), from_pid.upper()) != (owner[0].upper(), owner[1].upper()):
+            sender = (from_cc.upper(), from_pid.upper())
+            hub = partner.hub
+            broadcast = hub is not None and sender == (hub.country_code.upper(), hub.party_id.upper())
+            # A hub's Broadcast Push comes FROM the hub under the original owner's URL (spec, Broadcast Push NOTE).
+            if owner is not None and not broadcast and sender != (owner[0].upper(), owner[1].upper()):
                 raise InvalidParameters(
                     f"OCPI-from {from_cc}/{from_pid} differs from the owner {owner[0]}/{owner[1]} in the URL"
                 )

@@ -20,6 +20,7 @@ from ocpi.core.utils import authorization_header
 from ocpi.node.config import OwnParty
 from ocpi.node.handshake import register
 from ocpi.storage.base import ObjectKey, Party, PartyRole, TokenKind
+from ocpi.storage.push import PushLedger
 from ocpi.testing import listening
 from tests.nodes import RunningNode, eventually, serve_node
 from tests.spec import SPEC_DIR
@@ -57,7 +58,11 @@ async def join(hub: RunningNode, running: RunningNode) -> Member:
 
 @asynccontextmanager
 async def topology(
-    tmp_path: Path, versions: dict[str, str], members: list[OwnParty], **hub_options: Any
+    tmp_path: Path,
+    versions: dict[str, str],
+    members: list[OwnParty],
+    member_options: dict[str, Any] | None = None,
+    **hub_options: Any,
 ) -> AsyncIterator[tuple[RunningNode, dict[str, Member]]]:
     """A hub and `members`, each serving the version `versions[party_id]` (default 2.2.1), all joined to it."""
     async with AsyncExitStack() as stack:
@@ -66,7 +71,7 @@ async def topology(
         for party in members:
             version = versions.get(party.party_id, "2.2.1")
             running = await stack.enter_async_context(
-                serve_node(tmp_path / f"{party.party_id}.db", [party], versions=(version,))
+                serve_node(tmp_path / f"{party.party_id}.db", [party], versions=(version,), **(member_options or {}))
             )
             joined[party.party_id] = await join(hub, running)
         yield hub, joined
@@ -268,7 +273,8 @@ async def test_a_get_to_a_cpo_goes_through_the_hub_in_each_partys_version(
     tmp_path: Path, cpo_version: str, emsp_version: str
 ) -> None:
     versions = {"CP1": cpo_version, "EM1": emsp_version}
-    async with topology(tmp_path, versions, [CPO1, EMSP1]) as (_hub, members):
+    # No push from the members here: every request in this test is one they send through the hub themselves.
+    async with topology(tmp_path, versions, [CPO1, EMSP1], {"push": False}) as (_hub, members):
         cpo, emsp = members["CP1"], members["EM1"]
         for location_id in ("LOC1", "LOC2", "LOC3"):
             await cpo.running.node.locations.put(location(location_id), version="2.2.1")
@@ -329,8 +335,8 @@ async def test_what_the_hub_answers_itself(tmp_path: Path) -> None:
             assert await answer(no_to) == (
                 200,
                 2001,
-                "OCPI-to-country-code/OCPI-to-party-id: required: this hub forwards a request to the party they "
-                "name (it does no open routing)",
+                "OCPI-to-country-code/OCPI-to-party-id: required for a GET of one locations object: the hub "
+                "forwards it to the party they name (itself it answers only a GET All)",
             )
             other_from = routed(emsp, CPO1, **{"OCPI-from-country-code": "FR", "OCPI-from-party-id": "EM2"})
             assert await answer(other_from) == (200, 2001, "OCPI-from FR/EM2 is not one of your parties")
@@ -387,3 +393,120 @@ async def test_a_party_that_never_answers_gets_4002_and_holds_back_no_other(tmp_
             offline = await http.get(f"{sender}/LOC1", headers=routed(emsp, CPO2))
             assert offline.json()["status_code"] == 4003
             assert offline.json()["status_message"] == "receiver BE/CP2 is OFFLINE, not connected to this hub"
+
+
+# --- step 3: Broadcast Push, Sessions and CDRs to their eMSP only, GET All via the hub --------------------------
+
+
+def example(name: str, owner: OwnParty, **fields: Any) -> dict[str, Any]:
+    document = orjson.loads((SPEC_DIR / "2.2.1/examples" / name).read_bytes())
+    return {**document, "country_code": owner.country_code, "party_id": owner.party_id, **fields}
+
+
+def token_of(emsp: OwnParty) -> dict[str, Any]:
+    """A CdrToken of one of `emsp`'s tokens: whose Sessions and CDRs go to that eMSP alone."""
+    return {"country_code": emsp.country_code, "party_id": emsp.party_id, "uid": "UID1", "type": "RFID",
+            "contract_id": f"{emsp.country_code}-{emsp.party_id}-C1"}  # fmt: skip
+
+
+async def held(member: Member, module: str, owner: OwnParty, object_id: str, variant: str = "") -> Any:
+    stored = await member.running.store.get(
+        ObjectKey.of(module, owner.country_code, owner.party_id, object_id, variant)
+    )
+    return None if stored is None else stored
+
+
+@pytest.mark.parametrize("versions", [{}, {"CP1": "2.3.0", "EM2": "2.3.0"}], ids=["2.2.1", "mixed"])
+async def test_broadcast_push_and_party_specific_objects_through_the_hub(
+    tmp_path: Path, versions: dict[str, str]
+) -> None:
+    everyone = [CPO1, CPO2, EMSP1, EMSP2]
+    async with topology(tmp_path, versions, everyone, {"push_interval": 0.2}) as (hub, members):
+        cpo1, cpo2, emsp1, emsp2 = (members[p.party_id] for p in everyone)
+        assert hub.node.hub is not None
+        for joined in members.values():  # every member knows every other party from the hub's ClientInfo
+            for other in everyone:
+                if other != joined.party:
+                    await eventually(lambda j=joined, o=other: _is(j, o, "CONNECTED"), "the directory arrived")
+
+        # R7/R8/R11/R14: a CPO's Location reaches every eMSP (FROM the hub, under the CPO's URL, last_updated as
+        # the CPO set it), in each eMSP's version; the other CPO receives nothing.
+        await cpo1.running.node.locations.put(location("LOC1"), version="2.2.1")
+        await cpo2.running.node.locations.put(location("LOC2", CPO2), version="2.2.1")
+        original = await held(cpo1, "locations", CPO1, "LOC1")
+        for emsp in (emsp1, emsp2):
+            await eventually(lambda e=emsp: _holds(e, "locations", CPO1, "LOC1"), "the eMSP received the Location")
+            received = await held(emsp, "locations", CPO1, "LOC1")
+            assert received.last_updated == original.last_updated
+            version = emsp.hub_partner.version
+            assert orjson.loads(received.rendered[version]) == orjson.loads(original.rendered[version])
+        # An eMSP's Token reaches every CPO, not the other eMSP.
+        token = example("token_example_2_full_rfid.json", EMSP2, uid="TOK1")
+        await emsp2.running.node.tokens.put(token, version="2.2.1")
+        for cpo in (cpo1, cpo2):
+            await eventually(lambda c=cpo: _holds(c, "tokens", EMSP2, "TOK1", "RFID"), "the CPO received the Token")
+
+        # R10: a Session and a CDR of one of eMSP two's tokens go to eMSP two alone (OCPI-to that eMSP).
+        session = example("session_example_1_simple_start.json", CPO1, id="S1", cdr_token=token_of(EMSP2),
+                          location_id="LOC1")  # fmt: skip
+        await cpo1.running.node.sessions.put(session, version="2.2.1")
+        cdr = example("cdr_example.json", CPO1, id="CDR1", cdr_token=token_of(EMSP2))
+        cdr["cdr_location"] = {**cdr["cdr_location"], "id": "LOC1"}
+        await cpo1.running.node.cdrs.put(cdr, version="2.2.1")
+        await eventually(lambda: _holds(emsp2, "sessions", CPO1, "S1"), "eMSP two received the Session")
+        await eventually(lambda: _holds(emsp2, "cdrs", CPO1, "CDR1"), "eMSP two received the CDR")
+
+        # What the others were given: everything sent to them is delivered by now (nothing failing, cursors at the
+        # head), and none of it is the Session, the CDR, another CPO's Location or the eMSP's own Token.
+        for joined in (cpo1, cpo2, emsp1):
+            await eventually(lambda j=joined: _synced(hub, j), f"the hub is done with {joined.party.party_id}")
+        await eventually(lambda: _synced(cpo1, cpo1.hub_partner), "the CPO is done with the hub")
+        assert await held(emsp1, "sessions", CPO1, "S1") is None
+        assert await held(emsp1, "cdrs", CPO1, "CDR1") is None
+        assert await held(hub_member(hub), "sessions", CPO1, "S1") is None  # the hub keeps no party's Session
+        assert await held(cpo2, "locations", CPO1, "LOC1") is None
+        assert await held(emsp1, "tokens", EMSP2, "TOK1", "RFID") is None
+
+        async with httpx.AsyncClient() as http:
+            # R13: GET All via the hub: the Locations of both CPOs, paginated, each naming its owner.
+            sender = hub_url(emsp1, "locations", "SENDER")
+            to_hub = routed(emsp1, HUB)
+            first = await http.get(sender, params={"limit": 1}, headers=to_hub)
+            assert first.status_code == 200 and first.headers["X-Total-Count"] == "2", first.text
+            assert (first.headers["OCPI-from-party-id"], first.headers["OCPI-to-party-id"]) == ("HUB", "EM1")
+            following = first.headers["Link"].split(";")[0].strip("<>")
+            assert following.startswith(sender + "?")
+            second = await http.get(following, headers=to_hub)
+            owners = {(i["country_code"], i["party_id"], i["id"]) for i in first.json()["data"] + second.json()["data"]}
+            assert owners == {("NL", "CP1", "LOC1"), ("BE", "CP2", "LOC2")}
+
+            # D1: a CDR pushed to the hub itself is refused, naming the rule.
+            receiver = hub_url(cpo1, "cdrs", "RECEIVER")
+            refused = await http.post(receiver, json=cdr, headers=routed(cpo1, HUB))
+            assert refused.json()["status_code"] == 2001
+            assert refused.json()["status_message"] == (
+                "a POST of cdrs with OCPI-to naming this hub: the hub broadcasts and lists only locations, tariffs, "
+                "tokens (information meant for everyone); send cdrs with OCPI-to naming the party it is for"
+            )
+
+
+def hub_member(hub: RunningNode) -> Member:
+    """The hub's own store seen like a member's, to read what it holds."""
+    return Member(hub, Party(0, "hub", []), Party(0, "hub", []))
+
+
+async def _holds(member: Member, module: str, owner: OwnParty, object_id: str, variant: str = "") -> bool:
+    return await held(member, module, owner, object_id, variant) is not None
+
+
+async def _synced(sender: RunningNode | Member, to: Member | Party) -> bool:
+    """Whether `sender` has delivered all it had for `to` (its cursor at the head of its change log, nothing
+    failing)."""
+    node = (sender.running if isinstance(sender, Member) else sender).node
+    party = (
+        to
+        if isinstance(to, Party)
+        else next(p for p in await node.store.list_parties() if p.owns(to.party.country_code, to.party.party_id))
+    )
+    state = await PushLedger(node.store).state(party.pk)
+    return state.lag == 0 and not state.failing
