@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,9 +51,25 @@ def _role(name: str) -> RoleEnum | None:
         return None
 
 
+@dataclass(frozen=True)
+class Callback:
+    """Where an asynchronous result (a CommandResult) the hub asked a receiver to post to it goes on to (D4)."""
+
+    url: str
+    """The requester's own `response_url`."""
+    requester: int
+    """The partner (pk) the request came from, which the result is forwarded to."""
+    receiver: int
+    """The partner (pk) the request went to: the only one that may post its result."""
+    sender: tuple[str, str]
+    target: tuple[str, str]
+
+
 class Hub:
     def __init__(self, node: Node):
         self.node = node
+        self.callbacks: dict[str, Callback] = {}
+        """Pending asynchronous results by reference, kept in memory (a restart of the hub forgets them)."""
 
     @property
     def party(self) -> OwnParty:
@@ -118,6 +135,12 @@ class Hub:
             changed = True
         if changed:
             self.node.nudge_push()
+
+    def expect_result(
+        self, body: bytes, request: Relayed, caller: Party, target: Party, sender: tuple[str, str], to: tuple[str, str]
+    ) -> bytes:
+        """`body` with its `response_url` replaced by one of the hub's, remembered to forward the result on."""
+        return _expect_result(self, body, request, caller, target, sender, to)
 
     async def connected(self, party: Party) -> None:
         """A party registered (or renewed its credentials): CONNECTED to the others, and owed the directory as
@@ -263,6 +286,8 @@ async def forward(hub: Hub, caller: Party, request: Relayed) -> RelayAnswer:
     body = request.body
     if converting and body:
         body = _convert_body(request, body, request.version, target_version)
+    if body and request.method == "POST" and request.module in CALLBACK_MODULES:
+        body = hub.expect_result(body, request, caller, target, sender, receiver)
     url = join_url(endpoint, *request.path) + (f"?{request.query}" if request.query else "")
     headers = {
         "OCPI-from-country-code": sender[0],
@@ -375,6 +400,63 @@ def _convert_answer(request: Relayed, content: bytes, source: str, target: str) 
     except (ValueError, TypeError) as error:
         raise HubError(f"cannot convert the answer from {source} to {target}: {error}", status_code=4000) from None
     return orjson.dumps(envelope)
+
+
+# --- asynchronous results: the receiver posts to the hub, which forwards to the requester's response_url (D4) ----
+
+CALLBACK_MODULES = frozenset({"commands"})
+"""The modules whose requests carry a `response_url` the hub puts itself in front of."""
+CALLBACK_SEGMENT = "callbacks"
+
+
+def _callback_url(request: Relayed, reference: str) -> str:
+    """`{hub}/ocpi/hub/{version}/callbacks/{reference}`, next to the endpoint the request came to."""
+    root = request.hub_url.rstrip("/").removesuffix(f"/{request.module}").rsplit("/", 1)[0]
+    return f"{root}/{CALLBACK_SEGMENT}/{reference}"
+
+
+def _expect_result(
+    hub: Hub, body: bytes, request: Relayed, caller: Party, target: Party, sender: tuple[str, str], to: tuple[str, str]
+) -> bytes:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    url = document.get("response_url") if isinstance(document, dict) else None
+    if not isinstance(url, str) or not url:
+        return body
+    reference = uuid.uuid4().hex
+    hub.callbacks[reference] = Callback(url, caller.pk, target.pk, sender, to)
+    return orjson.dumps({**document, "response_url": _callback_url(request, reference)})
+
+
+async def relay_result(hub: Hub, caller: Party, reference: str, body: bytes | None) -> RelayAnswer:
+    """A receiver posts the result of a request forwarded through the hub: on to the requester's own
+    `response_url`, FROM the receiver TO the requester; the requester's answer comes back."""
+    callback = hub.callbacks.get(reference)
+    if callback is None or callback.receiver != caller.pk:
+        raise NotFound(f"no result is expected from you under {reference}", status_code=2001)
+    requester = await hub.node.store.get_party(callback.requester)
+    if requester is None or requester.state != "registered":
+        raise HubError("the party the result is for is no longer connected to this hub", status_code=4003)
+    headers = {
+        "OCPI-from-country-code": callback.target[0],
+        "OCPI-from-party-id": callback.target[1],
+        "OCPI-to-country-code": callback.sender[0],
+        "OCPI-to-party-id": callback.sender[1],
+    }
+    try:
+        async with hub.node.partner_client(requester) as client:
+            answer = await client.request(
+                "POST", callback.url, body=None if body is None else _RawBody(body), headers=headers
+            )
+    except PartnerTimeout as error:
+        raise HubError(f"the result's receiver did not answer in time: {error.message}", status_code=4002) from None
+    except OcpiError as error:
+        raise HubError(f"cannot reach the result's receiver: {error.message}", status_code=4003) from None
+    hub.callbacks.pop(reference, None)
+    relayed = {name: answer.headers[name] for name in ANSWER_HEADERS if name in answer.headers}
+    return RelayAnswer(answer.status_code, answer.content, relayed)
 
 
 # --- what the hub answers itself: Broadcast Push and GET All via the hub ------------------------------------------

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from ocpi.core.enums import InterfaceRole
-from ocpi.node.hub import Relayed, forward
+from ocpi.node.hub import CALLBACK_SEGMENT, Relayed, forward, relay_result
 from ocpi.server.http import JSON, read_json
 from ocpi.server.routing import Binding, RouteTable, routing_headers
 from ocpi.storage.base import Party
@@ -41,6 +41,19 @@ def mount(table: RouteTable, b: Binding, side: InterfaceRole) -> None:
         )
         answer = await forward(hub, partner, relayed)
         return Response(answer.body, status_code=answer.status, headers=answer.headers, media_type=JSON)
+
+    if side is InterfaceRole.RECEIVER and b.module == "commands":  # once per version: where results arrive
+        callbacks = b.path.rsplit("/", 2)[0] + f"/{CALLBACK_SEGMENT}/{{reference}}"
+
+        async def result(*, request: Request, partner: Party, reference: str) -> Response:
+            payload = await read_json(request, node.config.max_body_bytes)
+            answer = await relay_result(hub, partner, reference, None if payload is None else orjson.dumps(payload))
+            return Response(answer.body, status_code=answer.status, headers=answer.headers, media_type=JSON)
+
+        summary = "Post an asynchronous result, forwarded to the requester's response_url"
+        table.add(
+            callbacks, "POST", result, path_params=["reference"], dependency=b.partner, tags=tags, summary=summary
+        )
 
     for method in METHODS:
         summary = f"{method} to the {b.module} {side.value.lower()} of the party OCPI-to names"

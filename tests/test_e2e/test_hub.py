@@ -16,9 +16,12 @@ import pytest
 
 from ocpi.client.client import PartnerSettings
 from ocpi.core.enums import RoleEnum
+from ocpi.core.errors import UnknownToken
 from ocpi.core.utils import authorization_header
 from ocpi.node.config import OwnParty
 from ocpi.node.handshake import register
+from ocpi.node.hooks import CommandAnswer, KeepResults
+from ocpi.node.outbound import authorize_token, send_command
 from ocpi.storage.base import ObjectKey, Party, PartyRole, TokenKind
 from ocpi.storage.push import PushLedger
 from ocpi.testing import listening
@@ -510,3 +513,65 @@ async def _synced(sender: RunningNode | Member, to: Member | Party) -> bool:
     )
     state = await PushLedger(node.store).state(party.pk)
     return state.lag == 0 and not state.failing
+
+
+# --- step 4: commands with their asynchronous result, real-time authorization, through the hub ----------------
+
+
+class AcceptingCommands:
+    """A CPO's command hook that accepts every command, the final result following at once."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, Any], Party]] = []
+
+    async def handle(self, command: str, request: dict[str, Any], version: str, partner: Party) -> CommandAnswer:
+        self.received.append((command, request, partner))
+        return CommandAnswer(result="ACCEPTED", timeout=15, final_result="ACCEPTED")
+
+
+@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
+async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, version: str) -> None:
+    versions = {p.party_id: version for p in (CPO1, EMSP1)}
+    async with topology(tmp_path, versions, [CPO1, EMSP1], {"push": False}) as (_hub, members):
+        cpo, emsp = members["CP1"], members["EM1"]
+        commands = AcceptingCommands()
+        cpo.running.node.hooks.commands = commands
+        await cpo.running.node.locations.put(location("LOC1"), version="2.2.1")
+        token = example("token_example_2_full_rfid.json", EMSP1, uid="TOK1")
+        await emsp.running.node.tokens.put(token, version="2.2.1")
+        await eventually(lambda: _is(cpo, EMSP1, "CONNECTED"), "the CPO knows the eMSP")
+        await eventually(lambda: _is(emsp, CPO1, "CONNECTED"), "the eMSP knows the CPO")
+
+        # START_SESSION from the eMSP, OCPI-to the CPO: the CPO's answer comes back through the hub ...
+        request = {"token": await emsp.running.node.tokens.get("TOK1", version=version), "location_id": "LOC1",
+                   "evse_uid": "3256"}  # fmt: skip
+        answer, reference = await send_command(
+            emsp.running.node, emsp.hub_partner, "START_SESSION", request, to=(CPO1.country_code, CPO1.party_id)
+        )
+        assert answer.result == "ACCEPTED"
+        [(command, received, sent_by)] = commands.received
+        assert command == "START_SESSION" and received["location_id"] == "LOC1"
+        assert sent_by.hub is not None  # it came through the hub,
+        assert "/ocpi/hub/" in received["response_url"]  # which put itself in front of the eMSP's response_url
+        # ... and so does its asynchronous result, at the eMSP's own response_url under its reference.
+        results = emsp.running.node.hooks.results
+        assert isinstance(results, KeepResults)
+
+        async def result_arrived() -> bool:
+            return any(ref == reference for _, ref, _ in results.results)
+
+        await eventually(result_arrived, "the CommandResult reached the eMSP")
+        [(_, _, result)] = [r for r in results.results if r[1] == reference]
+        assert result["result"] == "ACCEPTED"
+
+        # Real-time authorization from the CPO, OCPI-to the eMSP that owns the token.
+        info = await authorize_token(
+            cpo.running.node,
+            cpo.hub_partner,
+            "TOK1",
+            location={"location_id": "LOC1", "evse_uids": ["3256"]},
+            to=(EMSP1.country_code, EMSP1.party_id),
+        )
+        assert info.allowed == "ALLOWED" and info.token.uid == "TOK1"
+        with pytest.raises(UnknownToken):
+            await authorize_token(cpo.running.node, cpo.hub_partner, "NOPE", to=(EMSP1.country_code, EMSP1.party_id))
