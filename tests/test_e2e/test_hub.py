@@ -22,9 +22,10 @@ from ocpi.node.config import OwnParty
 from ocpi.node.handshake import register
 from ocpi.node.hooks import CommandAnswer, KeepResults
 from ocpi.node.outbound import authorize_token, send_command
+from ocpi.server.app import get_application
 from ocpi.storage.base import ObjectKey, Party, PartyRole, TokenKind
 from ocpi.storage.push import PushLedger
-from ocpi.testing import listening
+from ocpi.testing import listening, serving
 from tests.nodes import RunningNode, eventually, serve_node
 from tests.spec import SPEC_DIR
 from tests.test_cli.nodes import OCPI, cli_env, ocpi_serve
@@ -575,3 +576,65 @@ async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, v
         assert info.allowed == "ALLOWED" and info.token.uid == "TOK1"
         with pytest.raises(UnknownToken):
             await authorize_token(cpo.running.node, cpo.hub_partner, "NOPE", to=(EMSP1.country_code, EMSP1.party_id))
+
+
+# --- a party with a hub and a direct partner; what reaches the receiver of a forwarded request ----------------
+
+
+async def test_a_direct_partner_wins_over_the_hub_and_forwarded_requests_carry_new_request_ids(tmp_path: Path) -> None:
+    """D9: eMSP one is connected to the hub and, directly, to CPO two (also behind the hub): the hub may speak for
+    CPO one, not for CPO two, whose requests come over the direct connection. R15: a request forwarded by the
+    hub reaches the CPO with a new X-Request-ID and the same X-Correlation-ID, and the routing headers as sent."""
+    seen: list[dict[str, str]] = []
+    async with AsyncExitStack() as stack:
+        hub = await stack.enter_async_context(serve_node(tmp_path / "hub.db", [HUB], **QUIET))
+        sock = await stack.enter_async_context(listening())
+        cpo_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        cpo_app = get_application(parties=[CPO1], store=f"sqlite:///{tmp_path / 'cpo.db'}", base_url=cpo_url,
+                                  allow_private_urls=True, push=False)  # fmt: skip
+
+        async def recording(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and "/locations" in scope["path"]:
+                seen.append({k.decode().lower(): v.decode() for k, v in scope["headers"]})
+            await cpo_app(scope, receive, send)
+
+        await stack.enter_async_context(serving(recording, sock))
+        cpo1 = await join(hub, RunningNode(cpo_app, cpo_url))
+        cpo2 = await join(hub, await stack.enter_async_context(serve_node(tmp_path / "cpo2.db", [CPO2])))
+        emsp_node = await stack.enter_async_context(serve_node(tmp_path / "emsp.db", [EMSP1]))
+        emsp = await join(hub, emsp_node)
+        direct_token = await cpo2.running.store.issue_token(TokenKind.A)
+        await register(emsp_node.node, cpo2.running.versions_url, direct_token)
+        await eventually(lambda: _is(emsp, CPO1, "CONNECTED"), "the eMSP knows CPO one")
+        await eventually(lambda: _is(emsp, CPO2, "CONNECTED"), "the eMSP knows CPO two")
+
+        speaking_for = await emsp_node.node.through_hub(emsp.hub_partner)
+        assert speaking_for.owns("NL", "CP1") and not speaking_for.owns("BE", "CP2")
+        async with httpx.AsyncClient() as http:
+            # What the hub would forward to the eMSP: from CPO one accepted, from CPO two (direct) refused.
+            emsp_locations = next(
+                e["url"]
+                for e in emsp.at_hub.endpoints
+                if e["identifier"] == "locations" and e.get("role") == "RECEIVER"
+            )
+            as_hub = {"Authorization": authorization_header(emsp.at_hub.outbound_token or "", "2.2.1")}
+            for owner, expected in ((CPO1, 201), (CPO2, 404)):
+                headers = {**as_hub, "OCPI-from-country-code": owner.country_code, "OCPI-from-party-id": owner.party_id,
+                           "OCPI-to-country-code": "DE", "OCPI-to-party-id": "EM1"}  # fmt: skip
+                body = location("LOC1", owner)
+                put = await http.put(
+                    f"{emsp_locations}/{owner.country_code}/{owner.party_id}/LOC1", json=body, headers=headers
+                )
+                assert put.status_code == expected, put.text
+            assert put.json()["status_message"] == "BE/CP2 is not one of your parties"
+
+            # R15 at the receiving CPO.
+            await cpo1.running.node.locations.put(location("LOC1"), version="2.2.1")
+            sent = routed(emsp, CPO1, **{"X-Request-ID": "req-1", "X-Correlation-ID": "corr-1"})
+            answer = await http.get(f"{hub_url(emsp, 'locations', 'SENDER')}/LOC1", headers=sent)
+            assert answer.json()["status_code"] == 1000
+        [arrived] = seen
+        assert arrived["x-correlation-id"] == "corr-1"
+        assert arrived["x-request-id"] not in ("", "req-1")
+        assert (arrived["ocpi-from-country-code"], arrived["ocpi-from-party-id"]) == ("DE", "EM1")
+        assert (arrived["ocpi-to-country-code"], arrived["ocpi-to-party-id"]) == ("NL", "CP1")
