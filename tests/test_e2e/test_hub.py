@@ -420,7 +420,11 @@ async def held(member: Member, module: str, owner: OwnParty, object_id: str, var
     return None if stored is None else stored
 
 
-@pytest.mark.parametrize("versions", [{}, {"CP1": "2.3.0", "EM2": "2.3.0"}], ids=["2.2.1", "mixed"])
+@pytest.mark.parametrize(
+    "versions",
+    [{}, {p.party_id: "2.3.0" for p in (CPO1, CPO2, EMSP1, EMSP2)}, {"CP1": "2.3.0", "EM1": "2.3.0"}],
+    ids=["2.2.1", "2.3.0", "mixed"],
+)
 async def test_broadcast_push_and_party_specific_objects_through_the_hub(
     tmp_path: Path, versions: dict[str, str]
 ) -> None:
