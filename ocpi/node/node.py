@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from ocpi.client import OcpiClient, UrlPolicy
 from ocpi.client.client import Endpoint
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
-from ocpi.core.interfaces import ObjectType, SenderList
+from ocpi.core.interfaces import ObjectType, SenderList, audience_name
 from ocpi.core.validation import Judging, judge, parse
 from ocpi.logs import NodeEvents
 from ocpi.node.config import NodeConfig
@@ -165,12 +165,17 @@ class Node:
             client.on_deviation = lambda where, deviations: self.quirks.note(party.pk, deviations, where)
         return client
 
-    def audiences(self, partner: Party, object_type: ObjectType) -> list[str] | None:
+    def audiences(
+        self, partner: Party, object_type: ObjectType, requester: tuple[str, str] | None = None
+    ) -> list[str] | None:
         """The audiences (`StoredObject.audience`) of the objects of `object_type` that `partner` may see or be
         sent: its own parties, for objects with an audience (Sessions, CDRs) unless the node broadcasts them
-        (`broadcast_sessions_and_cdrs`); None: every object."""
+        (`broadcast_sessions_and_cdrs`); None: every object. A hub partner sees those of the party it asks for
+        (`requester`, its OCPI-from) alone: never those of the other parties behind it."""
         if object_type.audience_field is None or self.config.broadcast_sessions_and_cdrs:
             return None
+        if partner.hub is not None:
+            return [audience_name(*requester)] if requester is not None and partner.owns(*requester) else []
         return partner.audiences()
 
     def may_receive(self, partner: Party, obj: StoredObject) -> bool:

@@ -97,6 +97,12 @@ class Binding:
             headers["OCPI-to-party-id"] = to_pid
         return headers
 
+    def requester(self, request: Request) -> tuple[str, str] | None:
+        """The party the request is from, as its OCPI-from headers name it (None: not named)."""
+        routing = routing_headers(request)
+        country_code, party_id = routing.get("ocpi-from-country-code"), routing.get("ocpi-from-party-id")
+        return (country_code.upper(), party_id.upper()) if country_code and party_id else None
+
     def check_owner(self, partner: Party, country_code: str, party_id: str) -> tuple[str, str]:
         """`check_owner`, and never under one of this node's own parties, whatever the partner's registration
         says (a partner registered as one before claims were checked, or a store edited by hand)."""

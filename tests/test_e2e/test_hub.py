@@ -488,6 +488,14 @@ async def test_broadcast_push_and_party_specific_objects_through_the_hub(
             owners = {(i["country_code"], i["party_id"], i["id"]) for i in first.json()["data"] + second.json()["data"]}
             assert owners == {("NL", "CP1", "LOC1"), ("BE", "CP2", "LOC2")}
 
+            # A CPO's Sessions asked for through the hub: each eMSP sees its own alone, never another's.
+            sessions = hub_url(emsp1, "sessions", "SENDER")
+            since = {"date_from": "2000-01-01T00:00:00Z"}
+            for member, expected in ((emsp1, []), (emsp2, ["S1"])):
+                listed = await http.get(sessions, params=since, headers=routed(member, CPO1))
+                assert listed.status_code == 200, listed.text
+                assert [item["id"] for item in listed.json()["data"]] == expected
+
             # D1: a CDR pushed to the hub itself is refused, naming the rule.
             receiver = hub_url(cpo1, "cdrs", "RECEIVER")
             refused = await http.post(receiver, json=cdr, headers=routed(cpo1, HUB))
