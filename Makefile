@@ -23,7 +23,8 @@ test: lint typecheck
 	$(BIN)/pytest -q
 
 # One run of every benchmark on 127.0.0.1 (about 10 minutes on 2 cores): BENCH_ARGS=--quick for a smoke run,
-# --postgres URL (or OCPI_TEST_POSTGRES_URL) adds PostgreSQL, --skip-peer leaves extrawest-ocpi out.
+# --postgres URL (or OCPI_TEST_POSTGRES_URL) adds PostgreSQL, --skip-peer leaves extrawest-ocpi out, --only NAME
+# runs one benchmark (read, ingest, validation, push, outbound, busy_cpo).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 

@@ -1,17 +1,21 @@
 """Push fan-out as issue #7 states it: the time from one location update to its delivery at `partners` registered
 partners (receivers on loopback). Target: under 1 s.
 
-Our side runs in this process as an application runs it: a Node on its own SQLite store, with the push worker
-loop the app starts (`node.push.run_forever`). The partners are one sink process (`benchmarks.fanout_sink`)
-that notes when each PUT arrives. Per update: note the time, write the location with `node.locations.put`
-(which nudges the worker), poll the sink until every partner has it; the latency is the last arrival minus the
-time noted, read on the same clock (`time.time()`, one machine).
+Our node is `ocpi serve` on a SQLite file (`benchmarks.cpo_node`), the partners are the eMSPs of one loopback
+server (`benchmarks.partner_sink`), each registered with the node through the real credentials handshake. Per
+update: the CPO's application writes the location through the library on the node's database
+(`node.locations.put`, in this process), noting the time; the node's push worker finds the change (a write
+from another process is seen at its next round: `push_interval`, 1 s) and sends it; the sink notes when each
+partner got it. The latency is the last arrival minus the time noted, read on the same clock (`time.time()`,
+one machine).
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import statistics
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,40 +24,19 @@ from typing import Any
 import httpx
 import orjson
 
+from benchmarks.cpo_node import application, register_partners, serving_cpo
+from benchmarks.run import free_port, server, uvicorn_command
 from benchmarks.seed import OUR_CPO, example_path, location_document
-from ocpi.core.enums import RoleEnum
-from ocpi.node.config import NodeConfig, OwnParty
 from ocpi.node.node import Node
-from ocpi.storage.base import PartyRole
-from ocpi.storage.push import PushLedger
-from ocpi.storage.sql import SqlStore
 
 TARGET_S = 1.0
 POLL_EVERY_S = 0.005
 GIVE_UP_AFTER_S = 30.0
-# A pause between updates, so that each one meets a worker done with the previous one, as a lone update would:
-# a partner still being synced when the nudge comes is only looked at again on the next interval.
+PUSH_INTERVAL_S = 1.0
+"""`ocpi serve`'s push interval: a write from another process waits up to this long for the worker."""
+# A pause between updates, so that each one meets a worker done with the previous one, as a lone update would;
+# plus a random part up to one push interval, so the updates do not fall at one phase of the worker's rounds.
 PAUSE_BETWEEN_S = 0.5
-
-
-async def register_receivers(store: SqlStore, sink_url: str, partners: int) -> None:
-    """`partners` registered eMSPs (2.2.1), partner `n` receiving locations at the sink under `/p/n`."""
-    ledger = PushLedger(store)
-    for number in range(partners):
-        endpoint = {
-            "identifier": "locations",
-            "role": "RECEIVER",
-            "url": f"{sink_url}/p/{number}/ocpi/emsp/2.2.1/locations",
-        }
-        party = await store.create_party(
-            f"receiver {number}",
-            [PartyRole("EMSP", "DE", f"R{number:02d}")],
-            state="registered",
-            version="2.2.1",
-            endpoints=[endpoint],
-            outbound_token=f"receiver-token-{number}",
-        )
-        await ledger.cursor(party.pk)  # from now on: only the updates below
 
 
 async def time_one_update(node: Node, sink: httpx.AsyncClient, document: dict[str, Any], partners: int) -> list[float]:
@@ -63,8 +46,8 @@ async def time_one_update(node: Node, sink: httpx.AsyncClient, document: dict[st
     await node.locations.put(document, version="2.2.1")
     deadline = time.monotonic() + GIVE_UP_AFTER_S
     while True:
-        arrivals = (await sink.get("/arrivals")).json()
-        times = [received[name] - started for received in arrivals.values() if name in received]
+        found = (await sink.get("/_bench/stats")).json()
+        times = [noted["names"][name] - started for noted in found.values() if name in noted["names"]]
         if len(times) == partners:
             return times
         if time.monotonic() > deadline:
@@ -72,39 +55,26 @@ async def time_one_update(node: Node, sink: httpx.AsyncClient, document: dict[st
         await asyncio.sleep(POLL_EVERY_S)
 
 
-async def measure_fan_out(sink_url: str, workdir: Path, *, partners: int, updates: int) -> dict[str, Any]:
-    store = await SqlStore.open(f"sqlite:///{workdir / 'push.db'}")
-    stop = asyncio.Event()
-    worker: asyncio.Task[None] | None = None
-    try:
-        config = NodeConfig(parties=[OwnParty(RoleEnum.CPO, *OUR_CPO)], allow_private_urls=True, push_interval=1.0)
-        node = Node(config, store)
-        await register_receivers(store, sink_url, partners)
-        worker = asyncio.create_task(node.push.run_forever(stop))
+async def _measure(node_url: str, database: str, sink_url: str, partners: int, updates: int) -> dict[str, Any]:
+    template = orjson.loads(example_path().read_bytes())
+    stamp = datetime.now(UTC)
 
-        template = orjson.loads(example_path().read_bytes())
-        stamp = datetime.now(UTC)
+    def update(label: str) -> dict[str, Any]:
+        nonlocal stamp
+        stamp += timedelta(seconds=1)
+        document = location_document(0, OUR_CPO, template)
+        document.update(name=f"fan-out {label}", last_updated=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return document
 
-        def update(label: str) -> dict[str, Any]:
-            nonlocal stamp
-            stamp += timedelta(seconds=1)
-            document = location_document(0, OUR_CPO, template)
-            document.update(name=f"fan-out {label}", last_updated=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"))
-            return document
-
-        last, first = [], []
-        async with httpx.AsyncClient(base_url=sink_url, timeout=10) as sink:
-            await time_one_update(node, sink, update("warm-up"), partners)  # opens the connections
-            for number in range(updates):
-                await asyncio.sleep(PAUSE_BETWEEN_S)
-                arrivals = await time_one_update(node, sink, update(str(number)), partners)
-                last.append(max(arrivals))
-                first.append(min(arrivals))
-    finally:
-        stop.set()
-        if worker is not None:
-            await worker
-        await store.close()
+    last, first = [], []
+    phases = random.Random(7)
+    async with application(database) as node, httpx.AsyncClient(base_url=sink_url, timeout=10) as sink:
+        await time_one_update(node, sink, update("warm-up"), partners)  # opens the connections
+        for number in range(updates):
+            await asyncio.sleep(PAUSE_BETWEEN_S + phases.uniform(0, PUSH_INTERVAL_S))
+            arrivals = await time_one_update(node, sink, update(str(number)), partners)
+            last.append(max(arrivals))
+            first.append(min(arrivals))
     return {
         "measured": True,
         "partners": partners,
@@ -113,5 +83,15 @@ async def measure_fan_out(sink_url: str, workdir: Path, *, partners: int, update
         "latency_max_s": max(last),
         "first_delivery_s": statistics.median(first),
         "target_s": TARGET_S,
+        "push_interval_s": PUSH_INTERVAL_S,
         "runs_s": last,
+        "node": "ocpi serve (SQLite); the update written by the application through the library",
     }
+
+
+def measure_fan_out(workdir: Path, *, partners: int, updates: int) -> dict[str, Any]:
+    database = f"sqlite:///{workdir / 'fanout.db'}"
+    sink_command = uvicorn_command(sys.executable, "benchmarks.partner_sink:app", free_port())
+    with server("fanout_sink", sink_command, {}, workdir) as sink, serving_cpo("fanout_node", database, workdir) as cpo:
+        asyncio.run(register_partners(cpo, database, sink.base_url, range(partners)))
+        return asyncio.run(_measure(cpo.base_url, database, sink.base_url, partners, updates))

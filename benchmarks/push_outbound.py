@@ -213,9 +213,9 @@ async def with_httpx(base: str, requests: list[Request]) -> None:
 
 
 async def with_transport(base: str, requests: list[Request]) -> None:
-    from ocpi.client.client import PartnerSettings, _tls_context
+    from ocpi.client.client import PartnerSettings, tls_context
 
-    transport = Transport(UrlPolicy(allow_private=True), _tls_context(), PartnerSettings().max_response_bytes)
+    transport = Transport(UrlPolicy(allow_private=True), tls_context(), PartnerSettings().max_response_bytes)
 
     async def send(request: Request) -> None:
         method, target, headers, body = request

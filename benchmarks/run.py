@@ -10,11 +10,16 @@ same machine state. It prints a table and writes `benchmarks/results/latest.json
 The figures (issue #7):
 - read: GET the locations list (limit=50) and one location, at `locations` stored (SQLite, PostgreSQL if
   asked) and at `big_locations` stored (SQLite), beside the ceiling and the peer;
-- ingest: PUT a location and PATCH an EVSE status on our eMSP (receiver);
+- ingest: PUT a location and PATCH an EVSE status on our eMSP (receiver), beside the write ceiling (a bare
+  Starlette app on SQLite set up as our store sets it up: token check, the body validated by one small Pydantic
+  model, one row updated per request; `benchmarks/write_ceiling_app.py`), measured in turns; targets (issue 24)
+  PATCH >= 0.5x and PUT >= 0.35x of its req/s;
 - validation: parse+dump of the official location example per second, ours and the peer's;
 - rss_mb: peak RSS after reading every location, at `locations` and `big_locations` stored;
 - crawl: a full crawl of the `big_locations` through our client (limit 1000), target under 60 s;
-- push: time from one location update to its delivery at `push_partners` partners, target under 1 s;
+- push: time from one location update (written by the CPO's application through the library on the database of
+  `ocpi serve`) to its delivery at `push_partners` partners registered through the handshake, target under 1 s
+  (`benchmarks/push_fanout.py`);
 - outbound: one push worker process (`ocpi serve`) draining a backlog of `outbound_changes_each` EVSE status
   changes over each of `outbound_locations` Locations to a loopback receiver, against a raw asyncio sender
   replaying the same requests (the ceiling) and a bare httpx client; target 0.5x of the ceiling
@@ -59,7 +64,9 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 PEER_DIR = HERE / ".peer"
 PEER_REQUIREMENT = "extrawest-ocpi==2025.7.16"
-BENCH_DATABASES = ("ocpi_bench", "ocpi_bench_ingest")
+BENCH_DATABASES = ("ocpi_bench", "ocpi_bench_ingest", "ocpi_bench_busy")
+BENCHMARKS = ("read", "ingest", "validation", "push", "outbound", "busy_cpo")
+"""What `--only` may name: the reads (with RSS and crawl), ingest, validation, push fan-out, outbound, busy CPO."""
 PUSH_NOT_MEASURED = "not measured"
 CRAWL_LIMIT = 1000
 CRAWL_TARGET_S = 60.0
@@ -78,6 +85,10 @@ class Settings:
     push_partners: int = 50
     outbound_locations: int = 2000
     outbound_changes_each: int = 3
+    busy_evses: int = 10_000
+    busy_rates: tuple[float, ...] = (25, 50, 100, 150, 200, 300, 400, 600, 800)
+    busy_step_seconds: float = 20.0
+    only: tuple[str, ...] = BENCHMARKS
     postgres: str | None = None
     peer: bool = True
     loader: str = "auto"
@@ -94,6 +105,9 @@ QUICK = {
     "push_partners": 3,
     "outbound_locations": 200,
     "outbound_changes_each": 10,
+    "busy_evses": 1_000,
+    "busy_rates": (20, 50),
+    "busy_step_seconds": 3.0,
 }
 
 
@@ -365,6 +379,10 @@ class Databases:
     big: str
     peer_get: Path
     peer_ingest: Path
+    ceiling_ingest: Path
+    """The write ceiling's SQLite file: the partner's locations, as rows (`benchmarks.write_ceiling_app`)."""
+    busy: list[str]
+    """The busy CPO's databases: SQLite, then PostgreSQL if asked (seeded by `benchmarks.busy_cpo`)."""
 
 
 async def prepare(settings: Settings, workdir: Path) -> Databases:
@@ -375,23 +393,43 @@ async def prepare(settings: Settings, workdir: Path) -> Databases:
         big=f"sqlite:///{workdir / 'big.db'}",
         peer_get=workdir / "peer_get.jsonl",
         peer_ingest=workdir / "peer_ingest.jsonl",
+        ceiling_ingest=workdir / "ceiling_ingest.db",
+        busy=[f"sqlite:///{workdir / 'busy.db'}", *pg[2:]],
     )
     started = time.perf_counter()
     count = settings.locations
-    log(f"seeding {count} locations into {len(databases.get) + 1} databases")
-    with databases.peer_get.open("wb") as export:
-        await seed.seed_locations([*databases.get, databases.big], seed.OUR_CPO, 0, count, export=export)
-    log(f"seeding {count} partner locations into {len(databases.ingest)} databases")
-    with databases.peer_ingest.open("wb") as export:
-        await seed.seed_locations(databases.ingest, seed.PARTNER_CPO, 0, count, export=export)
-    if settings.big_locations > count:
-        log(f"seeding up to {settings.big_locations} locations for the memory figure")
-        await seed.seed_locations([databases.big], seed.OUR_CPO, count, settings.big_locations)
-    for url in [*databases.get, *databases.ingest, databases.big]:
+    seeded: list[str] = []
+    if "read" in settings.only:
+        log(f"seeding {count} locations into {len(databases.get) + 1} databases")
+        with databases.peer_get.open("wb") as export:
+            await seed.seed_locations([*databases.get, databases.big], seed.OUR_CPO, 0, count, export=export)
+        if settings.big_locations > count:
+            log(f"seeding up to {settings.big_locations} locations for the memory figure")
+            await seed.seed_locations([databases.big], seed.OUR_CPO, count, settings.big_locations)
+        seeded += [*databases.get, databases.big]
+    if "ingest" in settings.only:
+        log(f"seeding {count} partner locations into {len(databases.ingest)} databases")
+        with databases.peer_ingest.open("wb") as export:
+            await seed.seed_locations(databases.ingest, seed.PARTNER_CPO, 0, count, export=export)
+        seed_write_ceiling(databases.ceiling_ingest, count)
+        seeded += databases.ingest
+    for url in seeded:
         await seed.register_partner(url)
-    await seed.settle([*databases.get, *databases.ingest])
+    await seed.settle([url for url in seeded if url != databases.big])
     log(f"seeded in {time.perf_counter() - started:.0f} s")
     return databases
+
+
+def seed_write_ceiling(path: Path, count: int) -> None:
+    from benchmarks.write_ceiling_app import seed as seed_rows
+
+    template = orjson.loads(seed.example_path().read_bytes())
+    uids = [evse["uid"] for evse in template.get("evses", [])]
+    documents = (
+        (seed.location_id(n), orjson.dumps(seed.location_document(n, seed.PARTNER_CPO, template)), uids)
+        for n in range(count)
+    )
+    seed_rows(str(path), documents)
 
 
 # --- the scenarios -----------------------------------------------------------------------------------------
@@ -465,6 +503,7 @@ class Bench:
             "crawl": {},
             "push": {"measured": False, "note": PUSH_NOT_MEASURED},
             "outbound": {"measured": False, "note": PUSH_NOT_MEASURED},
+            "busy_cpo": {},
         }
 
     def ours(self, name: str, store: str, role: str = "CPO") -> contextlib.AbstractContextManager[Running]:
@@ -484,27 +523,30 @@ class Bench:
         )
 
     def run(self, databases: Databases) -> None:
-        self._reads(databases)
+        only = self.settings.only
+        if "read" in only:
+            self._reads(databases)
+            if self.peer is not None:
+                with self.their("peer", databases.peer_get, "CPO") as peer:
+                    self.results["rss_mb"][f"peer_{self.settings.locations}"] = walk_rss(peer, peer=True)
+                    for measure, plan in read_plans(self.settings, peer=True).items():
+                        self.record("read", measure, "peer", self.load.measure(plan, peer))
 
-        if self.peer is not None:
-            with self.their("peer", databases.peer_get, "CPO") as peer:
-                self.results["rss_mb"][f"peer_{self.settings.locations}"] = walk_rss(peer, peer=True)
-                for measure, plan in read_plans(self.settings, peer=True).items():
-                    self.record("read", measure, "peer", self.load.measure(plan, peer))
+        if "ingest" in only:
+            self._ingest(databases)
+            if self.peer is not None:
+                with self.their("peer_ingest", databases.peer_ingest, "EMSP") as peer:
+                    for measure, plan in ingest_plans(self.settings).items():
+                        self.record("ingest", measure, "peer", self.load.measure(plan, peer))
 
-        backends = ["sqlite", "postgres"]
-        for backend, url in zip(backends, databases.ingest, strict=False):
-            with self.ours(f"ours_{backend}_ingest", url, "EMSP") as node:
-                for measure, plan in ingest_plans(self.settings).items():
-                    self.record("ingest", measure, f"ours_{backend}", self.load.measure(plan, node))
-        if self.peer is not None:
-            with self.their("peer_ingest", databases.peer_ingest, "EMSP") as peer:
-                for measure, plan in ingest_plans(self.settings).items():
-                    self.record("ingest", measure, "peer", self.load.measure(plan, peer))
-
-        self._validation()
-        self._push_fan_out()
-        self._outbound()
+        if "validation" in only:
+            self._validation()
+        if "push" in only:
+            self._push_fan_out()
+        if "outbound" in only:
+            self._outbound()
+        if "busy_cpo" in only:
+            self._busy_cpo(databases)
 
     def _reads(self, databases: Databases) -> None:
         """Our nodes' reads and the ceiling's, every server up at once and measured in turns (`measure_together`):
@@ -542,6 +584,25 @@ class Bench:
             for (target, measure, _, _), figures in zip(jobs, measured, strict=True):
                 self.record("read", measure, target, figures)
 
+    def _ingest(self, databases: Databases) -> None:
+        """Our eMSP's receiver on SQLite and the write ceiling (the least a write needs, on the same SQLite
+        settings) measured in turns, as the reads are; then our node on PostgreSQL."""
+        plans = ingest_plans(self.settings)
+        command = uvicorn_command(sys.executable, "benchmarks.write_ceiling_app:app", free_port())
+        env = {"OCPI_BENCH_WRITE_DB": str(databases.ceiling_ingest), "OCPI_BENCH_TOKEN": headers()["Authorization"]}
+        with (
+            self.ours("ours_sqlite_ingest", databases.ingest[0], "EMSP") as node,
+            server("ceiling_ingest", command, env, self.workdir) as ceiling,
+        ):
+            for measure, plan in plans.items():
+                ours, theirs = self.load.measure_together([(plan, node), (plan, ceiling)])
+                self.record("ingest", measure, "ours_sqlite", ours)
+                self.record("ingest", measure, "ceiling", theirs)
+        for url in databases.ingest[1:]:
+            with self.ours("ours_postgres_ingest", url, "EMSP") as node:
+                for measure, plan in plans.items():
+                    self.record("ingest", measure, "ours_postgres", self.load.measure(plan, node))
+
     def _crawl(self, node: Running) -> None:
         command = [sys.executable, "-m", "benchmarks.crawl", node.base_url, str(CRAWL_LIMIT)]
         output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
@@ -558,17 +619,10 @@ class Bench:
         from benchmarks.push_fanout import measure_fan_out
 
         settings = self.settings
-        command = uvicorn_command(sys.executable, "benchmarks.fanout_sink:app", free_port())
         try:
-            with server("fanout_sink", command, {}, self.workdir) as sink:
-                self.results["push"] = asyncio.run(
-                    measure_fan_out(
-                        sink.base_url,
-                        self.workdir,
-                        partners=settings.push_partners,
-                        updates=max(5, settings.repeats),
-                    )
-                )
+            self.results["push"] = measure_fan_out(
+                self.workdir, partners=settings.push_partners, updates=max(5, settings.repeats)
+            )
         except Exception as error:  # push is young: its failure must not cost the other figures
             self.results["push"] = {"measured": False, "note": f"not measured: push failed: {error!r}"[:300]}
             log(self.results["push"]["note"])
@@ -595,6 +649,26 @@ class Bench:
             log(self.results["outbound"]["note"])
             return
         log(summary(self.results["outbound"]))
+
+    def _busy_cpo(self, databases: Databases) -> None:
+        """The busy CPO on SQLite (`ocpi serve`) and, if asked, PostgreSQL (`ocpi serve --workers 2`)."""
+        from benchmarks.busy_cpo import measure_busy_cpo
+
+        settings = self.settings
+        for backend, url in zip(["sqlite", "postgres"], databases.busy, strict=False):
+            try:
+                found = measure_busy_cpo(
+                    self.workdir,
+                    url,
+                    evses=settings.busy_evses,
+                    rates=settings.busy_rates,
+                    step_seconds=settings.busy_step_seconds,
+                    workers=2 if backend == "postgres" else 0,
+                )
+            except Exception as error:  # its failure must not cost the other figures
+                found = {"measured": False, "note": f"not measured: {error!r}"[:300]}
+                log(found["note"])
+            self.results["busy_cpo"][f"ours_{backend}"] = found
 
     def _save_ceiling_bodies(self, base_url: str) -> None:
         for name, plan in read_plans(self.settings).items():
@@ -639,9 +713,12 @@ def ratios(results: dict[str, Any], settings: Settings) -> dict[str, float | Non
                     found[f"{prefix}.rps/peer"] = _ratio(figures["rps"], peer.get("rps"))
                     found[f"{prefix}.p99/peer"] = _ratio(figures["p99_ms"], peer.get("p99_ms"))
                     found[f"{prefix}.cpu/peer"] = _ratio(figures["server_cpu_ms"], peer.get("server_cpu_ms"))
-                if group == "read":
-                    found[f"{prefix}.rps/ceiling"] = _ratio(figures["rps"], ceiling.get("rps"))
-                    found[f"{prefix}.cpu/ceiling"] = _ratio(figures["server_cpu_ms"], ceiling.get("server_cpu_ms"))
+                if group == "ingest" and target != "ours_sqlite":
+                    continue  # the write ceiling is a SQLite one
+                found[f"{prefix}.rps/ceiling"] = _ratio(figures["rps"], ceiling.get("rps"))
+                found[f"{prefix}.cpu/ceiling"] = _ratio(figures["server_cpu_ms"], ceiling.get("server_cpu_ms"))
+                if group == "ingest":
+                    found[f"{prefix}.p99/ceiling"] = _ratio(figures["p99_ms"], ceiling.get("p99_ms"))
     validation = results["validation"]
     found["validation.ours/peer"] = _ratio(
         (validation.get("ours") or {}).get("ops_per_s"), (validation.get("peer") or {}).get("ops_per_s")
@@ -672,7 +749,7 @@ def print_table(results: dict[str, Any], settings: Settings) -> None:
     found = results["ratios"]
     table = Table(title=f"ocpi-python benchmarks ({results['meta']['loader']}, {settings.connections} connections)")
     columns = ("measure", "target", "req/s", "p50 ms", "p99 ms", "CPU ms/req")
-    for column in (*columns, "req/s ÷ peer", "req/s ÷ ceiling", "p99 ÷ peer"):
+    for column in (*columns, "req/s ÷ peer", "req/s ÷ ceiling", "p99 ÷ peer", "p99 ÷ ceiling"):
         table.add_column(column, justify="left" if column in ("measure", "target") else "right")
     big = big_read_target(settings)
     titles = {
@@ -696,6 +773,7 @@ def print_table(results: dict[str, Any], settings: Settings) -> None:
                     _fmt(found.get(f"{prefix}.rps/peer"), ".2f", "x"),
                     _fmt(found.get(f"{prefix}.rps/ceiling"), ".2f", "x"),
                     _fmt(found.get(f"{prefix}.p99/peer"), ".3f", "x"),
+                    _fmt(found.get(f"{prefix}.p99/ceiling"), ".2f", "x"),
                 )
     validation = results["validation"]
     for name, figures in validation.items():
@@ -741,7 +819,18 @@ def print_table(results: dict[str, Any], settings: Settings) -> None:
                 )
     else:
         table.add_row(f"outbound push: {outbound['note']}", "ours")
-    Console(width=160).print(table)
+    for target, busy in results["busy_cpo"].items():
+        if not busy["measured"]:
+            table.add_row(f"busy CPO: {busy['note']}", target)
+            continue
+        title = (
+            f"busy CPO: EVSE changes/s to {busy['partners']} partners, every lag < {busy['lag_limit_s']:g} s "
+            f"({busy['evses']:,} EVSEs, {busy['node']}; {_fmt(busy['bytes_per_change'])} B a change a partner"
+            + ("; the writer's limit, not the node's" if busy["writer_bound"] else "")
+            + ")"
+        )
+        table.add_row(title, target, _fmt(busy["highest_sustained_per_s"]))
+    Console(width=200).print(table)
 
 
 # --- entry point -------------------------------------------------------------------------------------------
@@ -765,6 +854,9 @@ def parse_args(argv: list[str] | None) -> Settings:
     parser.add_argument("--repeats", type=int)
     parser.add_argument("--connections", type=int)
     parser.add_argument("--output", type=Path)
+    parser.add_argument(
+        "--only", action="append", choices=BENCHMARKS, help="run only this benchmark (repeatable; default: all)"
+    )
     args = parser.parse_args(argv)
     settings = Settings(
         postgres=args.postgres or os.environ.get("OCPI_TEST_POSTGRES_URL") or None,
@@ -779,6 +871,8 @@ def parse_args(argv: list[str] | None) -> Settings:
         for name in ("locations", "big_locations", "duration", "warmup", "repeats", "connections", "output")
         if getattr(args, name) is not None
     }
+    if args.only:
+        overrides["only"] = tuple(args.only)
     return replace(settings, **overrides)
 
 
@@ -812,6 +906,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "server": f"ours: ocpi serve ({server_stack()}); others: uvicorn, 1 worker, asyncio loop, h11",
         "latency": "percentiles of the requests answered within each run (wrk: unanswered ones are not counted)",
         "wall_s": round(time.perf_counter() - started, 1),
+        "only": list(settings.only),
     }
     results["ratios"] = ratios(results, settings)
     settings.output.parent.mkdir(parents=True, exist_ok=True)

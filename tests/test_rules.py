@@ -53,6 +53,18 @@ DESCRIPTION_RULES = (
     (re.compile(r"ISO 639-1"), "language-code"),
     (re.compile(r"\(0-100\)"), "percentage"),
     (re.compile(r"base64 encoded"), "base64"),
+    (re.compile(r"specification for EVSE ID"), "evse-id"),
+    (re.compile(r"No markup"), "no-markup"),
+    (re.compile(r"Must be later than `?period_begin"), "period-order"),
+    (re.compile(r"Is required to be set for a Credit CDR|may only be used when the `?publish`? field"), "condition"),
+)
+# A class whose start says "a period ends when the next one starts" orders every list of it.
+ORDERED = re.compile(r"period ends when (the|a) next period starts", re.IGNORECASE)
+# A class whose id's description says it is unique among its siblings makes every list of it a list of unique ids.
+UNIQUE = re.compile(
+    r"may have the same id as long as they do not belong to the same|Uniquely identifies the EVSE within|"
+    r"unique among all Parking objects",
+    re.IGNORECASE,
 )
 NAMED_RULES = {"country_code": "country-code", "party_id": "party-id"}
 
@@ -63,13 +75,25 @@ def spec_rules(field: SpecField) -> set[str]:
     found |= {rule for pattern, rule in DESCRIPTION_RULES if pattern.search(field.description)}
     if field.name in NAMED_RULES:
         found.add(NAMED_RULES[field.name])
+    if field.is_list and field.type in ORDERED_CLASSES:
+        found.add("period-order")
+    if field.is_list and field.type in UNIQUE_CLASSES:
+        found.add("unique-id")
     return found
+
+
+def _classes_saying(pattern: re.Pattern[str]) -> set[str]:
+    return {d.name for v in VERSIONS for d in definitions(v) if any(pattern.search(f.description) for f in d.fields)}
+
+
+ORDERED_CLASSES = _classes_saying(ORDERED)
+UNIQUE_CLASSES = _classes_saying(UNIQUE)
 
 
 def model_rules(model: type[BaseModel], name: str) -> set[str]:
     """The rules a model's field checks: read past (`Conforms`) or refused (a pattern the rule names)."""
     shape = shape_of(model.model_fields[name])
-    found = set(shape.item.rules)
+    found = set(shape.item.rules) | set(shape.list_rules)
     if shape.item.pattern is not None:
         found.add(REFUSED_PATTERNS[shape.item.pattern][0].id)
     return found
@@ -103,6 +127,18 @@ def test_the_census_of_rules_finds_the_rules_of_the_text() -> None:
     assert "language-code" in found[("2.1.1", "DisplayText", "language")]
     assert "percentage" in found[("2.2.1", "EnergySource", "percentage")]
     assert "base64" in found[("2.3.0", "SignedValue", "signed_data")]
+    assert "evse-id" in found[("2.2.1", "EVSE", "evse_id")] and "evse-id" in found[("2.2.1", "CdrLocation", "evse_id")]
+    assert "evse-id" in found[("2.1.1", "EVSE", "evse_id")]
+    assert "no-markup" in found[("2.3.0", "DisplayText", "text")]
+    assert "period-order" in found[("2.1.1", "RegularHours", "period_end")]
+    assert "period-order" in found[("2.2.1", "CDR", "charging_periods")]
+    assert "period-order" in found[("2.3.0", "Session", "charging_periods")]
+    assert (
+        "unique-id" in found[("2.1.1", "EVSE", "connectors")] and "unique-id" in found[("2.2.1", "Location", "evses")]
+    )
+    assert "unique-id" in found[("2.3.0", "Location", "parking_places")]
+    assert "condition" in found[("2.2.1", "CDR", "credit_reference_id")]
+    assert "condition" in found[("2.3.0", "Location", "publish_allowed_to")]
     every = set().union(*found.values())
     refused = {"required", "non-empty", "length", "enum", "range", "description", "type"}
     assert every == set(RULES) - refused - TRANSPORT_RULES  # those are the client's (tests/test_client)
@@ -148,6 +184,8 @@ class Case:
 
 
 L221, L211 = "2.2.1/examples/location_example.json", "fixture:2.1.1/locations/location.json"
+# the 2.1.1 example writes its EVSE IDs with `-` (BE-BEC-E041503001), eMI3 with `*` (tests/examples_map/locations.py)
+EMI3_IDS = tuple(((("evses", i, "evse_id"), f"BE*BEC*E04150300{i + 1}")) for i in range(2))
 T221, C221 = "2.2.1/examples/tariff_4_complex.json", "2.2.1/examples/cdr_example.json"
 
 CASES = [
@@ -190,6 +228,7 @@ CASES = [
         ("evses", 0, "last_updated"),
         ("2015-06-29T20:39:09Z",),
         ("2015-06-29T20:39",),
+        extra=EMI3_IDS,
     ),
     Case(
         "json-number",
@@ -268,6 +307,7 @@ CASES = [
         ("name",),
         ("Gent Zuid",),
         ("Zürich Hbf", "Gent\nZuid"),
+        extra=EMI3_IDS,
     ),
     Case(
         "url",
@@ -324,6 +364,7 @@ CASES = [
         ("coordinates", "latitude"),
         ("51.047599",),
         ("51.04759", "51.0475991"),
+        extra=EMI3_IDS,
     ),
     Case(
         "geo-coordinate",
@@ -345,7 +386,7 @@ CASES = [
         "Hours",
         "2.2.1/examples/location_hours_opening_hours_with_exceptional_opening.json",
         ("regular_hours", 0, "period_begin"),
-        ("08:00", "23:59", "00:00"),
+        ("00:00", "03:59", "01:30"),
         ("8:00", "24:00", "0800"),
     ),
     Case(
@@ -471,6 +512,168 @@ CASES += [
         ("eA==", "c2lnbmVkIGRhdGE="),
         ("not base64!", "eA="),
         extra=((("signed_data",), SIGNED),),
+    ),
+    Case(
+        "evse-id",
+        "mod_locations § EVSE object: evse_id 'Compliant with the following specification for EVSE ID from \"eMI3 "
+        "standard version V1.0\"' (CiString: any case)",
+        "2.2.1",
+        "locations",
+        "Location",
+        L221,
+        ("evses", 0, "evse_id"),
+        ("BE*BEC*E041503001", "BEBECE041503001", "be*bec*e1", "DE*ICE*E1234*5678"),
+        ("BE-BEC-E041503001", "3256", "BE*BEC*041503001", "BE*BEC*E", "#NA"),
+    ),
+    Case(
+        "evse-id",
+        "mod_cdrs § CdrLocation class: evse_id EVSE ID, 'Allowed to be set to: #NA' (a reservation without session)",
+        "2.2.1",
+        "cdrs",
+        "CDR",
+        C221,
+        ("cdr_location", "evse_id"),
+        ("BE*BEC*E041503003", "#NA"),
+        ("3256", "NA"),
+    ),
+    Case(
+        "evse-id",
+        "2.1.1 mod_locations § EVSE object: evse_id eMI3 (a string)",
+        "2.1.1",
+        "locations",
+        "Location",
+        L211,
+        ("evses", 0, "evse_id"),
+        ("BE*BEC*E041503001",),
+        ("BE-BEC-E041503001",),
+        extra=EMI3_IDS,
+    ),
+    Case(
+        "no-markup",
+        "types § DisplayText class: text 'No markup, html etc. allowed.'",
+        "2.2.1",
+        "tariffs",
+        "Tariff",
+        "2.2.1/examples/tariff_2_alt_text.json",
+        ("tariff_alt_text", 0, "text"),
+        ("2 euro p/hour", "a < b & c", "<3"),
+        ("<b>2 euro</b> p/hour", "2&nbsp;euro", "line<br/>break", "2 &#8364;"),
+    ),
+    Case(
+        "period-order",
+        "mod_locations § RegularHours class: period_end 'Must be later than period_begin'",
+        "2.3.0",
+        "locations",
+        "Hours",
+        "2.3.0/examples/location_hours_opening_hours_with_exceptional_opening.json",
+        ("regular_hours", 0, "period_end"),
+        ("18:00", "08:01", "23:59"),
+        ("08:00", "07:59", "00:30"),
+        extra=((("regular_hours", 0, "period_begin"), "08:00"), (("regular_hours", 0, "period_end"), "18:00")),
+    ),
+    Case(
+        "period-order",
+        "2.1.1 mod_locations § RegularHours class: period_end 'Must be later than period_begin'",
+        "2.1.1",
+        "locations",
+        "Location",
+        L211,
+        ("opening_times", "regular_hours", 0, "period_end"),
+        ("20:00",),
+        ("07:00",),
+        extra=(
+            *EMI3_IDS,
+            (
+                ("opening_times",),
+                {
+                    "twentyfourseven": False,
+                    "regular_hours": [{"weekday": 1, "period_begin": "08:00", "period_end": "20:00"}],
+                },
+            ),
+        ),
+    ),
+    Case(
+        "period-order",
+        "mod_cdrs § ChargingPeriod class: start_date_time 'A period ends when the next period starts'",
+        "2.3.0",
+        "sessions",
+        "Session",
+        "2.3.0/examples/session_example_2_short_finished.json",
+        ("charging_periods", 1, "start_date_time"),
+        ("2015-06-29T22:39:09Z", "2015-06-29T23:07:09Z", "2015-06-29T22:50:00Z"),
+        ("2015-06-29T22:39:08Z", "2015-06-29T23:07:10Z", "2015-06-29T22:00:00Z"),
+        reported=("charging_periods",),
+    ),
+    Case(
+        "period-order",
+        "mod_cdrs § ChargingPeriod class (the CDR's charging_periods, Card. +)",
+        "2.2.1",
+        "cdrs",
+        "CDR",
+        C221,
+        ("charging_periods", 1),
+        ({"start_date_time": "2015-06-29T22:00:00Z", "dimensions": [{"type": "TIME", "volume": 0.5}]},),
+        ({"start_date_time": "2015-06-29T21:00:00Z", "dimensions": [{"type": "TIME", "volume": 0.5}]},),
+        reported=("charging_periods",),
+        extra=(
+            (
+                ("charging_periods",),
+                [
+                    {"start_date_time": "2015-06-29T21:39:09Z", "dimensions": [{"type": "TIME", "volume": 0.3}]},
+                    {"start_date_time": "2015-06-29T22:00:00Z", "dimensions": [{"type": "TIME", "volume": 0.5}]},
+                ],
+            ),
+        ),
+    ),
+    Case(
+        "unique-id",
+        "mod_locations § Connector object: id 'Two Connectors may have the same id as long as they do not belong to "
+        "the same EVSE object' (a CiString: in any case)",
+        "2.2.1",
+        "locations",
+        "Location",
+        L221,
+        ("evses", 0, "connectors", 1, "id"),
+        ("2", "3"),
+        ("1",),
+        reported=("evses", 0, "connectors"),
+    ),
+    Case(
+        "unique-id",
+        "mod_locations § EVSE object: uid 'Uniquely identifies the EVSE within the CPOs platform'",
+        "2.3.0",
+        "locations",
+        "Location",
+        "2.3.0/examples/location_example.json",
+        ("evses", 1, "uid"),
+        ("3257", "3258"),
+        ("3256",),
+        reported=("evses",),
+    ),
+    Case(
+        "condition",
+        "mod_cdrs § CDR object: credit_reference_id 'Is required to be set for a Credit CDR'",
+        "2.2.1",
+        "cdrs",
+        "CDR",
+        C221,
+        ("credit_reference_id",),
+        ("12345",),
+        (MISSING,),
+        extra=((("credit",), True), (("credit_reference_id",), "12345")),
+    ),
+    Case(
+        "condition",
+        "mod_locations § Location object: publish_allowed_to 'may only be used when the publish field is set to false'",
+        "2.2.1",
+        "locations",
+        "Location",
+        L221,
+        ("publish",),
+        (False,),
+        (True,),
+        reported=("publish_allowed_to",),
+        extra=((("publish",), False), (("publish_allowed_to",), [{"visual_number": "12345", "issuer": "ACME"}])),
     ),
     # the rules every reader enforces: refused, and named in the strict report like the others
     Case(
@@ -639,8 +842,24 @@ def test_every_rule_has_cases_both_ways() -> None:
     checked = {"datetime-format", "datetime-utc", "json-number", "number-decimals", "json-integer"}
     checked |= {"json-boolean", "string-printable", "url", "geo-coordinate", "time-of-day", "currency-code"}
     checked |= {"country-code", "country-alpha3", "party-id", "language-code", "percentage"}
+    checked |= {"evse-id", "no-markup", "period-order", "unique-id", "condition"}
     assert checked <= tolerated
     assert checked | {"base64"} <= tolerated
     assert {"geo-coordinate", "time-of-day", "date"} <= refused
     assert {"required", "length", "ci-string", "enum", "range", "non-empty", "description", "type"} <= refused
     assert tolerated | refused == set(RULES) - TRANSPORT_RULES
+
+
+def test_a_charging_limit_with_more_than_one_decimal_is_named_by_its_rule() -> None:
+    """mod_charging_profiles § ChargingProfilePeriod class: limit 'Accepts at most one digit fraction (e.g. 8.1)':
+    refused by every reader, and reported as the number-decimals rule (was: the JSON type rule)."""
+    from ocpi.modules.chargingprofiles.v_2_2_1.schemas import ChargingProfile
+
+    profile = {"charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 8.1}]}
+    assert deviations(ChargingProfile, profile, version="2.2.1") == []
+    profile["charging_profile_period"][0]["limit"] = 8.15
+    found = deviations(ChargingProfile, profile, version="2.2.1")
+    assert [(d.path, d.rule.id) for d in found] == [("$.charging_profile_period[0].limit", "number-decimals")]
+    with pytest.raises(InvalidParameters) as refused:
+        parse(ChargingProfile, profile)
+    assert "charging_profile_period.0.limit: " in refused.value.message

@@ -370,8 +370,8 @@ def deviations_markdown() -> list[str]:
         "- with its JSON path and rule by the strict reading: `ocpi validate`, `ocpi check`, "
         "`ocpi.core.validation.deviations(model, payload)` and `ocpi.modules.identify.validate(payload)`.",
         "",
-        "Unknown fields are not deviations (kept, see above). Where the spec text is silent or only recommends "
-        "(an EVSE ID's eMI3 format, `period_end` later than `period_begin`), nothing is checked.",
+        "Unknown fields are not deviations (kept, see above). Where the spec text only recommends (a token's "
+        "`contract_id` in the eMA ID format), nothing is checked.",
         "",
     ]
     rows = [[cell.replace("|", "\\|") for cell in (_code(r.id), r.title, r.spec, r.reader)] for r in RULES.values()]

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
 from ocpi.afir.codes import ALPHA2_BY_ALPHA3, CURRENCIES, NATIONAL_CURRENCIES, nuts_country
+from ocpi.core.rules import EVSE_ID_PATTERN
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +333,7 @@ def service_providers(subject: Subject) -> Iterator[Problem]:
 
 # --- recharging points and connectors ------------------------------------------------------------
 
-_EVSE_ID = re.compile(r"[A-Za-z]{2}\*?[A-Za-z0-9]{3}\*?[Ee][A-Za-z0-9*]{1,30}")
+_EVSE_ID = re.compile(EVSE_ID_PATTERN, re.IGNORECASE)  # the format ocpi validate checks (ocpi.core.rules)
 
 
 def evse_ids(subject: Subject) -> Iterator[Problem]:

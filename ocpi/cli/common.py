@@ -7,7 +7,6 @@ import asyncio
 import enum
 import json
 import os
-import re
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping, Sequence
@@ -24,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import OcpiError
+from ocpi.core.interfaces import parse_party_name
 from ocpi.core.versions import SUPPORTED_VERSIONS
 from ocpi.node.config import NodeConfig, OwnParty
 from ocpi.node.node import Node
@@ -184,15 +184,12 @@ def _cannot_open(url: str, reason: BaseException, hint: str = "") -> UserError:
     return UserError(f"cannot open database {shown_url(url)}: {_first_line(reason)}{hint}")
 
 
-_PARTY = re.compile(r"^([A-Za-z]{2})[/*-]?([A-Za-z0-9]{3})$")
-
-
 def parse_party(text: str) -> tuple[str, str]:
     """`NL/CPO` (also `NL*CPO`, `NLCPO`) as (country_code, party_id)."""
-    match = _PARTY.match(text.strip())
-    if match is None:
+    party = parse_party_name(text)
+    if party is None:
         raise UserError(f"not a party: {text!r} (expected COUNTRY/PARTY, like NL/CPO)")
-    return match.group(1).upper(), match.group(2).upper()
+    return party
 
 
 def own_parties(
@@ -319,7 +316,7 @@ async def find_party(store: SqlStore, reference: str) -> Party:
         found = [p for p in parties if p.pk == int(reference)]
     else:
         found = []
-        if _PARTY.match(reference.strip()):
+        if parse_party_name(reference) is not None:
             cc, pid = parse_party(reference)
             found = [p for p in parties if p.owns(cc, pid)]
         if not found:

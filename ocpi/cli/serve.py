@@ -91,6 +91,12 @@ def serve(
         help="Refuse what partners send out of spec (2001, naming each deviation) instead of reading it and "
         "recording it as their quirks (ocpi parties show).",
     ),
+    broadcast_sessions_and_cdrs: bool = typer.Option(
+        False,
+        "--broadcast-sessions-and-cdrs",
+        help="List and push every Session and CDR to every partner, not only to the eMSP owning its token "
+        "(a test platform, a single-eMSP operator).",
+    ),
 ) -> None:
     """Run an OCPI node: every module of its roles, in every version, with push to registered partners.
 
@@ -108,6 +114,7 @@ def serve(
             "metrics_token": metrics_token or None,
             "console_token": _console_token(console, console_token),
             "strict": strict,
+            "broadcast_sessions_and_cdrs": broadcast_sessions_and_cdrs,
         }
         listening = Listening(host, port, access_log, headers_timeout, body_timeout)
         with logging_to_stderr(log_level, log_format, access_log=access_log):

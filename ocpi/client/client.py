@@ -112,6 +112,10 @@ _ENUM_NAME = re.compile(r"[A-Z][A-Za-z0-9]*\.([A-Za-z0-9_]+)")
 
 @dataclass
 class OcpiClient:
+    """An async client for one OCPI party: `discover` its versions and endpoints, then call them (`get`, `post`,
+    `iterate` a paginated list, `read_object` as the model of its version) with retries, deadlines and limits
+    (`PartnerSettings`), under a `UrlPolicy`. Use it as an async context manager."""
+
     token: str
     version: str = "2.2.1"
     endpoints: list[Endpoint] = field(default_factory=list)
@@ -132,7 +136,7 @@ class OcpiClient:
     `SSL_CERT_DIR` when set."""
 
     def __post_init__(self) -> None:
-        self.transport = Transport(self.policy, self.tls or _tls_context(), self.settings.max_response_bytes)
+        self.transport = Transport(self.policy, self.tls or tls_context(), self.settings.max_response_bytes)
 
     async def aclose(self) -> None:
         await self.transport.aclose()
@@ -451,7 +455,7 @@ def join_url(base: str, *segments: str) -> str:
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """One verifying TLS context (httpx's default: its CA bundle, SSL_CERT_FILE honoured) for every client:
     building one loads the CA certificates, ~30 ms of CPU, which a push worker creating a client per partner
     per round paid again and again."""

@@ -52,6 +52,8 @@ class RefusedUrl(UnableToUseClientApi):
 
 @dataclass(frozen=True)
 class UrlPolicy:
+    """Which partner URLs a client may call: HTTPS to public addresses, unless `allow_private`."""
+
     allow_private: bool = False
     """Allow plain HTTP and loopback, link-local and private addresses: development, tests, `--demo`."""
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
+from ocpi.client import PartnerSettings
 from ocpi.conformance.probe import Exchange, Probe, with_params
 from ocpi.core.interfaces import SenderList
 from ocpi.core.pagination import next_link
@@ -40,6 +41,8 @@ class Options:
     max_pages: int = 50
     max_skew: float = 300.0
     """Largest accepted difference between the peer's clock and ours, in seconds."""
+    outbound: PartnerSettings = field(default_factory=PartnerSettings)
+    """The deadline of each call to the peer and the largest answer accepted, as for any partner."""
 
 
 @dataclass(frozen=True)

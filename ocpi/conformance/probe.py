@@ -1,8 +1,13 @@
 """HTTP to the peer under check, recording every exchange: the checks over "every answer" (envelope,
-HTTP status, correlation headers, clock) read the record afterwards."""
+HTTP status, correlation headers, clock) read the record afterwards.
+
+The peer is called through the node's outbound transport, under the same limits as every other call to a
+partner: an answer larger than `PartnerSettings.max_response_bytes` (on the wire or inflated) and a call not
+answered in full within `PartnerSettings.timeout` make the peer Unreachable instead of holding the checker."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Mapping
@@ -10,16 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-import httpx
 import orjson
 
+from ocpi.client import PartnerSettings, UrlPolicy
+from ocpi.client.client import tls_context
+from ocpi.client.transport import Headers, Transport, TransportError
+from ocpi.core.errors import UnableToUseClientApi
 from ocpi.core.utils import authorization_header
 
 Shape = Literal["list", "object"]
 
 
 class Unreachable(Exception):
-    """The peer did not answer at all (connection refused, DNS, timeout)."""
+    """The peer did not answer in full (connection refused, DNS, the deadline, an answer beyond the size
+    limit)."""
 
 
 @dataclass
@@ -28,7 +37,7 @@ class Exchange:
     url: str
     request_headers: dict[str, str]
     status: int
-    headers: httpx.Headers
+    headers: Headers
     content: bytes
     sent_at: float
     received_at: float
@@ -84,15 +93,19 @@ def with_params(url: str, params: Mapping[str, Any]) -> str:
 class Probe:
     token: str
     base64_token: bool
-    timeout: float = 15.0
+    settings: PartnerSettings = field(default_factory=PartnerSettings)
+    """The deadline of each call and the largest answer accepted (the rest is not used here)."""
+    policy: UrlPolicy = field(default_factory=lambda: UrlPolicy(allow_private=True))
+    """The operator names the peer, so private addresses and plain HTTP are allowed by default (a sandbox on
+    localhost); the transport still connects only to the addresses the policy judged."""
     exchanges: list[Exchange] = field(default_factory=list)
-    http: httpx.AsyncClient = field(init=False)
+    transport: Transport = field(init=False)
 
     def __post_init__(self) -> None:
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout), follow_redirects=False)
+        self.transport = Transport(self.policy, tls_context(), self.settings.max_response_bytes)
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        await self.transport.aclose()
 
     def authorization(self, token: str | None = None, *, base64_token: bool | None = None) -> str:
         spelled = self.base64_token if base64_token is None else base64_token
@@ -122,9 +135,14 @@ class Probe:
         target = with_params(url, params or {})
         started = time.time()
         try:
-            response = await self.http.request(method, target, content=content, headers=sent)
-        except httpx.HTTPError as error:
-            raise Unreachable(f"{method} {target}: {type(error).__name__}: {error}".rstrip(": ")) from error
+            async with asyncio.timeout(self.settings.timeout):
+                response = await self.transport.request(method, target, sent, content)
+        except (TransportError, UnableToUseClientApi) as error:
+            raise Unreachable(f"{method} {target}: {error}") from error
+        except TimeoutError:
+            raise Unreachable(
+                f"{method} {target}: timed out, no complete answer within {self.settings.timeout:g} s"
+            ) from None
         exchange = Exchange(
             method,
             target,

@@ -38,7 +38,7 @@ async def run(options: Options) -> Report:
         raise UserError(f"unknown module {unknown[0]!r}: choose among {', '.join(LIST_MODULES)}")
     if options.write and not options.token_a:
         raise UserError("--write needs --token-a (a registration token of a sandbox)")
-    probe = Probe(options.token, base64_token=options.version != "2.1.1")
+    probe = Probe(options.token, base64_token=options.version != "2.1.1", settings=options.outbound)
     try:
         try:
             context = await discover(options, probe)

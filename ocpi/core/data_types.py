@@ -182,6 +182,30 @@ HoursMinutes = Annotated[
 ]
 """A time of day `hh:mm` (RegularHours): `8:00` or `24:00` is read, and is a deviation."""
 
+PeriodEnd = Annotated[HoursMinutes, Conforms(rules.PERIOD_ORDER, rules.later_than_begin_problem, with_siblings=True)]
+"""RegularHours' `period_end`: "Must be later than `period_begin`" (`18:00`-`08:00` is read, and is a deviation)."""
+
+EVSE_ID = Conforms(rules.EVSE_ID, rules.evse_id_problem)
+EvseId = Annotated[CiString(48), EVSE_ID]
+"""An EVSE's `evse_id`: `CiString(48)` in the eMI3 / IDACS format (`BE*BEC*E041503001`)."""
+
+CdrEvseId = Annotated[CiString(48), Conforms(rules.EVSE_ID, rules.cdr_evse_id_problem)]
+"""A CDR location's `evse_id`: an EVSE ID, or `#NA` for a reservation that never became a session."""
+
+UNIQUE_CONNECTOR_IDS = Conforms(rules.UNIQUE_ID, rules.unique_problem("id"))
+"""On an EVSE's connectors: "Two Connectors may have the same id as long as they do not belong to the same EVSE"."""
+UNIQUE_EVSE_UIDS = Conforms(rules.UNIQUE_ID, rules.unique_problem("uid"))
+"""On a Location's EVSEs: each `uid` "Uniquely identifies the EVSE within the CPOs platform"."""
+UNIQUE_PARKING_IDS = Conforms(rules.UNIQUE_ID, rules.unique_problem("id"))
+"""On a Location's parking places (2.3.0): "MUST be unique among all Parking objects in the same Location"."""
+CREDIT_REFERENCE = Conforms(rules.CONDITION, rules.credit_reference_problem, with_siblings=True)
+"""On a CDR's `credit_reference_id`: "Is required to be set for a Credit CDR"."""
+PUBLISH_ALLOWED_TO = Conforms(rules.CONDITION, rules.publish_allowed_to_problem, with_siblings=True)
+"""On a Location's `publish_allowed_to`: "may only be used when the `publish` field is set to `false`"."""
+
+CHARGING_PERIODS_IN_ORDER = Conforms(rules.PERIOD_ORDER, rules.periods_order_problem)
+"""On a list of charging periods: in the order they happened (a period ends when the next one starts)."""
+
 
 @cache
 def Coordinate(max_length: int, pattern: str, limit: int) -> Any:  # noqa: N802 - a type, like String(n)
@@ -198,7 +222,7 @@ def Coordinate(max_length: int, pattern: str, limit: int) -> Any:  # noqa: N802 
 
 class DisplayText(OcpiModel):
     language: LanguageCode
-    text: String(512)
+    text: Annotated[String(512), Conforms(rules.NO_MARKUP, rules.markup_problem)]
 
 
 # --- Price, per version --------------------------------------------------------------------------
@@ -231,10 +255,17 @@ Price = PriceV230
 
 
 __all__ = [
+    "CHARGING_PERIODS_IN_ORDER",
+    "CREDIT_REFERENCE",
+    "PUBLISH_ALLOWED_TO",
+    "UNIQUE_CONNECTOR_IDS",
+    "UNIQUE_EVSE_UIDS",
+    "UNIQUE_PARKING_IDS",
     "URL",
     "Base64Text",
     "Boolean",
     "CaseInsensitiveStr",
+    "CdrEvseId",
     "CiString",
     "Coordinate",
     "CountryAlpha3",
@@ -242,6 +273,7 @@ __all__ = [
     "CurrencyCode",
     "DateTime",
     "DisplayText",
+    "EvseId",
     "HoursMinutes",
     "Int",
     "LanguageCode",
@@ -249,6 +281,7 @@ __all__ = [
     "OpenEnum",
     "PartyId",
     "Percentage",
+    "PeriodEnd",
     "Price",
     "PriceV211",
     "PriceV221",

@@ -6,6 +6,8 @@ from ocpi.core import versions
 
 
 class VersionNumber(StrEnum):
+    """An OCPI version number as the Versions module lists it (`ocpi.SUPPORTED_VERSIONS`: those spoken here)."""
+
     V_2_0 = "2.0"
     V_2_1 = "2.1"
     V_2_1_1 = "2.1.1"
@@ -41,6 +43,8 @@ ROLES_BY_VERSION: dict[str, tuple[RoleEnum, ...]] = {
 
 
 class ModuleID(StrEnum):
+    """A module identifier, as version details list endpoints (`locations`, `cdrs`, ...)."""
+
     CDRS = "cdrs"
     CHARGING_PROFILES = "chargingprofiles"
     COMMANDS = "commands"
@@ -93,5 +97,7 @@ MODULES_BY_VERSION: dict[VersionNumber, tuple[ModuleID, ...]] = {
 
 
 class InterfaceRole(StrEnum):
+    """Which side of a module an endpoint is (2.2.1+): the SENDER owns the objects, the RECEIVER is told."""
+
     SENDER = "SENDER"
     RECEIVER = "RECEIVER"

@@ -9,6 +9,9 @@ from ocpi.core.status import StatusCode
 
 
 class OcpiError(Exception):
+    """An error with its OCPI status code and HTTP status: raised, it answers the request with the OCPI
+    envelope; from a client, what a partner answered."""
+
     http_status: int = 200
     status_code: int = StatusCode.CLIENT_ERROR
 

@@ -6,6 +6,7 @@ binds it to every module x version x role from these descriptors. No HTTP here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -93,6 +94,15 @@ class ObjectType:
 def audience_name(country_code: str, party_id: str) -> str:
     """A party as an object's audience names it (`StoredObject.audience`): `CC/PID`, upper case."""
     return f"{country_code.upper()}/{party_id.upper()}"
+
+
+_PARTY_NAME = re.compile(r"^([A-Za-z]{2})[/*-]?([A-Za-z0-9]{3})$")
+
+
+def parse_party_name(text: str) -> tuple[str, str] | None:
+    """`NL/CPO` (also `NL*CPO`, `NL-CPO`, `NLCPO`, any case) as ("NL", "CPO"); None if it names no party."""
+    match = _PARTY_NAME.match(text.strip())
+    return None if match is None else (match.group(1).upper(), match.group(2).upper())
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import binascii
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -74,9 +75,9 @@ JSON_NUMBER = _rule(
 )
 NUMBER_DECIMALS = _rule(
     "number-decimals",
-    "numbers use (at most) 4 decimals unless the field says otherwise",
-    "types § number",
-    "read, and kept exactly (Decimal)",
+    "numbers use (at most) 4 decimals unless the field says otherwise (a charging limit: one)",
+    "types § number; mod_charging_profiles § ChargingProfile class, ChargingProfilePeriod class",
+    "read, and kept exactly (Decimal); refused where the field says fewer (a charging limit of 8.15)",
 )
 JSON_INTEGER = _rule(
     "json-integer",
@@ -126,6 +127,35 @@ PARTY_ID = _rule("party-id", "a party id (ISO 15118): three letters or digits", 
 LANGUAGE_CODE = _rule("language-code", "an ISO 639-1 language code: two letters, lower case", "the field's table", KEPT)
 PERCENTAGE = _rule("percentage", "a percentage from 0 to 100", "mod_locations § EnergySource class", KEPT)
 BASE64 = _rule("base64", "base64 encoded", "mod_cdrs § SignedValue class, SignedData class", KEPT)
+EVSE_ID = _rule(
+    "evse-id",
+    "an EVSE ID as eMI3 and IDACS define it: country code, `*`, operator id (3), `*`, `E` and the outlet's id "
+    "(`BE*BEC*E041503001`, the `*` optional); a CDR's may be `#NA` (2.2.1+)",
+    "mod_locations § EVSE object; mod_cdrs § CdrLocation class",
+    KEPT,
+)
+NO_MARKUP = _rule("no-markup", "text to be displayed: no markup, html etc. allowed", "types § DisplayText class", KEPT)
+PERIOD_ORDER = _rule(
+    "period-order",
+    "periods run forward: a RegularHours' period_end is later than its period_begin; charging periods follow each "
+    "other (a period ends when the next one starts)",
+    "mod_locations § RegularHours class; mod_cdrs § ChargingPeriod class",
+    KEPT,
+)
+UNIQUE_ID = _rule(
+    "unique-id",
+    "ids unique where the table says so: a Connector's id within its EVSE, an EVSE's uid within its Location, a "
+    "Parking's id within its Location (2.3.0)",
+    "mod_locations § Connector object, EVSE object, Parking object",
+    KEPT,
+)
+CONDITION = _rule(
+    "condition",
+    "a field present only as its description allows: `credit_reference_id` set for a Credit CDR; "
+    "`publish_allowed_to` only when `publish` is false",
+    "mod_cdrs § CDR object; mod_locations § Location object",
+    KEPT,
+)
 
 # --- transport: what a partner's requests and answers around the objects get wrong -------------------------
 
@@ -319,6 +349,97 @@ def pattern_problem(pattern: str, what: str, *, any_case: bool = False) -> Calla
     return problem
 
 
+# eMI3 / IDACS ("E-mobility ID-codes"), as ISO 15118-2 Annex H writes it: <country> [*] <operator> [*] E <outlet>.
+EVSE_ID_PATTERN = r"[A-Z]{2}\*?[A-Z0-9]{3}\*?E[A-Z0-9][A-Z0-9*]{0,30}"
+evse_id_problem = pattern_problem(EVSE_ID_PATTERN, "an EVSE ID `<country>*<operator>*E<outlet>`", any_case=True)
+cdr_evse_id_problem = pattern_problem(
+    f"{EVSE_ID_PATTERN}|#NA", "an EVSE ID `<country>*<operator>*E<outlet>` or `#NA`", any_case=True
+)
+
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>|&(?:[A-Za-z]+|#[0-9]+|#x[0-9A-Fa-f]+);")
+
+
+def markup_problem(value: Any, _version: str | None = None) -> str | None:
+    if isinstance(value, str) and ("<" in value or "&" in value):
+        found = _MARKUP.search(value)
+        if found is not None:
+            return f"{value[:40]!r} has the markup {found[0]!r}"
+    return None
+
+
+def _minutes(value: Any) -> int | None:
+    """`hh:mm` as minutes; None for what is not `hh:mm` (the time-of-day rule's to report)."""
+    if not isinstance(value, str) or re.fullmatch(HOURS_MINUTES, value) is None:
+        return None
+    return int(value[:2]) * 60 + int(value[3:])
+
+
+def later_than_begin_problem(value: Any, _version: str | None, read: dict[str, Any]) -> str | None:
+    """RegularHours: `period_end` later than `period_begin` (both `hh:mm`; what is not is the time-of-day rule's)."""
+    begin, end = read.get("period_begin"), value
+    begin_minutes, end_minutes = _minutes(begin), _minutes(end)
+    if begin_minutes is not None and end_minutes is not None and end_minutes <= begin_minutes:
+        return f"period_end {end!r} is not later than period_begin {begin!r}"
+    return None
+
+
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if not isinstance(value, str):
+        return None
+    try:
+        read = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return read if read.tzinfo is not None else read.replace(tzinfo=UTC)
+
+
+def periods_order_problem(value: Any, _version: str | None = None) -> str | None:
+    """Charging periods in the order they happened: each starts no earlier than the one before it."""
+    if not isinstance(value, list):
+        return None
+    starts = [_instant(p.get("start_date_time")) if isinstance(p, dict) else None for p in value]
+    for index in range(1, len(starts)):
+        before, after = starts[index - 1], starts[index]
+        if before is not None and after is not None and after < before:
+            return (
+                f"charging period {index} starts at {value[index]['start_date_time']!r}, before period "
+                f"{index - 1} ({value[index - 1]['start_date_time']!r})"
+            )
+    return None
+
+
+def unique_problem(key: str) -> Callable[[Any, str | None], str | None]:
+    """A check that the objects of a list differ in `key` (CiStrings: in any case)."""
+
+    def problem(value: Any, _version: str | None = None) -> str | None:
+        if not isinstance(value, list):
+            return None
+        seen: set[Any] = set()
+        for item in value:
+            given = item.get(key) if isinstance(item, dict) else None
+            same = given.upper() if isinstance(given, str) else given
+            if same is not None and same in seen:
+                return f"{key} {given!r} appears more than once"
+            seen.add(same)
+        return None
+
+    return problem
+
+
+def credit_reference_problem(value: Any, _version: str | None, read: dict[str, Any]) -> str | None:
+    if read.get("credit") is True and value is None:
+        return "a Credit CDR (credit: true) without credit_reference_id"
+    return None
+
+
+def publish_allowed_to_problem(value: Any, _version: str | None, read: dict[str, Any]) -> str | None:
+    if value and read.get("publish") is True:
+        return "publish_allowed_to is set while publish is true"
+    return None
+
+
 def percentage_problem(value: Any, _version: str | None = None) -> str | None:
     try:
         number = Decimal(value) if isinstance(value, str | int | float | Decimal) else None
@@ -368,15 +489,19 @@ class Conforms:
     the models read leniently; `ocpi.core.validation.judged(model)` turns each into a validator that refuses
     what breaks the rule (the strict reading)."""
 
-    __slots__ = ("problem", "rule")
+    __slots__ = ("problem", "rule", "with_siblings")
 
-    def __init__(self, rule: Rule, problem: Callable[[Any, str | None], str | None]):
+    def __init__(self, rule: Rule, problem: Callable[..., str | None], *, with_siblings: bool = False):
         self.rule = rule
         self.problem = problem
+        self.with_siblings = with_siblings
+        """Whether `problem` also takes the fields read before this one (`period_end` is judged by
+        `period_begin`): `problem(value, version, read)`."""
 
-    def check(self, value: Any, version: str | None) -> Any:
+    def check(self, value: Any, version: str | None, read: dict[str, Any] | None = None) -> Any:
         """`value` unchanged, or the validation error of the rule."""
-        detail = self.problem(value, version)
+        siblings = (read or {},) if self.with_siblings else ()
+        detail = self.problem(value, version, *siblings)
         if detail is not None:
             refuse(self.rule, detail)
         return value

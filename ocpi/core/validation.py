@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, create_model
+from pydantic import (
+    BaseModel,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    create_model,
+)
 from pydantic_core import ErrorDetails
 
 from ocpi.core import rules
@@ -117,8 +124,18 @@ def judged(model: type[M], version: str | None = None) -> type[M]:
         judged_info = copy.copy(info)
         judged_info.annotation = _judged_type(info.annotation, version)
         judged_info.metadata = [_judged_metadata(m, version) for m in info.metadata]
+        if any(c.with_siblings for c in _conforms_of(info.annotation, info.metadata)):
+            judged_info.validate_default = True  # a field judged by others may break a rule by its absence
         fields[name] = (judged_info.annotation, judged_info)
     return create_model(model.__name__, __base__=model, __module__=model.__module__, **fields)
+
+
+def _conforms_of(annotation: Any, metadata: Sequence[Any]) -> list[Conforms]:
+    """The rules a field names at its top level (its metadata, or `Annotated` around its type)."""
+    found = [m for m in metadata if isinstance(m, Conforms)]
+    if get_origin(annotation) is Annotated:
+        found += [m for m in get_args(annotation)[1:] if isinstance(m, Conforms)]
+    return found
 
 
 def _judged_metadata(metadata: Any, version: str | None) -> Any:
@@ -127,9 +144,11 @@ def _judged_metadata(metadata: Any, version: str | None) -> Any:
     checked first (and reported, when the value breaks more than one)."""
     if isinstance(metadata, Conforms):
 
-        def check(value: Any, handler: ValidatorFunctionWrapHandler, rule: Conforms = metadata) -> Any:
+        def check(
+            value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo, rule: Conforms = metadata
+        ) -> Any:
             read = handler(value)
-            rule.check(value, version)
+            rule.check(value, version, info.data if rule.with_siblings else None)
             return read
 
         return WrapValidator(check)
@@ -161,6 +180,7 @@ _ERROR_RULES = {
     "less_than": rules.RANGE,
     "less_than_equal": rules.RANGE,
     "value_error": rules.DESCRIPTION,
+    "decimal_max_places": rules.NUMBER_DECIMALS,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from ocpi.client.client import PartnerSettings
 from ocpi.core.enums import RoleEnum
@@ -34,6 +34,9 @@ class OwnParty:
 
 @dataclass(frozen=True)
 class NodeConfig:
+    """Everything a node is: its `parties`, the versions and modules it serves, where it is reachable, its limits
+    and what it runs (push, pull, health, metrics, console). `get_application` builds one from its arguments."""
+
     parties: Sequence[OwnParty]
     versions: Sequence[str] = SUPPORTED_VERSIONS
     modules: Sequence[str] | None = None
@@ -120,3 +123,28 @@ class NodeConfig:
             if party.role == role:
                 return party
         raise LookupError(f"this node has no {role} party")
+
+
+class NodeOptions(TypedDict, total=False):
+    """The settings of `NodeConfig` that `get_application` takes as keyword options (`get_application(...,
+    push_interval=0.5, strict=True)`); each is documented on `NodeConfig`."""
+
+    prefix: str
+    max_page_size: int
+    default_page_size: int
+    max_body_bytes: int
+    push: bool
+    push_interval: float
+    pull_interval: float | None
+    fill_total_cost: bool
+    read_lane: bool
+    allow_private_urls: bool
+    health: bool
+    metrics: bool
+    metrics_token: str | None
+    console_token: str | None
+    broadcast_sessions_and_cdrs: bool
+    outbound: PartnerSettings
+    strict: bool
+    still_alive_interval: float
+    extra: dict[str, Any]

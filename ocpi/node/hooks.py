@@ -25,6 +25,8 @@ class CommandAnswer:
 
 
 class CommandHandler(Protocol):
+    """Executes a command a partner sent (CPO): answers now, and says whether the node posts the result."""
+
     async def handle(self, command: str, request: dict[str, Any], version: str, partner: Party) -> CommandAnswer: ...
 
 
@@ -37,12 +39,17 @@ class AcceptCommands:
 
 @dataclass(slots=True)
 class AuthorizationDecision:
+    """A TokenAuthorizer's answer: `allowed` (an AllowedType), the reference to use in the session, a DisplayText
+    `info` for the driver."""
+
     allowed: str = "ALLOWED"
     authorization_reference: str | None = None
     info: dict[str, str] | None = None
 
 
 class TokenAuthorizer(Protocol):
+    """Decides a real-time authorization of one of our Tokens (eMSP)."""
+
     async def authorize(
         self, token: dict[str, Any], location: dict[str, Any] | None, version: str, partner: Party
     ) -> AuthorizationDecision: ...
@@ -69,6 +76,8 @@ class ProfileAnswer:
 
 
 class ChargingProfileHandler(Protocol):
+    """Applies the charging profiles a partner sets, reads or clears for a session (CPO)."""
+
     async def active(self, session_id: str, duration: int, partner: Party) -> ProfileAnswer: ...
 
     async def set(self, session_id: str, profile: dict[str, Any], partner: Party) -> ProfileAnswer: ...
@@ -100,6 +109,8 @@ class RememberProfiles:
 
 
 class ChargingPreferencesHandler(Protocol):
+    """Takes a driver's charging preferences for a session (CPO)."""
+
     async def apply(self, session: dict[str, Any], preferences: dict[str, Any], partner: Party) -> str:
         """A ChargingPreferencesResponse value."""
         ...
@@ -111,6 +122,8 @@ class AcceptPreferences:
 
 
 class ResultListener(Protocol):
+    """Hears the asynchronous results that arrive at our `response_url`s."""
+
     async def received(self, kind: str, reference: str, result: dict[str, Any], partner: Party) -> None:
         """An asynchronous result arrived at one of our `response_url`s (command, charging profile)."""
         ...
@@ -127,6 +140,8 @@ class KeepResults:
 
 
 class PaymentTerminalHandler(Protocol):
+    """Activates and deactivates payment terminals when a CPO asks (PTP)."""
+
     async def activate(self, request: dict[str, Any], partner: Party) -> dict[str, Any]:
         """A CPO asks to activate a terminal: return the Terminal (with its `terminal_id`) to create."""
         ...
@@ -149,6 +164,8 @@ class ActivateTerminals:
 
 
 class BookingHandler(Protocol):
+    """Answers booking requests for our BookingLocations (CPO)."""
+
     async def request(
         self, request: dict[str, Any], location: dict[str, Any], current: dict[str, Any] | None, partner: Party
     ) -> dict[str, Any]:
@@ -192,6 +209,8 @@ class ReserveWhenAsked:
 
 @dataclass
 class Hooks:
+    """The application's decisions (each a protocol of this module, each with a working default)."""
+
     commands: CommandHandler = field(default_factory=AcceptCommands)
     authorization: TokenAuthorizer = field(default_factory=AllowValidTokens)
     charging_profiles: ChargingProfileHandler = field(default_factory=RememberProfiles)

@@ -36,6 +36,10 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class Node:
+    """A running OCPI node: its configuration, store, hooks and events, its own objects (`node.locations`, ...),
+    clients for its partners, and what push and pull need of it (`node.sync`). `get_application` makes one
+    (`app.node`)."""
+
     def __init__(
         self,
         config: NodeConfig,

@@ -30,6 +30,9 @@ log = logging.getLogger("ocpi.push")
 
 
 class PushWorker:
+    """Brings every registered partner up to date with the node's own objects (see the module docstring):
+    `run_forever(stop)` in a worker, `run_once()` for one round."""
+
     def __init__(self, node: SyncContext | Synced, *, batch: int = 500, interval: float = 1.0, concurrency: int = 16):
         """`node`: the node (or its `SyncContext`) whose changes are pushed; `batch`: objects read from the store at
         a time; `concurrency`: requests in flight per partner."""

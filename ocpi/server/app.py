@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,7 +18,7 @@ from ocpi.core.errors import OcpiError
 from ocpi.core.status import StatusCode
 from ocpi.core.versions import LIBRARY_VERSION, SUPPORTED_VERSIONS
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
-from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.config import NodeConfig, NodeOptions, OwnParty
 from ocpi.node.hooks import Hooks
 from ocpi.node.lifecycle import NodeLifecycle
 from ocpi.node.node import Node
@@ -56,8 +56,17 @@ class OcpiApplication(FastAPI):
 
     front_lane: LaneRoutes | None = None
     lifecycle: NodeLifecycle
+    """What the node runs on besides its routes (store, push, resync), started with the app."""
     observe_request: Callable[[Scope, Send], Send] | None = None
     """Set when metrics are on (`ocpi.server.metrics`): wraps each HTTP request's `send`, lane answers included."""
+
+    @property
+    def node(self) -> Node:
+        """The node this app serves: its configuration, store, hooks, own objects (`app.node.locations.put(...)`)
+        and clients for its partners."""
+        node = self.state.node
+        assert isinstance(node, Node)
+        return node
 
     def build_middleware_stack(self) -> ASGIApp:
         classes = [middleware.cls for middleware in self.user_middleware]
@@ -120,16 +129,20 @@ def get_application(
     bookings: bool = False,
     config: NodeConfig | None = None,
     freeze_after_startup: bool = False,
-    **options: Any,
-) -> FastAPI:
+    **options: Unpack[NodeOptions],
+) -> OcpiApplication:
     """An OCPI node for `parties` (one per role it plays: CPO, EMSP, PTP, ...; or `roles` all under one
     `party` = (country_code, party_id)) on `store` (a `SqlStore`, or a database URL opened at startup),
     serving `versions` and, per role, every module that role implements (or only `modules`). URLs are
     `/ocpi/{role}/{version}/{module}/...`; `/ocpi/versions` lists them all. Tokens are looked up in the store
     unless an `authenticator` (anything with `find_credential(token)`) is given; `hooks` decide what only the
     application can (commands, real-time authorization, charging profiles, terminals, bookings).
+    `config`: a whole `NodeConfig` instead of the arguments that make one; `options`: any other setting of
+    `NodeConfig` (`NodeOptions`: `push_interval=0.5`, `strict=True`, `metrics=True`, ...).
     `freeze_after_startup`: once started, `freeze_startup_objects()` (for an app that is its process's only one:
-    `ocpi serve` and the benchmarks set it)."""
+    `ocpi serve` and the benchmarks set it).
+
+    Returns the FastAPI app; `app.node` is its `Node` (own objects, hooks, partners' clients)."""
     if parties is None and roles and party is not None:
         parties = [OwnParty(RoleEnum(str(role).upper()), party[0], party[1]) for role in roles]
     if config is None:

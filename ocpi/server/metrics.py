@@ -13,7 +13,9 @@ Read from the store at each scrape (so from every process's work, worker process
 
 - per registered partner (`partner`, its name; `partner_pk`, its number): `ocpi_partner_changes_behind`,
   `ocpi_partner_failing_objects`, `ocpi_partner_last_push_success_timestamp_seconds`,
-  `ocpi_partner_last_pull_timestamp_seconds{module}` (alert on `time() - ...` for the age);
+  `ocpi_partner_last_pull_timestamp_seconds{module}` (alert on `time() - ...` for the age),
+  `ocpi_partner_quirks_total{kind}` (the messages showing each kind of deviation from the spec the node read all
+  the same: `kind` is a rule of `ocpi.core.rules`, `ocpi parties show` has the last example);
 - `ocpi_partners{state}`, `ocpi_store_up`, `ocpi_schema_current`, `ocpi_worker_up{worker}`.
 
 A request's cost when metrics are off: nothing (`OcpiApplication` tests one attribute); when on, a timer, the
@@ -22,23 +24,28 @@ labels from the path (the OCPI status from the last bytes of the answer) and one
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Scope, Send
 
 from ocpi.core.enums import RoleEnum
+from ocpi.core.rules import RULES
 from ocpi.logs import NodeEvents, PartyLike
 from ocpi.modules.registry import FUNCTIONAL_MODULES
 from ocpi.node.node import Node
 from ocpi.server.health import store_checks, worker_checks
 from ocpi.storage.operations import PartnerStatus, partner_statuses
+from ocpi.storage.quirks import quirk_counts
+
+log = logging.getLogger("ocpi.server")
 
 METRICS_PATH = "/metrics"
 REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -184,8 +191,21 @@ async def store_families(node: Node) -> list[Metric]:
         counts[status.party.state] = counts.get(status.party.state, 0) + 1
     for state, count in sorted(counts.items()):
         states.add_metric([state], float(count))
+    quirks = CounterMetricFamily(
+        "ocpi_partner_quirks",
+        "Messages from the partner that deviated from the spec and were read all the same, by kind of deviation.",
+        labels=[*partner, "kind"],
+    )
+    try:
+        await node.quirks.flush()  # this process's counts, with every other process's already stored
+    except Exception as error:  # kept for the next flush; the scrape shows what is stored
+        log.warning("writing partners' quirks failed: %s", error)
+    counts_by_kind = await quirk_counts(node.store)
     for status in _registered(statuses):
         labels = [status.party.name, str(status.party.pk)]
+        for (party_pk, kind), count in sorted(counts_by_kind.items()):
+            if party_pk == status.party.pk and kind in RULES:
+                quirks.add_metric([*labels, kind], float(count))
         if status.behind is not None:
             behind.add_metric(labels, float(status.behind))
         failing.add_metric(labels, float(status.failing))
@@ -193,7 +213,7 @@ async def store_families(node: Node) -> list[Metric]:
             success.add_metric(labels, status.last_success_at.timestamp())
         for module, at in sorted(status.pulls.items()):
             pulled.add_metric([*labels, module], at.timestamp())
-    return [*families, states, behind, failing, success, pulled]
+    return [*families, states, behind, failing, success, pulled, quirks]
 
 
 def _registered(statuses: list[PartnerStatus]) -> Iterator[PartnerStatus]:

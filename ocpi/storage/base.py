@@ -37,6 +37,8 @@ class ObjectKey:
 
 @dataclass(slots=True)
 class StoredObject:
+    """An object as a store keeps it: its key, its canonical JSON, its JSON rendered per version."""
+
     key: ObjectKey
     last_updated: datetime
     canonical: bytes
@@ -85,6 +87,9 @@ class ListQuery:
 
 
 class Store(Protocol):
+    """Where a node's objects, partners and credentials live: what `SqlStore` implements, and what a store over
+    your own database implements."""
+
     async def get(self, key: ObjectKey) -> StoredObject | None: ...
 
     async def get_rendered(self, key: ObjectKey, version: str) -> bytes | None:
@@ -127,6 +132,8 @@ class TokenKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PartyRole:
+    """One (role, country_code, party_id) a partner acts as."""
+
     role: str
     country_code: str
     party_id: str

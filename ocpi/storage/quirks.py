@@ -171,3 +171,11 @@ async def party_quirks(store: SqlStore, party_pk: int) -> list[Quirk]:
     async with store.engine.connect() as conn:
         rows = (await conn.execute(query)).all()
     return [Quirk(kind, count, example, aware(first), aware(last)) for kind, count, example, first, last in rows]
+
+
+async def quirk_counts(store: SqlStore) -> dict[tuple[int, str], int]:
+    """Every partner's count per kind of quirk: {(party_pk, kind): count}."""
+    query = sa.select(quirks.c.party_pk, quirks.c.kind, quirks.c.count)
+    async with store.engine.connect() as conn:
+        rows = (await conn.execute(query)).all()
+    return {(party_pk, kind): count for party_pk, kind, count in rows}

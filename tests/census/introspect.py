@@ -72,6 +72,7 @@ class Shape:
     default: Any = None  # the default of an optional field
     has_default_factory: bool = False
     problems: list[str] = field(default_factory=list)  # shapes the census cannot map to the spec
+    list_rules: list[str] = field(default_factory=list)  # Conforms on the list itself (charging periods in order)
 
 
 def _is_union(tp: Any) -> bool:
@@ -141,6 +142,7 @@ def shape_of(info: FieldInfo) -> Shape:
         default=None if info.is_required() else info.default,
         has_default_factory=info.default_factory is not None,
         problems=problems,
+        list_rules=list_constraints.rules if list_constraints else [],
     )
 
 

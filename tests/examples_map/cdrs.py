@@ -14,11 +14,13 @@ EXAMPLES: dict[str, Example] = {
         "ocpi.modules.cdrs.v_2_1_1.schemas:CDR",
         erratum=(
             'the embedded tariff\'s price is the string "2.00" where the table says number; read leniently. The '
-            'location\'s `country` is "BE", an alpha-2 code where the table says ISO 3166-1 alpha-3'
+            'location\'s `country` is "BE", an alpha-2 code where the table says ISO 3166-1 alpha-3; its EVSE ID is '
+            "written with `-` where eMI3 writes `*`"
         ),
         coerced=("tariffs.0.elements.0.price_components.0.price",),
         deviations=(
             "$.location.country: country-alpha3",
+            "$.location.evses[0].evse_id: evse-id",
             "$.tariffs[0].elements[0].price_components[0].price: json-number",
         ),
     ),

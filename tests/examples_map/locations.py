@@ -49,7 +49,10 @@ _V211 = "ocpi.modules.locations.v_2_1_1.schemas"
 EXAMPLES.update(
     {
         # mod_locations.md 3.1 Example
-        "fixture:2.1.1/locations/location.json": Example(f"{_V211}:Location"),
+        # its EVSE IDs are written with `-` (BE-BEC-E041503001) where eMI3 V1.0 writes `*` (BE*BEC*E041503001)
+        "fixture:2.1.1/locations/location.json": Example(
+            f"{_V211}:Location", deviations=("$.evses[0].evse_id: evse-id", "$.evses[1].evse_id: evse-id")
+        ),
         # 2.2.3 PATCH examples (the "PATCH To URL: ..." line above each body is not JSON, left out)
         "fixture:2.1.1/locations/evse_patch_status.json": Example(f"{_V211}:EVSEPatch"),
         "fixture:2.1.1/locations/location_patch_name.json": Example(f"{_V211}:LocationPatch"),

@@ -28,12 +28,15 @@ EXAMPLES.update(
             "ocpi.modules.sessions.v_2_1_1.schemas:SessionPatch"
         ),
         # The embedded Location's `country` is "BE", an alpha-2 code where mod_locations.md (Location object)
-        # says ISO 3166-1 alpha-3: read, and named by the strict reading.
+        # says ISO 3166-1 alpha-3; its EVSE ID is written with `-` where eMI3 writes `*`: read, and named by the
+        # strict reading.
         "fixture:2.1.1/sessions/session_example_1_simple_start.json": Example(
-            "ocpi.modules.sessions.v_2_1_1.schemas:Session", deviations=("$.location.country: country-alpha3",)
+            "ocpi.modules.sessions.v_2_1_1.schemas:Session",
+            deviations=("$.location.country: country-alpha3", "$.location.evses[0].evse_id: evse-id"),
         ),
         "fixture:2.1.1/sessions/session_example_2_short_finished.json": Example(
-            "ocpi.modules.sessions.v_2_1_1.schemas:Session", deviations=("$.location.country: country-alpha3",)
+            "ocpi.modules.sessions.v_2_1_1.schemas:Session",
+            deviations=("$.location.country: country-alpha3", "$.location.evses[0].evse_id: evse-id"),
         ),
     }
 )

@@ -29,11 +29,13 @@ def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
     assert finished.returncode == 0, finished.stderr[-3000:]
 
     results = json.loads(output.read_text())
-    assert set(results) == {"meta", "read", "ingest", "validation", "rss_mb", "crawl", "push", "outbound", "ratios"}
+    assert set(results) == {
+        "meta", "read", "ingest", "validation", "rss_mb", "crawl", "push", "outbound", "busy_cpo", "ratios"
+    }  # fmt: skip
     assert results["meta"]["loader"] == "python" and results["meta"]["peer"] is None
     for group, measures, targets in (
         ("read", ("list", "one"), ("ours_sqlite", "ceiling", "ours_sqlite_1k")),
-        ("ingest", ("put_location", "patch_evse_status"), ("ours_sqlite",)),
+        ("ingest", ("put_location", "patch_evse_status"), ("ours_sqlite", "ceiling")),
     ):
         assert set(results[group]) == set(measures)
         for measure in measures:
@@ -51,6 +53,7 @@ def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
     assert push["measured"], push.get("note")
     assert push["partners"] == 3 and push["updates"] == 5 and len(push["runs_s"]) == 5
     assert {"latency_s", "latency_max_s", "first_delivery_s", "target_s"} <= set(push)
+    assert push["node"].startswith("ocpi serve")
     # Issue 27's backlog: 2,000 EVSE status changes over 200 Locations, each Location sent once (its latest state).
     outbound = results["outbound"]
     assert outbound["measured"], outbound.get("note")
@@ -58,6 +61,17 @@ def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
     assert outbound["requests"] == outbound["distinct"] == [200, 200, 200]
     assert {"push", "ceiling", "httpx", "transport"} <= set(outbound)
     assert results["ratios"]["outbound.push.rps/ceiling"] is not None
+    # Issue 24: the receiver's writes against the write ceiling, and the busy CPO on ocpi serve.
+    for measure in ("put_location", "patch_evse_status"):
+        for ratio in ("rps/ceiling", "p99/ceiling", "cpu/ceiling"):
+            assert results["ratios"][f"ingest.{measure}.ours_sqlite.{ratio}"] is not None
+    busy = results["busy_cpo"]["ours_sqlite"]
+    assert busy["measured"], busy.get("note")
+    assert (busy["evses"], busy["partners"], busy["node"]) == (1000, 10, "ocpi serve")
+    assert [step["rate"] for step in busy["steps"]] == [20, 50][: len(busy["steps"])]
+    for step in busy["steps"]:
+        assert set(step["lag_s"]) == set(step["drain_s"]) == {str(n) for n in range(10)}
+        assert step["requests"] > 0 and step["bytes_per_change"] > 0
     assert results["ratios"]["read.list.ours_sqlite.rps/ceiling"] is not None
     assert results["ratios"]["read.one.ours_sqlite_1k.rps/ceiling"] is not None
     assert results["ratios"]["read.list.ours_sqlite.rps/peer"] is None

@@ -191,3 +191,37 @@ def test_strict_refuses_what_a_partner_sends_out_of_spec_and_lenient_records_it(
         assert (answer.status_code, answer.json()["status_code"]) == (201, 1000)
     shown = run_ocpi("parties", "show", "BE/BEC", "--db", db, cwd=tmp_path)
     assert "datetime-format" in shown.stdout and "'2015-06-29T20:39' has no seconds" in shown.stdout
+
+
+def test_broadcast_sessions_and_cdrs_lists_every_session_to_every_emsp(tmp_path: Path) -> None:
+    """`ocpi serve --broadcast-sessions-and-cdrs` (NodeConfig.broadcast_sessions_and_cdrs): an eMSP lists a session
+    of another eMSP's customer; without it, only its own customers' (docs/guides/security.md)."""
+    db = f"sqlite:///{tmp_path / 'cpo.db'}"
+    session = orjson.loads((SPEC_DIR / "2.2.1/examples/session_example_1_simple_start.json").read_bytes())
+    session.update(country_code="NL", party_id="CPO")  # the token's owner is NL/TST, not the partner
+    path = tmp_path / "session.json"
+    path.write_bytes(orjson.dumps(session))
+    loaded = run_ocpi("load", "--module", "sessions", "--version", "2.2.1", str(path), "--db", db,
+                      "--role", "cpo", "--party", "NL/CPO", cwd=tmp_path)  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
+
+    async def seed() -> str:
+        store = await SqlStore.open(db)
+        try:
+            party = await store.create_party("DE/AAA", [PartyRole("EMSP", "DE", "AAA")], state="registered")
+            return await store.issue_token(TokenKind.C, party.pk)
+        finally:
+            await store.close()
+
+    headers = {"Authorization": authorization_header(asyncio.run(seed()), "2.2.1")}
+    listed = {}
+    for flags in ((), ("--broadcast-sessions-and-cdrs",)):
+        with ocpi_serve(["--port", "0", "--db", db, *flags], tmp_path) as served:
+            host, port = address(served)
+            answer = httpx.get(
+                f"http://{host}:{port}/ocpi/cpo/2.2.1/sessions?date_from=2015-01-01T00:00:00Z", headers=headers
+            )
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["status_code"] == 1000, answer.text
+            listed[flags] = [s["id"] for s in answer.json()["data"]]
+    assert listed == {(): [], ("--broadcast-sessions-and-cdrs",): [session["id"]]}

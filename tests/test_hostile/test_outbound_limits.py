@@ -15,6 +15,9 @@ import orjson
 import pytest
 
 from ocpi.client import OcpiClient, PartnerSettings, UrlPolicy
+from ocpi.conformance import Options
+from ocpi.conformance import UserError as ConformanceUserError
+from ocpi.conformance import run as run_check
 from ocpi.core.errors import UnableToUseClientApi
 from ocpi.node.config import NodeConfig
 from ocpi.node.handshake import UNUSABLE_VERSIONS
@@ -226,3 +229,28 @@ async def register_receiver(store: SqlStore, name: str, locations_url: str, **se
     )
     await PushLedger(store).cursor(party.pk)
     return party
+
+
+@pytest.mark.parametrize(
+    ("answer", "options", "failure"),
+    [
+        pytest.param(bomb(chunked=True), {}, f"the answer exceeds the limit of {LIMIT:,} bytes", id="gzip-bomb"),
+        pytest.param(endless("chunked"), {}, f"the answer exceeds the limit of {LIMIT:,} bytes", id="endless"),
+        pytest.param(
+            trickle(0.2),
+            {"outbound": PartnerSettings(timeout=1.0)},
+            "timed out, no complete answer within 1 s",
+            id="trickle",
+        ),
+    ],
+)
+async def test_ocpi_check_is_held_to_the_same_limits(answer: Any, options: dict[str, Any], failure: str) -> None:
+    """`ocpi check` (ocpi.conformance.run) calls the peer through the same transport, size limit and deadline:
+    before, its own httpx client inflated a bomb whole and waited 15 s per read of a trickle."""
+    partner = HostilePartner(answer)
+    before = peak_rss_mb()
+    async with partner.serving() as base:
+        with pytest.raises(ConformanceUserError) as refused:
+            await run_check(Options(versions_url=f"{base}/ocpi/versions", token="t", **options))
+    assert str(refused.value) == f"cannot reach the peer: GET {base}/ocpi/versions: {failure}"
+    assert peak_rss_mb() - before < 3 * LIMIT / 2**20

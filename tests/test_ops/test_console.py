@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,8 +17,10 @@ from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.storage.operations import save_check_report
 from ocpi.storage.push import PushLedger
 from ocpi.storage.sql import SqlStore, hash_token
+from ocpi.testing import local_node
 from tests.conftest import NODE_PARTIES, node_app
 from tests.test_cli.nodes import free_port
+from tests.test_hostile.test_handshake import accepted, credentials, discovery_partner, post_credentials, refused
 from tests.test_ops.support import our_location
 
 CONSOLE_TOKEN = "console-token-for-the-tests"
@@ -203,3 +206,48 @@ async def test_a_partner_s_quirks(store: SqlStore, console: httpx.AsyncClient) -
         in (page.text)
     )
     assert "DateTime is RFC 3339" in page.text
+
+
+async def test_a_token_a_issued_in_the_console_is_bound_to_the_parties_named(tmp_path: Path) -> None:
+    """Issue 20.1: the console binds a token A as `ocpi tokens create --party` does, and the real handshake of a
+    partner on 127.0.0.1 holds it to those parties."""
+    database = f"sqlite:///{tmp_path / 'node.db'}"
+    async with (
+        discovery_partner() as partner,
+        local_node(parties=NODE_PARTIES, store=database, console_token=CONSOLE_TOKEN) as node,
+        httpx.AsyncClient(base_url=node.base_url) as console,
+    ):
+        await sign_in(console)
+        listing = await console.get("/console/tokens")
+        wrong = await console.post(
+            "/console/tokens", data={"csrf": csrf_of(listing), "expires_in": "1d", "parties": "DE/XEM, Germany"}
+        )
+        assert wrong.status_code == 400
+        assert "not a party: &#39;Germany&#39; (expected CC/PID, like DE/XEM)" in wrong.text
+        assert await node.store.list_tokens() == []
+
+        issued = await console.post(
+            "/console/tokens", data={"csrf": csrf_of(listing), "expires_in": "1d", "parties": "de/xem DE*XE2,DE/XEM"}
+        )
+        assert issued.status_code == 200 and "It registers only DE/XEM, DE/XE2." in issued.text
+        found = re.search(r'<code id="new-token">([^<]+)</code>', issued.text)
+        assert found is not None
+        token_a = found.group(1)
+        [listed] = await node.store.list_tokens()
+        assert listed.parties == [("DE", "XEM"), ("DE", "XE2")]
+        assert "<td>DE/XEM, DE/XE2</td>" in (await console.get("/console/tokens")).text
+
+        versions = partner.base_url + "/versions"
+        outside = credentials(versions, ("DE", "XEM"), ("DE", "OTH"))
+        refused(
+            await post_credentials(node, token_a, outside),
+            "roles.1: DE/OTH is not a party your token may register (it may: DE/XEM, DE/XE2)",
+        )
+        assert await node.store.list_parties() == []
+        accepted(await post_credentials(node, token_a, credentials(versions, ("DE", "XEM"))))
+        [party] = [p for p in await node.store.list_parties() if p.state == "registered"]
+        assert party.allowed_parties == [("DE", "XEM"), ("DE", "XE2")]
+
+        unbound = await console.post("/console/tokens", data={"csrf": csrf_of(listing), "expires_in": "1h"})
+        assert "It registers any party no one holds." in unbound.text
+        assert "<td>any</td>" in (await console.get("/console/tokens")).text

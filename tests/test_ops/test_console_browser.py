@@ -134,17 +134,24 @@ def shoot(page: Any, name: str, *, full_page: bool = True) -> None:
         shutil.copyfile(ARTEFACTS / name, DOC_IMAGES / name)
 
 
+def click_through(page: Any, selector: str) -> None:
+    """Click what navigates and wait for the next page's load: `click` alone returns once the navigation has
+    started, and a locator counted then may still see the page before (a busy machine shows it)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def sign_in(page: Any, root: str) -> None:
     page.goto(f"{root}/console/")
     assert page.url == f"{root}/console/login"
     page.fill("#token", "wrong token")
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
     assert page.inner_text("p.error") == "That is not the console token."
     # The refused sign-in answers HTTP 401, which the browser reports; the one error expected, then none.
     assert page.problems == ["Failed to load resource: the server responded with a status of 401 (Unauthorized)"]
     page.problems.clear()
     page.fill("#token", CONSOLE_TOKEN)
-    page.click("button[type=submit]")
+    click_through(page, "button[type=submit]")
     assert page.url == f"{root}/console/"
 
 
@@ -159,11 +166,11 @@ def test_partners_their_failures_and_retry_now(live: tuple[Pair, Served], page: 
     assert rows.nth(1).locator("td.number strong").inner_text() == "2"
     shoot(page, "console-partners.png")
 
-    page.click("text=ocpi-python EMSP DE/GON")
+    click_through(page, "text=ocpi-python EMSP DE/GON")
     assert page.locator("#failures tbody tr").count() == 2
     assert "locations NL/CPO/LOC-GENT" in page.inner_text("#failures")
     assert "2 objects failing" in page.inner_text("#push")
-    page.click("#retry")
+    click_through(page, "#retry")
     assert page.inner_text("p.notice") == "Every failing object is due now: the push worker retries them."
     shoot(page, "console-partner-failing.png")
     assert page.problems == []
@@ -172,7 +179,7 @@ def test_partners_their_failures_and_retry_now(live: tuple[Pair, Served], page: 
 def test_the_last_conformance_report_of_a_live_partner(live: tuple[Pair, Served], page: Any) -> None:
     cpo = live[1]
     sign_in(page, cpo.root)
-    page.click("text=ocpi-python EMSP DE/EMS")
+    click_through(page, "text=ocpi-python EMSP DE/EMS")
     summary = page.inner_text("#conformance-summary")
     assert re.match(r"OCPI 2\.3\.0 checked \S+Z: \d+ passed, \d+ failed, \d+ skipped\.", summary), summary
     assert page.locator("#conformance tbody tr").count() > 10
@@ -186,11 +193,13 @@ def test_the_last_conformance_report_of_a_live_partner(live: tuple[Pair, Served]
 def test_issue_a_token_shown_once_and_revoke_it(live: tuple[Pair, Served], page: Any) -> None:
     cpo = live[1]
     sign_in(page, cpo.root)
-    page.click("header >> text=Tokens")
+    click_through(page, "header >> text=Tokens")
     before = page.locator("#tokens tbody tr").count()
     page.select_option("#expires_in", "1d")
-    page.click("#issue")
+    page.fill("#parties", "DE/NEW")
+    click_through(page, "#issue")
     token = page.inner_text("#new-token")
+    assert page.inner_text("#new-token-parties") == "It registers only DE/NEW."
     assert len(token) >= 40 and page.locator("#tokens tbody tr").count() == before + 1
     versions = httpx.get(f"{cpo.root}/ocpi/versions", headers={"Authorization": f"Token {token}"})
     assert versions.status_code == 200, "the token issued in the console is a working token A"
@@ -211,12 +220,12 @@ def test_issue_a_token_shown_once_and_revoke_it(live: tuple[Pair, Served], page:
 def test_objects_search_and_the_json_in_each_version(live: tuple[Pair, Served], page: Any) -> None:
     cpo = live[1]
     sign_in(page, cpo.root)
-    page.click("header >> text=Objects")
+    click_through(page, "header >> text=Objects")
     assert page.inner_text("#count") == "2 locations."
     page.fill("#q", "gent")
-    page.click("form.inline-form button[type=submit]")
+    click_through(page, "form.inline-form button[type=submit]")
     assert page.inner_text("#count") == "1 locations matching “gent”."
-    page.click("#objects >> text=LOC-GENT")
+    click_through(page, "#objects >> text=LOC-GENT")
     for version in ("2_1_1", "2_2_1", "2_3_0"):
         rendered = json.loads(page.inner_text(f"#v{version} pre"))
         assert rendered["id"] == "LOC-GENT"

@@ -5,10 +5,14 @@ needs a Docker engine: that test runs only where one answers, and is reported as
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -136,18 +140,90 @@ def test_the_entry_point_with_compose_arguments_serves_probes_metrics_and_consol
     assert "Console:" in lines and "Metrics:" in lines
 
 
-def test_the_image_builds_where_a_docker_engine_runs(tmp_path: Path) -> None:
-    engine = subprocess.run(["docker", "info"], capture_output=True, text=True) if shutil.which("docker") else None
-    if engine is None or engine.returncode != 0:
-        pytest.skip("no Docker engine answers on this machine: the image is not built here")
-    built = subprocess.run(
-        ["docker", "build", "-t", "ocpi-node-test", str(ROOT)], capture_output=True, text=True, timeout=1200
-    )
+def docker(*arguments: str, timeout: float = 120, **options: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", *arguments], capture_output=True, text=True, timeout=timeout, **options)
+
+
+def engine_or_skip() -> None:
+    """Skip, saying so, where no Docker engine answers (the client alone is not enough)."""
+    if shutil.which("docker") is None:
+        pytest.skip("no docker command on this machine: the image is not built here")
+    info = docker("info", timeout=30)
+    if info.returncode != 0:
+        pytest.skip(f"no Docker engine answers on this machine ({info.stderr.strip()[-200:]}): not built here")
+
+
+def answers_ready(url: str, attempts: int = 240) -> bool:
+    """Whether `url` answers 200 within `attempts` tries, half a second apart (a container starting)."""
+    for _ in range(attempts):
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def test_the_image_builds_and_runs_ocpi_serve_without_privileges_where_a_docker_engine_runs() -> None:
+    engine_or_skip()
+    image = f"ocpi-node-test-{uuid.uuid4().hex[:8]}"
+    built = docker("build", "-t", image, str(ROOT), timeout=1800)
     assert built.returncode == 0, built.stderr[-2000:]
-    version = subprocess.run(
-        ["docker", "run", "--rm", "--entrypoint", "ocpi", "ocpi-node-test", "--help"], capture_output=True, text=True
-    )
-    assert version.returncode == 0 and "serve" in version.stdout
-    whoami = subprocess.run(["docker", "run", "--rm", "--entrypoint", "id", "ocpi-node-test", "-u"],
-                            capture_output=True, text=True)  # fmt: skip
-    assert whoami.stdout.strip() == "10001"
+    try:
+        helped = docker("run", "--rm", "--entrypoint", "ocpi", image, "--help")
+        assert helped.returncode == 0 and "serve" in helped.stdout
+        assert docker("run", "--rm", "--entrypoint", "id", image, "-u").stdout.strip() == "10001"
+        # As the image is meant to run: its entry point (`ocpi serve`) and default arguments, a published port.
+        started = docker("run", "-d", "-p", "127.0.0.1::8000", image)
+        assert started.returncode == 0, started.stderr
+        container = started.stdout.strip()
+        try:
+            published = docker("port", container, "8000/tcp").stdout.split()[0]
+            assert answers_ready(f"http://{published}/health/ready"), docker("logs", container).stderr[-2000:]
+            assert httpx.get(f"http://{published}/ocpi/versions").status_code == 401  # a node, asking for a token
+            command = docker("inspect", "--format", "{{json .Config.Entrypoint}} {{.Config.User}}", container)
+            assert command.stdout.split() == ['["ocpi","serve"]', "10001:10001"]
+            processes = docker("top", container, "-o", "uid,args").stdout
+            assert "ocpi serve" in processes and all(
+                line.split()[0] == "10001" for line in processes.splitlines()[1:] if line.strip()
+            ), processes
+        finally:
+            docker("rm", "-f", container)
+    finally:
+        docker("image", "rm", "-f", image)
+
+
+def test_compose_starts_the_node_on_postgresql_where_a_docker_engine_runs(tmp_path: Path) -> None:
+    """`docker compose up` as the deployment guide says: the node on PostgreSQL with its worker processes,
+    healthy, answering its probes and its metrics on the published port 8000."""
+    engine_or_skip()
+    if docker("compose", "version", timeout=30).returncode != 0:
+        pytest.skip("the Docker engine has no compose plugin here")
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 8000)) == 0:
+            pytest.skip("port 8000, which compose.yaml publishes, is taken on this machine")
+    project = f"ocpitest{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "POSTGRES_PASSWORD": "postgres-of-the-compose-test",
+        "OCPI_CONSOLE_TOKEN": "console-token-of-the-compose-test",
+        "OCPI_METRICS_TOKEN": "metrics-token-of-the-compose-test",
+        "OCPI_SECRET_KEY": subprocess.run(
+            [str(Path(sys.executable).parent / "ocpi"), "secrets", "new-key"], capture_output=True, text=True
+        ).stdout.strip(),
+    }
+    compose_file = str(ROOT / "compose.yaml")
+    up = docker("compose", "-p", project, "-f", compose_file, "up", "-d", "--build", timeout=1800, env=env)
+    try:
+        assert up.returncode == 0, up.stderr[-2000:]
+        logs = lambda: docker("compose", "-p", project, "-f", compose_file, "logs", env=env).stdout[-3000:]  # noqa: E731
+        assert answers_ready("http://127.0.0.1:8000/health/ready"), logs()
+        live = httpx.get("http://127.0.0.1:8000/health/live").json()
+        assert [name for name in live["checks"] if name != "push"] == ["push process 1", "push process 2"], live
+        metrics = httpx.get(
+            "http://127.0.0.1:8000/metrics", headers={"Authorization": f"Bearer {env['OCPI_METRICS_TOKEN']}"}
+        )
+        assert metrics.status_code == 200 and "ocpi_store_up 1.0" in metrics.text, logs()
+    finally:
+        docker("compose", "-p", project, "-f", compose_file, "down", "-v", "--rmi", "local", timeout=600, env=env)

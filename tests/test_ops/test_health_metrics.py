@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
+from ocpi.push.pull import pull
 from ocpi.server.app import get_application
 from ocpi.storage.base import PartyRole, TokenKind
 from ocpi.storage.sql import SqlStore
 from tests.conftest import NODE_PARTIES, Partner, PartnerFactory
+from tests.nodes import serve_app
 from tests.test_cli.nodes import free_port
 from tests.test_ops.support import our_location
+from tests.test_server.support import url
+from tests.test_server.test_quirks import OWNER, sloppy_location
 from tests.test_storage.test_sql_store import head_revision
 
 METRICS_TOKEN = "metrics-token-for-tests"
@@ -194,3 +203,75 @@ async def test_a_failing_partner_shows_within_one_push_round(metered: httpx.Asyn
     assert sample(after, "ocpi_partners", state="registered") == 1.0
     assert sample(after, "ocpi_store_up") == 1.0 and sample(after, "ocpi_schema_current") == 1.0
     assert "token-we-send" not in after
+
+
+async def test_a_partner_s_quirks_are_counted_by_kind(metered: httpx.AsyncClient, make_partner: PartnerFactory) -> None:
+    """What a partner sends out of spec and the node reads all the same shows per partner and kind of deviation
+    (a rule of ocpi.core.rules): one per message, no ids or examples as labels."""
+    cpo: Partner = await make_partner("CPO", *OWNER)
+    base = url("EMSP", "2.2.1", "locations", *OWNER)
+    labels = {"partner": cpo.party.name, "partner_pk": str(cpo.party.pk)}
+    assert sample(await scrape(metered), "ocpi_partner_quirks_total", **labels) is None
+    for location_id in ("LOC1", "LOC2"):
+        answer = await metered.put(f"{base}/{location_id}", json=sloppy_location(location_id), headers=cpo.headers())
+        assert answer.status_code == 201, answer.text
+
+    text = await scrape(metered)
+    quirks = {
+        dict(re.findall(r'(\w+)="([^"]*)"', line))["kind"]: float(line.rpartition(" ")[2])
+        for line in text.splitlines()
+        if line.startswith("ocpi_partner_quirks_total{") and f'partner_pk="{cpo.party.pk}"' in line
+    }
+    assert quirks == {"datetime-format": 2.0, "geo-coordinate": 2.0, "json-integer": 2.0}
+    assert "# TYPE ocpi_partner_quirks_total counter" in text
+    assert "LOC1" not in text and "51.04" not in text
+
+
+async def test_a_partner_s_last_push_success_and_last_pull_are_timestamps(
+    metered: httpx.AsyncClient, store: SqlStore
+) -> None:
+    """A partner on 127.0.0.1 that takes our pushes and serves its tariffs: after one push round and one pull,
+    /metrics has when each last succeeded (an operator alerts on `time() - ...`, the age)."""
+    node = metered.app.state.node  # type: ignore[attr-defined]
+    ok = {"status_code": 1000, "timestamp": "2026-01-01T00:00:00Z"}
+
+    async def receive(request: Request) -> JSONResponse:
+        return JSONResponse({**ok, "data": None})
+
+    async def tariffs(request: Request) -> JSONResponse:
+        return JSONResponse({**ok, "data": []}, headers={"X-Total-Count": "0", "X-Limit": "50"})
+
+    partner_app = Starlette(routes=[
+        Route("/ocpi/emsp/2.2.1/locations/{rest:path}", receive, methods=["PUT", "PATCH"]),
+        Route("/ocpi/cpo/2.2.1/tariffs", tariffs),
+    ])  # fmt: skip
+    async with serve_app(partner_app) as base:
+        party = await store.create_party(
+            "Up partner",
+            [PartyRole("EMSP", "DE", "UPP"), PartyRole("CPO", "DE", "UPP")],
+            state="registered",
+            version="2.2.1",
+            endpoints=[
+                {"identifier": "locations", "role": "RECEIVER", "url": f"{base}/ocpi/emsp/2.2.1/locations"},
+                {"identifier": "tariffs", "role": "SENDER", "url": f"{base}/ocpi/cpo/2.2.1/tariffs"},
+            ],
+            outbound_token="token-we-send",
+        )
+        await store.issue_token(TokenKind.C, party.pk)
+        await node.push.ledger.cursor(party.pk)
+        labels = {"partner": "Up partner", "partner_pk": str(party.pk)}
+        before = await scrape(metered)
+        assert sample(before, "ocpi_partner_last_push_success_timestamp_seconds", **labels) is None
+        assert sample(before, "ocpi_partner_last_pull_timestamp_seconds", **labels) is None
+        started = time.time()
+        await node.locations.put(our_location("UP1"), version="2.2.1")
+        await node.push.run_once()
+        report = await pull(node, party, "tariffs")
+        assert (report.received, report.rejected) == (0, []), report
+
+    after = await scrape(metered)
+    assert sample(after, "ocpi_partner_failing_objects", **labels) == 0.0
+    pushed = sample(after, "ocpi_partner_last_push_success_timestamp_seconds", **labels)
+    pulled = sample(after, "ocpi_partner_last_pull_timestamp_seconds", **labels, module="tariffs")
+    assert pushed is not None and pushed >= started - 1, after
+    assert pulled is not None and pulled >= started - 1, after

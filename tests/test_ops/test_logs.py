@@ -59,6 +59,23 @@ async def test_a_refused_request_is_one_line_with_its_ids_and_the_caller(
     assert "unknown, revoked or expired token" in refused[1].getMessage()
 
 
+async def test_a_credentials_change_is_one_line_with_the_partner_and_its_ids(
+    client: httpx.AsyncClient, make_partner: PartnerFactory, captured: list[logging.LogRecord]
+) -> None:
+    """Issue 25's "credential change": a partner unregistering (DELETE of our credentials) is one line naming it
+    and the request, without its token."""
+    partner: Partner = await make_partner("CPO", "BE", "BEC")
+    headers = {**partner.headers(), "X-Request-ID": "req-9", "X-Correlation-ID": "corr-9"}
+    answer = await client.delete("/ocpi/emsp/2.2.1/credentials", headers=headers)
+    assert (answer.status_code, answer.json()["status_code"]) == (200, 1000), answer.text
+    [change] = [r for r in captured if getattr(r, "event", None) == "credentials"]
+    fields = change.fields  # type: ignore[attr-defined]
+    assert change.getMessage() == f"credentials of BE/BEC (#{partner.party.pk}): unregistered"
+    assert fields["change"] == "unregistered" and fields["partner"] == "BE/BEC"
+    assert (fields["request_id"], fields["correlation_id"]) == ("req-9", "corr-9")
+    assert partner.token not in json.dumps(fields, default=str) + change.getMessage()
+
+
 def test_text_and_json_lines(captured: list[logging.LogRecord]) -> None:
     events = NodeEvents()
     party = Party(pk=7, name="Partner", roles=[], outbound_token="secret-token")
@@ -180,3 +197,25 @@ def test_serve_flag_mistakes_are_one_line(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["serve", "--port", "0", "--db", db, *flags], env=env)
         assert result.exit_code == 2, result.output
         assert result.output.strip().startswith(message) and len(result.output.strip().splitlines()) == 1
+
+
+def test_serve_at_its_default_level_logs_one_line_per_registration_push_and_pull_and_says_how_to_see_more(
+    tmp_path: Path,
+) -> None:
+    """Issue 21.6: at `ocpi serve`'s default level (no logging flag), registrations, pushes and pulls are one
+    concise text line each, requests are not logged, and the banner says how to see every request."""
+    with registered_pair(tmp_path, emsp_args=["--pull-interval", "1"]) as pair:
+        cpo, emsp = pair.cpo, pair.emsp
+        load_location(pair, "LOG1")
+
+        def lines(served: Any, words: str) -> list[str]:
+            return [line for line in served.log_lines() if words in line]
+
+        until(lambda: bool(lines(cpo, "pushed 1 object to ocpi-python EMSP DE/EMS (#1) in ")), "the CPO logs its push")
+        until(lambda: bool(lines(emsp, "1 received, 1 stored")), "the eMSP logs a pull of the CPO's location")
+    assert len(lines(cpo, "registered ocpi-python EMSP DE/EMS (#1) in OCPI 2.3.0")) == 1
+    [pulled] = lines(emsp, "pulled locations from ocpi-python CPO NL/CPO (#1): 1 received, 1 stored")
+    assert "\n" not in pulled and len(pulled) < 200
+    hint = "registrations, pushes, pulls, refused requests (every request: --access-log)"
+    assert cpo.served.banner["Log"] == emsp.served.banner["Log"] == hint
+    assert not lines(cpo, "GET /ocpi/versions"), "requests are logged only with --access-log"

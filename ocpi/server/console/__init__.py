@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from ocpi.core.interfaces import parse_party_name
 from ocpi.core.versions import SUPPORTED_VERSIONS
 from ocpi.modules.registry import FUNCTIONAL_MODULES
 from ocpi.node.node import Node
@@ -213,17 +214,24 @@ def install(app: Any, node: Node) -> None:
     async def tokens(request: Request, fields: dict[str, str]) -> Response:
         issued: str | None = None
         expires: datetime | None = None
+        bound: list[tuple[str, str]] | None = None
         if request.method == "POST":
             lifetime = TOKEN_LIFETIMES.get(fields.get("expires_in", ""))
             if lifetime is None:
                 return page(request, "error.html", 400, message=f"expires in: choose {', '.join(TOKEN_LIFETIMES)}")
+            named = fields.get("parties", "").replace(",", " ").split()
+            parties = list(dict.fromkeys(parse_party_name(name) for name in named))
+            if None in parties:
+                wrong = ", ".join(repr(name) for name in named if parse_party_name(name) is None)
+                return page(request, "error.html", 400, message=f"not a party: {wrong} (expected CC/PID, like DE/XEM)")
+            bound = [party for party in parties if party is not None] or None
             expires = datetime.now(UTC) + lifetime
-            issued = await node.store.issue_token(TokenKind.A, expires_at=expires)
+            issued = await node.store.issue_token(TokenKind.A, expires_at=expires, parties=bound)
             node.events.credentials_changed(None, "token A issued", by="console")
         listed = await node.store.list_tokens()
         return page(
             request, "tokens.html", tokens=listed, issued=issued, expires=expires, lifetimes=TOKEN_LIFETIMES,
-            now=datetime.now(UTC),
+            now=datetime.now(UTC), bound=bound if issued else None,
         )  # fmt: skip
 
     async def revoke(request: Request, _fields: dict[str, str]) -> Response:

@@ -7,7 +7,15 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ocpi.core.data_types import CiString, CurrencyCode, DateTime, Number, PriceV211, String
+from ocpi.core.data_types import (
+    CHARGING_PERIODS_IN_ORDER,
+    CiString,
+    CurrencyCode,
+    DateTime,
+    Number,
+    PriceV211,
+    String,
+)
 from ocpi.core.model import OcpiModel
 from ocpi.modules.locations.v_2_1_1.schemas import Location
 from ocpi.modules.tariffs.v_2_1_1.schemas import Tariff
@@ -47,7 +55,7 @@ class CDR(OcpiModel):
     meter_id: String(255) | None = None
     currency: CurrencyCode
     tariffs: list[Tariff] | None = None
-    charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1)]
+    charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1), CHARGING_PERIODS_IN_ORDER]
     total_cost: PriceV211
     total_energy: Number
     total_time: Number

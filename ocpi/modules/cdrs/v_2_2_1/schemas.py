@@ -8,8 +8,11 @@ from typing import Annotated
 from pydantic import Field
 
 from ocpi.core.data_types import (
+    CHARGING_PERIODS_IN_ORDER,
+    CREDIT_REFERENCE,
     Base64Text,
     Boolean,
+    CdrEvseId,
     CiString,
     CountryAlpha3,
     CountryCode,
@@ -66,7 +69,7 @@ class CdrLocation(OcpiModel):
     country: CountryAlpha3
     coordinates: GeoLocation
     evse_uid: CiString(36)
-    evse_id: CiString(48)
+    evse_id: CdrEvseId
     connector_id: CiString(36)
     connector_standard: ConnectorType
     connector_format: ConnectorFormat
@@ -117,7 +120,7 @@ class CDR(OcpiModel):
     meter_id: String(255) | None = None
     currency: CurrencyCode
     tariffs: list[Tariff] | None = None
-    charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1)]
+    charging_periods: Annotated[list[ChargingPeriod], Field(min_length=1), CHARGING_PERIODS_IN_ORDER]
     signed_data: SignedData | None = None
     total_cost: PriceV221
     total_fixed_cost: PriceV221 | None = None
@@ -131,6 +134,6 @@ class CDR(OcpiModel):
     remark: String(255) | None = None
     invoice_reference_id: CiString(39) | None = None
     credit: Boolean | None = None
-    credit_reference_id: CiString(39) | None = None
+    credit_reference_id: Annotated[CiString(39) | None, CREDIT_REFERENCE] = None
     home_charging_compensation: Boolean | None = None
     last_updated: DateTime

@@ -8,6 +8,9 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from ocpi.core.data_types import (
+    EVSE_ID,
+    UNIQUE_CONNECTOR_IDS,
+    UNIQUE_EVSE_UIDS,
     URL,
     Boolean,
     Coordinate,
@@ -18,6 +21,7 @@ from ocpi.core.data_types import (
     Int,
     Number,
     Percentage,
+    PeriodEnd,
     String,
 )
 from ocpi.core.model import OcpiModel, partial_model
@@ -209,7 +213,7 @@ class ExceptionalPeriod(OcpiModel):
 class RegularHours(OcpiModel):
     weekday: Annotated[Int, Field(ge=1, le=7)]
     period_begin: HoursMinutes
-    period_end: HoursMinutes
+    period_end: PeriodEnd
 
 
 class Hours(OcpiModel):
@@ -253,11 +257,11 @@ class Connector(OcpiModel):
 
 class EVSE(OcpiModel):
     uid: String(39)
-    evse_id: String(48) | None = None
+    evse_id: Annotated[String(48), EVSE_ID] | None = None  # 2.1.1: a string, not a CiString
     status: Status
     status_schedule: list[StatusSchedule] | None = None
     capabilities: list[Capability] | None = None
-    connectors: Annotated[list[Connector], Field(min_length=1)]
+    connectors: Annotated[list[Connector], Field(min_length=1), UNIQUE_CONNECTOR_IDS]
     floor_level: String(4) | None = None
     coordinates: GeoLocation | None = None
     physical_reference: String(16) | None = None
@@ -277,7 +281,7 @@ class Location(OcpiModel):
     country: CountryAlpha3
     coordinates: GeoLocation
     related_locations: list[AdditionalGeoLocation] | None = None
-    evses: list[EVSE] | None = None
+    evses: Annotated[list[EVSE], UNIQUE_EVSE_UIDS] | None = None
     directions: list[DisplayText] | None = None
     operator: BusinessDetails | None = None
     suboperator: BusinessDetails | None = None

@@ -8,6 +8,9 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from ocpi.core.data_types import (
+    PUBLISH_ALLOWED_TO,
+    UNIQUE_CONNECTOR_IDS,
+    UNIQUE_EVSE_UIDS,
     URL,
     Boolean,
     CiString,
@@ -16,11 +19,13 @@ from ocpi.core.data_types import (
     CountryCode,
     DateTime,
     DisplayText,
+    EvseId,
     HoursMinutes,
     Int,
     Number,
     PartyId,
     Percentage,
+    PeriodEnd,
     String,
 )
 from ocpi.core.model import OcpiModel, partial_model
@@ -198,7 +203,7 @@ class ExceptionalPeriod(OcpiModel):
 class RegularHours(OcpiModel):
     weekday: Annotated[Int, Field(ge=1, le=7)]
     period_begin: HoursMinutes
-    period_end: HoursMinutes
+    period_end: PeriodEnd
 
 
 class Hours(OcpiModel):
@@ -257,11 +262,11 @@ class Connector(OcpiModel):
 
 class EVSE(OcpiModel):
     uid: CiString(36)
-    evse_id: CiString(48) | None = None
+    evse_id: EvseId | None = None
     status: Status
     status_schedule: list[StatusSchedule] | None = None
     capabilities: list[Capability] | None = None
-    connectors: Annotated[list[Connector], Field(min_length=1)]
+    connectors: Annotated[list[Connector], Field(min_length=1), UNIQUE_CONNECTOR_IDS]
     floor_level: String(4) | None = None
     coordinates: GeoLocation | None = None
     physical_reference: String(16) | None = None
@@ -276,7 +281,7 @@ class Location(OcpiModel):
     party_id: PartyId
     id: CiString(36)
     publish: Boolean
-    publish_allowed_to: list[PublishTokenType] | None = None
+    publish_allowed_to: Annotated[list[PublishTokenType] | None, PUBLISH_ALLOWED_TO] = None
     name: String(255) | None = None
     address: String(255)
     city: String(45)
@@ -286,7 +291,7 @@ class Location(OcpiModel):
     coordinates: GeoLocation
     related_locations: list[AdditionalGeoLocation] | None = None
     parking_type: ParkingType | None = None
-    evses: list[EVSE] | None = None
+    evses: Annotated[list[EVSE], UNIQUE_EVSE_UIDS] | None = None
     directions: list[DisplayText] | None = None
     operator: BusinessDetails | None = None
     suboperator: BusinessDetails | None = None

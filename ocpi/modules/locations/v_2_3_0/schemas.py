@@ -12,6 +12,10 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from ocpi.core import rules
 from ocpi.core.data_types import (
+    PUBLISH_ALLOWED_TO,
+    UNIQUE_CONNECTOR_IDS,
+    UNIQUE_EVSE_UIDS,
+    UNIQUE_PARKING_IDS,
     URL,
     Boolean,
     CaseInsensitiveStr,
@@ -21,12 +25,14 @@ from ocpi.core.data_types import (
     CountryCode,
     DateTime,
     DisplayText,
+    EvseId,
     HoursMinutes,
     Int,
     Number,
     OpenEnum,
     PartyId,
     Percentage,
+    PeriodEnd,
     String,
 )
 from ocpi.core.model import OcpiModel, partial_model
@@ -193,7 +199,7 @@ class ExceptionalPeriod(OcpiModel):
 class RegularHours(OcpiModel):
     weekday: Annotated[Int, Field(ge=1, le=7)]
     period_begin: HoursMinutes
-    period_end: HoursMinutes
+    period_end: PeriodEnd
 
 
 class Hours(OcpiModel):
@@ -282,11 +288,11 @@ class Connector(OcpiModel):
 
 class EVSE(OcpiModel):
     uid: CiString(36)
-    evse_id: CiString(48) | None = None
+    evse_id: EvseId | None = None
     status: Status
     status_schedule: list[StatusSchedule] | None = None
     capabilities: list[OpenEnum(Capability)] | None = None
-    connectors: Annotated[list[Connector], Field(min_length=1)]
+    connectors: Annotated[list[Connector], Field(min_length=1), UNIQUE_CONNECTOR_IDS]
     floor_level: String(4) | None = None
     coordinates: GeoLocation | None = None
     physical_reference: String(16) | None = None
@@ -303,7 +309,7 @@ class Location(OcpiModel):
     party_id: PartyId
     id: CiString(36)
     publish: Boolean
-    publish_allowed_to: list[PublishTokenType] | None = None
+    publish_allowed_to: Annotated[list[PublishTokenType] | None, PUBLISH_ALLOWED_TO] = None
     name: String(255) | None = None
     address: String(255)
     city: String(45)
@@ -313,8 +319,8 @@ class Location(OcpiModel):
     coordinates: GeoLocation
     related_locations: list[AdditionalGeoLocation] | None = None
     parking_type: OpenEnum(ParkingType) | None = None
-    evses: list[EVSE] | None = None
-    parking_places: list[Parking] | None = None
+    evses: Annotated[list[EVSE], UNIQUE_EVSE_UIDS] | None = None
+    parking_places: Annotated[list[Parking], UNIQUE_PARKING_IDS] | None = None
     directions: list[DisplayText] | None = None
     operator: BusinessDetails | None = None
     suboperator: BusinessDetails | None = None

@@ -6,8 +6,16 @@ AuthMethod and ChargingPeriod are defined by the CDRs module of the same version
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from ocpi.core.data_types import CurrencyCode, DateTime, Number, PriceV211, String
+from ocpi.core.data_types import (
+    CHARGING_PERIODS_IN_ORDER,
+    CurrencyCode,
+    DateTime,
+    Number,
+    PriceV211,
+    String,
+)
 from ocpi.core.model import OcpiModel, partial_model
 from ocpi.modules.cdrs.v_2_1_1.schemas import AuthMethod, ChargingPeriod
 from ocpi.modules.locations.v_2_1_1.schemas import Location
@@ -32,7 +40,7 @@ class Session(OcpiModel):
     location: Location
     meter_id: String(255) | None = None
     currency: CurrencyCode
-    charging_periods: list[ChargingPeriod] | None = None
+    charging_periods: Annotated[list[ChargingPeriod], CHARGING_PERIODS_IN_ORDER] | None = None
     total_cost: PriceV211 | None = None
     status: SessionStatus
     last_updated: DateTime

@@ -6,7 +6,10 @@ CdrToken differ. CdrToken, AuthMethod and ChargingPeriod are defined by the CDRs
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from ocpi.core.data_types import (
+    CHARGING_PERIODS_IN_ORDER,
     Boolean,
     CiString,
     CountryCode,
@@ -57,7 +60,7 @@ class Session(OcpiModel):
     connector_id: CiString(36)
     meter_id: String(255) | None = None
     currency: CurrencyCode
-    charging_periods: list[ChargingPeriod] | None = None
+    charging_periods: Annotated[list[ChargingPeriod], CHARGING_PERIODS_IN_ORDER] | None = None
     total_cost: PriceV230 | None = None
     status: SessionStatus
     last_updated: DateTime
