@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         Hooks,
         PaymentTerminalHandler,
         ProfileAnswer,
+        Requester,
         ResultListener,
         TokenAuthorizer,
     )
@@ -56,6 +57,7 @@ _HOMES = {
     "AuthorizationDecision": "ocpi.node.hooks",
     "TokenAuthorizer": "ocpi.node.hooks",
     "ProfileAnswer": "ocpi.node.hooks",
+    "Requester": "ocpi.node.hooks",
     "ChargingProfileHandler": "ocpi.node.hooks",
     "ChargingPreferencesHandler": "ocpi.node.hooks",
     "ResultListener": "ocpi.node.hooks",
@@ -125,6 +127,7 @@ __all__ = [
     "PaymentTerminalHandler",
     "ProfileAnswer",
     "PushWorker",
+    "Requester",
     "ResultListener",
     "RoleEnum",
     "SqlStore",

@@ -178,6 +178,9 @@ class CallbackReceiver:
 
     segment: str
     models: Mapping[str, type[BaseModel]]
+    context: ConversionContext | None = None
+    """How the module's converter reads a result up to its canonical form (a 2.1.1 command result is a
+    CommandResponse read as the asynchronous result)."""
 
 
 @dataclass(frozen=True)

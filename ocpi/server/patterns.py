@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from fastapi import Query, Request
@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
+from ocpi.core.enums import CANONICAL_VERSION
 from ocpi.core.errors import InvalidParameters, NotFound, UnknownLocation, UnknownToken
 from ocpi.core.interfaces import (
     CallbackReceiver,
@@ -27,6 +28,8 @@ from ocpi.core.interfaces import (
 )
 from ocpi.core.status import StatusCode
 from ocpi.core.validation import parse
+from ocpi.modules.tokens.v_2_3_0.schemas import LocationReferences, Token
+from ocpi.node.hooks import Command
 from ocpi.server.http import (
     link_header,
     ocpi_data,
@@ -345,7 +348,8 @@ def mount_command_receiver(table: RouteTable, pattern: CommandReceiver, b: Bindi
                     message=raise_with.message,
                     headers=b.response_headers(request),
                 )
-            answer = await node.hooks.commands.handle(_command, body, b.version, partner)
+            command_request = cast(Command, b.canonical(parsed, partner))
+            answer = await node.hooks.commands.handle(_command, command_request, b.requester(partner))
             response = ocpi_data(
                 _command_response(response_model, b.version, answer.result, answer.timeout, answer.message),
                 headers=b.response_headers(request),
@@ -382,7 +386,8 @@ def mount_callback_receiver(table: RouteTable, pattern: CallbackReceiver, b: Bin
     async def post(*, request: Request, partner: Party, reference: str) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
         parsed = b.read(request, partner, model, payload)
-        await b.node.hooks.results.received(f"{b.module}/{pattern.segment}", reference, parsed.to_dict(), partner)
+        result = b.canonical(parsed, partner, pattern.context)
+        await b.node.hooks.results.received(f"{b.module}/{pattern.segment}", reference, result, b.requester(partner))
         return ocpi_response(headers=b.response_headers(request))
 
     table.add(
@@ -409,22 +414,26 @@ def mount_token_authorization(table: RouteTable, pattern: TokenAuthorization, b:
     ) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, b.node.config.max_body_bytes)
-        location = None
+        location = references = None
         if payload is not None:
-            location = b.read(request, partner, pattern.location_references[b.version], payload).to_dict()
+            references = b.read(request, partner, pattern.location_references[b.version], payload)
+            location = references.to_dict()
         kind = (type or token_type or "RFID").upper()
-        token_json = None
+        stored = token_json = None
         for owner in b.owners:
             key = ObjectKey.of(token_object.module, owner[0], owner[1], token_uid, kind)
             token_json = await b.node.repository.get(token_object, b.version, key)
             if token_json is not None:
+                stored = await b.node.store.get(key)
                 break
-        if token_json is None:
+        if stored is None or token_json is None:
             if b.version == "2.1.1":
                 raise NotFound(f"Token {token_uid} is not known here", status_code=StatusCode.CLIENT_ERROR)
             raise UnknownToken(f"Token {token_uid} ({kind}) is not known here")
         token = orjson.loads(token_json)
-        decision = await b.node.hooks.authorization.authorize(token, location, b.version, partner)
+        canonical_token = cast(Token, token_object.models[CANONICAL_VERSION].model_validate_json(stored.canonical))
+        canonical_location = None if references is None else cast(LocationReferences, b.canonical(references, partner))
+        decision = await b.node.hooks.authorization.authorize(canonical_token, canonical_location, b.requester(partner))
         info: dict[str, Any] = {"allowed": decision.allowed}
         if b.version != "2.1.1":
             info["token"] = token

@@ -6,18 +6,22 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from ocpi.core.convert import ConversionContext
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import InvalidParameters, NotFound
 from ocpi.core.rules import Deviation
+from ocpi.core.validation import describe
+from ocpi.modules.registry import to_canonical
 from ocpi.node.config import OwnParty
+from ocpi.node.hooks import Requester
 from ocpi.node.node import Node
 from ocpi.server.auth import Caller, caller_of, partner_of
 from ocpi.server.lane import LaneRoutes
@@ -60,6 +64,25 @@ class Binding:
     @property
     def functional(self) -> bool:
         return self.module not in ("credentials", "versions", "hubclientinfo")
+
+    def requester(self, partner: Party) -> Requester:
+        """Who asks a hook: `partner`, through this binding's version."""
+        return Requester(partner, self.version)
+
+    def canonical(self, obj: BaseModel, partner: Party, context: ConversionContext | None = None) -> BaseModel:
+        """A partner's object, read at this binding's endpoint (`read`), as the canonical model hooks receive. A
+        2.1.1 object carries no owner: what it embeds that needs one (a command's Token) is the partner's."""
+        if self.version == "2.1.1" and partner.roles:
+            owner = partner.roles[0]
+            context = replace(context or ConversionContext(), country_code=owner.country_code, party_id=owner.party_id)
+        try:
+            return to_canonical(self.module, obj, self.version, context)
+        except ValidationError as error:
+            detail = describe(error)
+        except ValueError as error:
+            detail = str(error)
+        # 2.1.1 allows what the canonical (2.2+) form does not (an id of 39 characters, or non-ASCII).
+        raise InvalidParameters(f"this {type(obj).__name__} cannot be read in OCPI 2.2+ terms: {detail}")
 
     async def own_stored(self, module: str, object_id: str) -> StoredObject | None:
         """One of this role's own objects of `module` (under any of its parties), as stored."""

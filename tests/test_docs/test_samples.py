@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,40 @@ def test_extraction_reads_fences_markers_and_indentation(tmp_path: Path) -> None
     page.write_text(page.read_text().replace("await_me()", "await answer()"), encoding="utf-8")
     namespace = run_page(page, tmp_path, {"answer": answer})
     assert namespace["value"] == 42
+
+
+HOOK_PAGES = ("guides/cpo.md", "guides/emsp.md", "guides/migrating.md")
+
+
+def test_the_hooks_the_guides_write_have_the_protocols_signatures(tmp_path: Path) -> None:
+    """Each hook class a guide's samples define has the signatures of the protocol it implements (the canonical
+    models and a `Requester`), so the guides teach the hooks as they are, not as they were."""
+    from ocpi.node import hooks
+    from tests.test_docs.samples import run_page
+
+    protocols = [
+        hooks.CommandHandler,
+        hooks.TokenAuthorizer,
+        hooks.ChargingProfileHandler,
+        hooks.ChargingPreferencesHandler,
+        hooks.ResultListener,
+        hooks.PaymentTerminalHandler,
+        hooks.BookingHandler,
+    ]
+    checked = []
+    for page in HOOK_PAGES:
+        workdir = tmp_path / page.replace("/", "_")
+        workdir.mkdir()
+        namespace = run_page(DOCS / page, workdir)
+        written = [v for v in namespace.values() if isinstance(v, type) and v.__module__ == "__docs__"]
+        for cls in written:
+            for protocol in protocols:
+                methods = [name for name in vars(protocol) if not name.startswith("_")]
+                if not all(name in vars(cls) for name in methods):
+                    continue
+                for name in methods:
+                    theirs = list(inspect.signature(getattr(cls, name)).parameters)
+                    ours = list(inspect.signature(getattr(protocol, name)).parameters)
+                    assert theirs == ours, f"{page}: {cls.__name__}.{name}{theirs} is not {protocol.__name__}'s {ours}"
+                checked.append((page, cls.__name__, protocol.__name__))
+    assert len(checked) >= 5, checked

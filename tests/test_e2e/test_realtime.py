@@ -4,30 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ocpi.core.errors import UnknownToken
-from ocpi.node.hooks import CommandAnswer, KeepResults
+from ocpi.modules.commands.v_2_3_0.schemas import CommandResult, StartSession
+from ocpi.modules.tokens.v_2_3_0.schemas import Token
+from ocpi.node.hooks import Command, CommandAnswer, KeepResults, Requester
 from ocpi.node.outbound import authorize_token, send_command
-from ocpi.storage.base import Party
 from tests.nodes import eventually
 from tests.test_e2e.test_sync import VERSIONS, example, registered_pair
 
 
 class RecordingCommands:
     def __init__(self) -> None:
-        self.received: list[tuple[str, dict[str, Any]]] = []
+        self.received: list[tuple[str, Command, Requester]] = []
 
-    async def handle(self, command: str, request: dict[str, Any], version: str, partner: Party) -> CommandAnswer:
-        self.received.append((command, request))
+    async def handle(self, command: str, request: Command, requester: Requester) -> CommandAnswer:
+        self.received.append((command, request, requester))
         return CommandAnswer(result="ACCEPTED", timeout=15, final_result="ACCEPTED")
 
 
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_start_session_reaches_the_cpo_hook_and_the_result_comes_back(tmp_path: Path, version: str) -> None:
-    async with registered_pair(tmp_path, version) as (cpo, emsp, _):
+    async with registered_pair(tmp_path, version) as (cpo, emsp, emsp_as_partner):
         commands = RecordingCommands()
         cpo.node.hooks.commands = commands
         await cpo.node.locations.put(example("location_example.json"), version="2.2.1")
@@ -50,9 +50,18 @@ async def test_start_session_reaches_the_cpo_hook_and_the_result_comes_back(tmp_
         assert answer.result == "ACCEPTED"  # the partner's CommandResponse, of its version
         assert type(answer).__module__ == f"ocpi.modules.commands.v_{version.replace('.', '_')}.schemas"
         assert (getattr(answer, "timeout", None) is not None) == (version != "2.1.1")
-        [(command, received)] = commands.received
-        assert command == "START_SESSION" and received["location_id"] == "LOC1"
-        assert received["response_url"].endswith(reference)
+        [(command, received, requester)] = commands.received
+        # The canonical StartSession whatever the version the eMSP speaks, its token canonical too (a 2.1.1
+        # token's auth_id is the contract_id, under the eMSP's own party); the version only as information.
+        assert isinstance(received, StartSession) and isinstance(received.token, Token)
+        assert command == "START_SESSION" and received.location_id == "LOC1"
+        assert str(received.response_url).endswith(reference)
+        assert received.token.contract_id == token.get("contract_id", token.get("auth_id"))
+        assert (received.token.country_code, received.token.party_id) == (
+            emsp_as_partner.roles[0].country_code,
+            emsp_as_partner.roles[0].party_id,
+        )
+        assert requester.version == version and requester.party.pk == emsp_as_partner.pk
         results = emsp.node.hooks.results
         assert isinstance(results, KeepResults)
 
@@ -61,7 +70,7 @@ async def test_start_session_reaches_the_cpo_hook_and_the_result_comes_back(tmp_
 
         await eventually(result_arrived, "the CommandResult at the eMSP")
         [(_, _, result)] = [r for r in results.results if r[1] == reference]
-        assert result["result"] == "ACCEPTED"
+        assert isinstance(result, CommandResult) and result.result == "ACCEPTED"  # 2.1.1's CommandResponse, read up
 
         unknown, _ = await send_command(emsp.node, cpo_as_partner, "START_SESSION", {**request, "location_id": "NOPE"})
         assert unknown.result == "REJECTED"

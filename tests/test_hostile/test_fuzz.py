@@ -33,7 +33,7 @@ PARTNER_ROLES = [PartyRole("CPO", "BE", "BEC"), PartyRole("EMSP", "BE", "BEE"), 
 class AnswerLater:
     """Commands accepted, results never posted: a fuzzed response_url must not make the test call out."""
 
-    async def handle(self, command: str, request: dict[str, Any], version: str, partner: Any) -> CommandAnswer:
+    async def handle(self, command: str, request: Any, requester: Any) -> CommandAnswer:
         return CommandAnswer(final_result=None)
 
 

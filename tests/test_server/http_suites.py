@@ -10,9 +10,13 @@ import httpx
 import pytest
 
 from ocpi.core.enums import RoleEnum
+from ocpi.modules.commands.v_2_3_0.schemas import CommandResult, ReserveNow
 from ocpi.modules.locations.interfaces import LOCATION
 from ocpi.modules.sessions.interfaces import SESSION
+from ocpi.modules.sessions.v_2_3_0.schemas import ChargingPreferences, Session
 from ocpi.modules.tokens.interfaces import TOKEN
+from ocpi.modules.tokens.v_2_3_0.schemas import LocationReferences, Token
+from ocpi.node.hooks import AuthorizationDecision, Command, CommandAnswer, Requester
 from ocpi.storage.base import TokenKind
 from ocpi.storage.sql import SqlStore
 from tests.conftest import Partner, PartnerFactory
@@ -338,6 +342,24 @@ class TokensSuite(VersionSuite):
         assert (allowed["allowed"], allowed["location"]) == ("ALLOWED", references)
         assert envelope(await self.authorize(client, partner, "BLOCKED"))["data"]["allowed"] == "NOT_ALLOWED"
 
+    async def test_the_authorization_hook_gets_the_canonical_token_and_location(
+        self, client: httpx.AsyncClient, partner: Partner
+    ) -> None:
+        token = samples.sample("token", self.version, "GOOD", OWN[RoleEnum.EMSP])
+        await seed(client, TOKEN, self.version, token, RoleEnum.EMSP)
+        recording = _RecordingAuthorizer()
+        client.app.state.node.hooks.authorization = recording  # type: ignore[attr-defined]
+        references: dict[str, Any] = {"location_id": "LOC1", "evse_uids": ["EVSE1"]}
+        if self.version == "2.1.1":
+            references["connector_ids"] = ["1"]  # 2.1.1 only: not in the canonical LocationReferences
+        answer = envelope(await self.authorize(client, partner, "GOOD", references))["data"]
+        assert answer["allowed"] == "ALLOWED" and answer["location"] == references  # answered in the caller's version
+        [(heard, location, requester)] = recording.received
+        assert isinstance(heard, Token) and isinstance(location, LocationReferences)
+        assert (heard.uid, heard.country_code, heard.party_id) == ("GOOD", *OWN[RoleEnum.EMSP])
+        assert location.model_dump(exclude_none=True) == {"location_id": "LOC1", "evse_uids": ["EVSE1"]}
+        assert requester.version == self.version
+
     async def test_authorize_with_invalid_location_references_is_2001(
         self, client: httpx.AsyncClient, partner: Partner
     ) -> None:
@@ -379,12 +401,37 @@ class CommandsSuite(VersionSuite):
         response = await client.post(self.command("SELF_DESTRUCT"), json={}, headers=partner.headers(self.version))
         refused(response, 404, 2000, "no such endpoint")
 
+    async def test_the_command_hook_gets_the_canonical_request(
+        self, client: httpx.AsyncClient, partner: Partner
+    ) -> None:
+        """Whatever the version the partner speaks, the hook gets the 2.3.0 (canonical) model, its version only as
+        information: a 2.1.1 ReserveNow's integer reservation_id is the canonical string, its token's owner the
+        partner's party."""
+        await seed(
+            client,
+            LOCATION,
+            self.version,
+            samples.sample("location", self.version, "LOC1", OWN[RoleEnum.CPO]),
+            RoleEnum.CPO,
+        )
+        recording = _RecordingCommands()
+        client.app.state.node.hooks.commands = recording  # type: ignore[attr-defined]
+        body = samples.command_body("RESERVE_NOW", self.version)
+        envelope(await client.post(self.command("RESERVE_NOW"), json=body, headers=partner.headers(self.version)))
+        [(command, request, requester)] = recording.received
+        assert command == "RESERVE_NOW" and isinstance(request, ReserveNow)
+        assert request.reservation_id == ("7" if self.version == "2.1.1" else "RES7")
+        assert isinstance(request.token, Token) and request.token.uid == "CMDTOKEN"
+        assert (request.token.country_code, request.token.party_id) == ("BE", "BEC")
+        assert (requester.version, requester.party.pk) == (self.version, partner.party.pk)
+
     async def test_command_result_lands_at_the_emsp(self, client: httpx.AsyncClient, partner: Partner) -> None:
         result = {"result": "ACCEPTED"}
         target = url(RoleEnum.EMSP, self.version, "commands", "results", "ref-42")
         envelope(await client.post(target, json=result, headers=partner.headers(self.version)))
-        kept = client.app.state.node.hooks.results.results  # type: ignore[attr-defined]
-        assert kept == [("commands/results", "ref-42", result)]
+        [(kind, reference, kept)] = client.app.state.node.hooks.results.results  # type: ignore[attr-defined]
+        # Whatever the version (2.1.1 reports with a CommandResponse), the hook hears a canonical CommandResult.
+        assert (kind, reference, type(kept), kept.result) == ("commands/results", "ref-42", CommandResult, "ACCEPTED")
 
 
 class ChargingProfilesSuite(VersionSuite):
@@ -545,6 +592,18 @@ class SessionsSuite22(SessionsSuite):
         answer = envelope(await self.charging_preferences(client, partner, ["CHARGING_PREFERENCES_CAPABLE"]))
         assert answer["data"] == "ACCEPTED"
 
+    async def test_the_preferences_hook_gets_the_canonical_session_and_preferences(
+        self, client: httpx.AsyncClient, partner: Partner
+    ) -> None:
+        recording = _RecordingPreferences()
+        client.app.state.node.hooks.charging_preferences = recording  # type: ignore[attr-defined]
+        answer = envelope(await self.charging_preferences(client, partner, ["CHARGING_PREFERENCES_CAPABLE"]))
+        assert answer["data"] == "DEPARTURE_REQUIRED"
+        [(session, preferences, requester)] = recording.received
+        assert isinstance(session, Session) and (session.id, session.location_id) == ("S1", "LOC1")
+        assert isinstance(preferences, ChargingPreferences) and preferences.profile_type == "GREEN"
+        assert requester.version == self.version
+
     async def test_charging_preferences_of_an_unknown_session_are_404(
         self, client: httpx.AsyncClient, partner: Partner
     ) -> None:
@@ -612,10 +671,39 @@ class CommandsSuite22(CommandsSuite):
         assert (data["result"], data["timeout"]) == ("ACCEPTED", 30)
 
 
+class _RecordingCommands:
+    """Accepts every command, keeps what it was given, and leaves the result for later."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, Command, Requester]] = []
+
+    async def handle(self, command: str, request: Command, requester: Requester) -> CommandAnswer:
+        self.received.append((command, request, requester))
+        return CommandAnswer(final_result=None)
+
+
+class _RecordingAuthorizer:
+    def __init__(self) -> None:
+        self.received: list[tuple[Token, LocationReferences | None, Requester]] = []
+
+    async def authorize(
+        self, token: Token, location: LocationReferences | None, requester: Requester
+    ) -> AuthorizationDecision:
+        self.received.append((token, location, requester))
+        return AuthorizationDecision("ALLOWED")
+
+
+class _RecordingPreferences:
+    def __init__(self) -> None:
+        self.received: list[tuple[Session, ChargingPreferences, Requester]] = []
+
+    async def apply(self, session: Session, preferences: ChargingPreferences, requester: Requester) -> str:
+        self.received.append((session, preferences, requester))
+        return "DEPARTURE_REQUIRED"
+
+
 class _AcceptWithoutResult:
     """Accepts every command and leaves the result for later (so no callback is posted)."""
 
-    async def handle(self, command: str, request: dict[str, Any], version: str, partner: Any) -> Any:
-        from ocpi.node.hooks import CommandAnswer
-
+    async def handle(self, command: str, request: Command, requester: Requester) -> CommandAnswer:
         return CommandAnswer(final_result=None)

@@ -304,7 +304,9 @@ async def exercise_callback_receiver(client: httpx.AsyncClient, case: Case, part
     body = envelope(await client.post(target, json=result, headers=partner.headers(v)))
     assert "data" not in body or body["data"] is None
     kept = client.app.state.node.hooks.results.results  # type: ignore[attr-defined]
-    assert kept[-1] == (f"{case.module}/{case.pattern.segment}", "REF-1", result)
+    kind, reference, heard = kept[-1]
+    assert (kind, reference, heard.result) == (f"{case.module}/{case.pattern.segment}", "REF-1", "ACCEPTED")
+    assert type(heard).__module__.endswith("v_2_3_0.schemas") or type(heard).__module__.endswith("v_2_2_1.schemas")
     envelope(await client.post(target, json={"result": "NOT-A-RESULT"}, headers=partner.headers(v)), 200, 2001)
 
 

@@ -4,6 +4,7 @@ from pydantic import BaseModel
 
 from ocpi.core.enums import InterfaceRole, RoleEnum
 from ocpi.core.interfaces import CallbackReceiver, CommandReceiver, Interface, ModuleInterfaces
+from ocpi.modules.commands.convert import CommandContext
 from ocpi.modules.commands.v_2_1_1 import schemas as v211
 from ocpi.modules.commands.v_2_2_1 import schemas as v221
 from ocpi.modules.commands.v_2_3_0 import schemas as v230
@@ -27,7 +28,9 @@ RESULTS: dict[str, type[BaseModel]] = {
 
 INTERFACES = ModuleInterfaces(
     "commands",
-    sender=Interface("commands", InterfaceRole.SENDER, (CallbackReceiver("results", RESULTS),)),
+    sender=Interface(
+        "commands", InterfaceRole.SENDER, (CallbackReceiver("results", RESULTS, CommandContext(asynchronous=True)),)
+    ),
     receiver=Interface(
         "commands",
         InterfaceRole.RECEIVER,

@@ -3,7 +3,7 @@ the `response_url`), and the SCSP's receiver of active profiles."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Query, Request
 from fastapi.responses import Response
@@ -14,6 +14,8 @@ from ocpi.core.interfaces import (
     ChargingProfilesReceiver,
 )
 from ocpi.core.validation import parse
+from ocpi.modules.chargingprofiles.v_2_3_0.schemas import SetChargingProfile
+from ocpi.modules.registry import from_canonical
 from ocpi.server.http import ocpi_data, ocpi_response, read_json
 from ocpi.server.routing import Binding, RouteTable
 from ocpi.storage.base import Party
@@ -47,7 +49,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
         if outcome.result == "ACCEPTED" and outcome.final_result is not None:
             body: dict[str, Any] = {"result": outcome.final_result}
             if with_profile and outcome.profile is not None:
-                body["profile"] = outcome.profile
+                body["profile"] = from_canonical(b.module, outcome.profile, b.version).to_dict()  # type: ignore[attr-defined]
             result = parse(result_model, body).to_dict()
             response.background = BackgroundTask(node.post_result, response_url, result, partner, b.version)
         return response
@@ -59,7 +61,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             response_url,
-            lambda: handler.active(session_id, duration, partner),
+            lambda: handler.active(session_id, duration, b.requester(partner)),
             pattern.active_result_models[b.version],
             True,
         )
@@ -67,13 +69,15 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, node.config.max_body_bytes)
-        parsed = b.read(request, partner, pattern.set_models[b.version], payload).to_dict()
+        parsed = cast(
+            SetChargingProfile, b.canonical(b.read(request, partner, pattern.set_models[b.version], payload), partner)
+        )
         return await answer(
             request,
             partner,
             session_id,
-            parsed["response_url"],
-            lambda: handler.set(session_id, parsed["charging_profile"], partner),
+            str(parsed.response_url),
+            lambda: handler.set(session_id, parsed.charging_profile, b.requester(partner)),
             pattern.set_result_models[b.version],
             False,
         )
@@ -85,7 +89,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             response_url,
-            lambda: handler.clear(session_id, partner),
+            lambda: handler.clear(session_id, b.requester(partner)),
             pattern.clear_result_models[b.version],
             False,
         )
@@ -125,8 +129,8 @@ def mount_active_profile_receiver(table: RouteTable, pattern: ActiveProfileRecei
 
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
-        parsed = b.read(request, partner, pattern.models[b.version], payload).to_dict()
-        await b.node.hooks.results.received(f"{b.module}/active", session_id, parsed, partner)
+        parsed = b.canonical(b.read(request, partner, pattern.models[b.version], payload), partner)
+        await b.node.hooks.results.received(f"{b.module}/active", session_id, parsed, b.requester(partner))
         return ocpi_response(headers=b.response_headers(request))
 
     table.add(

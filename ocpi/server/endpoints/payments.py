@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
 from starlette.background import BackgroundTask
 
+from ocpi.core.enums import CANONICAL_VERSION
 from ocpi.core.errors import NotFound
 from ocpi.core.interfaces import (
     TerminalActions,
 )
+from ocpi.modules.payments.v_2_3_0.schemas import Terminal, TerminalActivationRequest
 from ocpi.node.outbound import create_terminal
 from ocpi.server.http import ocpi_response, read_json
 from ocpi.server.patterns import written
@@ -32,20 +36,22 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
 
     async def activate(*, request: Request, partner: Party) -> Response:
         payload = await read_json(request, node.config.max_body_bytes)
-        wanted = b.read(request, partner, pattern.activation_models[b.version], payload, "Terminal").to_dict()
-        terminal = await node.hooks.payment_terminals.activate(wanted, partner)
-        await node.repository.put(terminal_type, b.version, terminal, owner=b.owners[0])
-        stored = await node.repository.get(terminal_type, b.version, own_key(str(terminal["terminal_id"])))
+        read = b.read(request, partner, pattern.activation_models[b.version], payload, "Terminal")
+        wanted = cast(TerminalActivationRequest, b.canonical(read, partner))
+        terminal = await node.hooks.payment_terminals.activate(wanted, b.requester(partner))
+        await node.repository.put(terminal_type, CANONICAL_VERSION, terminal, owner=b.owners[0])
+        stored = await node.repository.get(terminal_type, b.version, own_key(str(terminal.terminal_id)))
         response = ocpi_response(stored, headers=b.response_headers(request))
         # The spec: after an activation request the PTP creates the Terminal on the CPO side (POST).
         response.background = BackgroundTask(create_terminal, node, partner, orjson.loads(stored or b"{}"))
         return response
 
     async def deactivate(*, request: Request, partner: Party, terminal_id: str) -> Response:
-        found = await node.repository.get(terminal_type, b.version, own_key(terminal_id))
+        found = await node.store.get(own_key(terminal_id))
         if found is None:
             raise NotFound(f"Terminal {terminal_id} not found")
-        await node.hooks.payment_terminals.deactivate(orjson.loads(found), partner)
+        terminal = Terminal.model_validate_json(found.canonical)
+        await node.hooks.payment_terminals.deactivate(terminal, b.requester(partner))
         return ocpi_response(headers=b.response_headers(request))
 
     async def put(*, request: Request, partner: Party, terminal_id: str) -> Response:

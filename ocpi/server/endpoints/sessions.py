@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from fastapi import Request
@@ -13,6 +13,7 @@ from ocpi.core.interfaces import (
     ChargingPreferencesReceiver,
 )
 from ocpi.core.status import StatusCode
+from ocpi.modules.sessions.v_2_3_0.schemas import ChargingPreferences, Session
 from ocpi.server.http import ocpi_response, read_json
 from ocpi.server.routing import Binding, RouteTable
 from ocpi.storage.base import Party
@@ -24,7 +25,9 @@ def mount_charging_preferences(table: RouteTable, pattern: ChargingPreferencesRe
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         b.check_routing(request, partner)
         payload = await read_json(request, b.node.config.max_body_bytes)
-        preferences = b.read(request, partner, pattern.models[b.version], payload).to_dict()
+        preferences = cast(
+            ChargingPreferences, b.canonical(b.read(request, partner, pattern.models[b.version], payload), partner)
+        )
         stored = await b.own_stored("sessions", session_id)
         if stored is None or not b.node.may_receive(partner, stored):  # another eMSP's session: as unknown
             raise NotFound(f"Session {session_id} not found", status_code=StatusCode.INVALID_OR_MISSING_PARAMETERS)
@@ -34,7 +37,8 @@ def mount_charging_preferences(table: RouteTable, pattern: ChargingPreferencesRe
                 "the EVSE of this session does not accept charging preferences",
                 status_code=StatusCode.INVALID_OR_MISSING_PARAMETERS,
             )
-        result = await b.node.hooks.charging_preferences.apply(session, preferences, partner)
+        canonical_session = Session.model_validate_json(stored.canonical)
+        result = await b.node.hooks.charging_preferences.apply(canonical_session, preferences, b.requester(partner))
         return ocpi_response(orjson.dumps(result), headers=b.response_headers(request))
 
     table.add(
