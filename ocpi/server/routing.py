@@ -120,7 +120,7 @@ class Binding:
             headers["OCPI-to-party-id"] = to_pid
         return headers
 
-    def requester(self, request: Request) -> tuple[str, str] | None:
+    def from_party(self, request: Request) -> tuple[str, str] | None:
         """The party the request is from, as its OCPI-from headers name it (None: not named)."""
         routing = routing_headers(request)
         country_code, party_id = routing.get("ocpi-from-country-code"), routing.get("ocpi-from-party-id")

@@ -20,7 +20,7 @@ from ocpi.core.errors import UnknownToken
 from ocpi.core.utils import authorization_header
 from ocpi.node.config import OwnParty
 from ocpi.node.handshake import register
-from ocpi.node.hooks import CommandAnswer, KeepResults
+from ocpi.node.hooks import Command, CommandAnswer, KeepResults, Requester
 from ocpi.node.outbound import authorize_token, send_command
 from ocpi.server.app import get_application
 from ocpi.storage.base import ObjectKey, Party, PartyRole, TokenKind
@@ -535,10 +535,10 @@ class AcceptingCommands:
     """A CPO's command hook that accepts every command, the final result following at once."""
 
     def __init__(self) -> None:
-        self.received: list[tuple[str, dict[str, Any], Party]] = []
+        self.received: list[tuple[str, Command, Requester]] = []
 
-    async def handle(self, command: str, request: dict[str, Any], version: str, partner: Party) -> CommandAnswer:
-        self.received.append((command, request, partner))
+    async def handle(self, command: str, request: Command, requester: Requester) -> CommandAnswer:
+        self.received.append((command, request, requester))
         return CommandAnswer(result="ACCEPTED", timeout=15, final_result="ACCEPTED")
 
 
@@ -562,10 +562,10 @@ async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, v
             emsp.running.node, emsp.hub_partner, "START_SESSION", request, to=(CPO1.country_code, CPO1.party_id)
         )
         assert answer.result == "ACCEPTED"
-        [(command, received, sent_by)] = commands.received
-        assert command == "START_SESSION" and received["location_id"] == "LOC1"
-        assert sent_by.hub is not None  # it came through the hub,
-        assert "/ocpi/hub/" in received["response_url"]  # which put itself in front of the eMSP's response_url
+        [(command, received, requester)] = commands.received
+        assert command == "START_SESSION" and received.location_id == "LOC1"
+        assert requester.party.hub is not None  # it came through the hub,
+        assert "/ocpi/hub/" in str(received.response_url)  # which put itself in front of the eMSP's response_url
         # ... and so does its asynchronous result, at the eMSP's own response_url under its reference.
         results = emsp.running.node.hooks.results
         assert isinstance(results, KeepResults)
@@ -575,7 +575,7 @@ async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, v
 
         await eventually(result_arrived, "the CommandResult reached the eMSP")
         [(_, _, result)] = [r for r in results.results if r[1] == reference]
-        assert result["result"] == "ACCEPTED"
+        assert result.result == "ACCEPTED"
 
         # Real-time authorization from the CPO, OCPI-to the eMSP that owns the token.
         info = await authorize_token(
