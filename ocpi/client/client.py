@@ -199,7 +199,7 @@ class OcpiClient:
             return None
         url = self.endpoint(module, role)
         params: dict[str, str] = {}
-        if delivery.owner_keyed:  # an object keyed by its owner alone (ClientInfo) has no id segment
+        if delivery.owner_keyed:
             url = join_url(url, country_code, party_id, *([object_id] if object_id else []))
         if delivery.variant_param and self.version in delivery.variant_versions:
             params[delivery.variant_param] = variant
@@ -230,12 +230,14 @@ class OcpiClient:
         body: Any = None,
         params: Mapping[str, Any] | None = None,
         configuration: bool = False,
+        retry: bool = True,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
         """One call to `url` exactly as given (`params` appended to its query), answered in full within the
-        deadline, or UnableToUseClientApi saying what went wrong (PartnerTimeout when the deadline passed).
-        `headers` are sent besides (or instead of) this client's own (a hub forwards the routing headers and the
-        correlation id it was given)."""
+        deadline, or UnableToUseClientApi saying what went wrong (PartnerTimeout when the deadline passed). A GET
+        is tried again after a transport error or a 5xx unless `retry` is false (a probe of a partner that is down
+        asks once). `headers` are sent besides (or instead of) this client's own (a hub forwards the routing
+        headers and the correlation id it was given)."""
         if params:
             url += ("&" if urlsplit(url).query else "?") + urlencode(params)
         headers = {**self.headers(configuration=configuration), **(headers or {})}
@@ -243,7 +245,7 @@ class OcpiClient:
         if body is not None:
             headers["Content-Type"] = "application/json"
             content = body.to_json() if hasattr(body, "to_json") else orjson.dumps(body)
-        attempts = 1 + (self.settings.read_retries if method == "GET" else 0)
+        attempts = 1 + (self.settings.read_retries if method == "GET" and retry else 0)
         failure = ""
         try:
             async with asyncio.timeout(self.settings.timeout):

@@ -47,13 +47,27 @@ class Converted(Generic[T]):
 class LossLog:
     """Collects losses while a converter walks an object; `at()` gives a child log for a nested pointer."""
 
+    __slots__ = ("_parent", "_parts", "_prefix", "losses")
+
     def __init__(self, prefix: str = "", sink: list[Loss] | None = None):
-        self.prefix = prefix
+        self._prefix: str | None = prefix
+        self._parent: LossLog | None = None
+        self._parts: tuple[str | int, ...] = ()
         self.losses: list[Loss] = [] if sink is None else sink
 
+    @property
+    def prefix(self) -> str:
+        """The JSON pointer of this log, spelled only when a loss needs it (most nested logs record none)."""
+        if self._prefix is None:
+            assert self._parent is not None
+            suffix = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in self._parts)
+            self._prefix = self._parent.prefix + suffix
+        return self._prefix
+
     def at(self, *parts: str | int) -> LossLog:
-        suffix = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-        return LossLog(self.prefix + suffix, self.losses)
+        child = LossLog(sink=self.losses)
+        child._prefix, child._parent, child._parts = None, self, parts
+        return child
 
     def add(self, name: str | int, reason: str) -> None:
         self.losses.append(Loss(self.at(name).prefix, reason))

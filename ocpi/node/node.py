@@ -136,7 +136,7 @@ class Node:
     def attach(self, store: SqlStore) -> None:
         """Use `store` (opened at startup when the app was given a database URL)."""
         self.store = store
-        self.repository = Repository(store)
+        self.repository = Repository(store, pushed=lambda key: self.config.is_own(key.country_code, key.party_id))
         self.quirks = QuirkRecorder(store)
 
     @property

@@ -3,6 +3,18 @@ each object's current state in the partner's version, advances the cursor; failu
 set with backoff. Several workers may run against one PostgreSQL: a partner is claimed with an advisory lock,
 so no two workers send to the same partner at once.
 
+Each object goes as the smallest correct request: what changed since the partner last had it (the scopes of its
+change records, and of its retry-set row, united: `ocpi.storage.changes`) decides between a PATCH of the EVSE,
+connector or object and a PUT of a new child or of the whole object; the body is always taken from the object's
+current state. A PATCH or child PUT the partner refuses is followed at once by a PUT of the whole object (the
+spec: when a PATCH fails, PUT the object).
+
+A partner that does not answer at all (nothing delivered, connections refused, timeouts, 5xx) is *down*: instead
+of sending it what changes, the worker keeps those objects in its retry set, and probes the partner's versions
+endpoint (with its token) every few seconds, jittered. The first answer releases its whole retry set, so it
+converges within seconds of its return, whatever the length of the outage; per-object backoff (jittered) stays for
+the objects a partner refuses while it answers everything else.
+
 What one partner may hold is its own: its requests in flight (`concurrency`), its connections (a client per
 partner, kept across rounds), its claim. Nothing is shared with the others but the CPU and the database pool,
 which a query holds only while it runs; so a partner that answers slowly, or not at all until the deadline of
@@ -12,32 +24,57 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 
 from ocpi.client import OcpiClient
-from ocpi.core.errors import OcpiError
+from ocpi.client.client import join_url
+from ocpi.core.errors import AuthenticationError, ClientError, OcpiError
+from ocpi.core.interfaces import ObjectType, SenderList
 from ocpi.modules.registry import module_interfaces
 from ocpi.push.context import SyncContext, Synced, context_of
 from ocpi.storage.base import Party, StoredObject
-from ocpi.storage.push import Backlog, PushLedger
+from ocpi.storage.changes import Part, Request, part_in, request_for, unite
+from ocpi.storage.push import Backlog, PushLedger, scope_of
+from ocpi.storage.tables import utcnow
 
 log = logging.getLogger("ocpi.push")
+
+PROBE_INTERVAL = 5.0
+"""Seconds between two probes of a partner that is down (jittered: half of it to one and a half)."""
+UNREACHABLE = "the partner does not answer"
 
 
 class PushWorker:
     """Brings every registered partner up to date with the node's own objects (see the module docstring):
     `run_forever(stop)` in a worker, `run_once()` for one round."""
 
-    def __init__(self, node: SyncContext | Synced, *, batch: int = 500, interval: float = 1.0, concurrency: int = 16):
+    def __init__(
+        self,
+        node: SyncContext | Synced,
+        *,
+        batch: int = 500,
+        interval: float = 1.0,
+        concurrency: int = 16,
+        probe_interval: float = PROBE_INTERVAL,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         """`node`: the node (or its `SyncContext`) whose changes are pushed; `batch`: objects read from the store at
-        a time; `concurrency`: requests in flight per partner."""
+        a time; `concurrency`: requests in flight per partner; `probe_interval`: seconds between probes of a
+        partner that is down; `clock`: now as naive UTC (a test's simulated time)."""
         self.context = context_of(node)
-        self.ledger = self.context.ledger
+        self.clock = clock
+        self.probe_interval = probe_interval
+        self.ledger = PushLedger(self.context.ledger.store, clock)
+        self._down: dict[int, tuple[datetime, str]] = {}  # partners that do not answer: next probe, last error
+        self._releases: dict[int, int] = {}  # retry sets released since the partner last took something
         self.batch = batch
         self.interval = interval
         self._concurrency = concurrency
@@ -48,6 +85,17 @@ class PushWorker:
         self._wake = asyncio.Event()
         self._again: set[int] = set()
         self._failed: dict[int, tuple[int, str | None]] = {}  # per partner syncing: failures, the last error
+
+    async def retry_now(self, party_pk: int) -> None:
+        """Try the partner at once (an operator says it is back): its whole retry set due, no probe awaited."""
+        await self.ledger.retry_now(party_pk)
+        self.forget_outage(party_pk)
+
+    def forget_outage(self, party_pk: int) -> None:
+        """Send to the partner at once again, without waiting for its next probe (its retry set made due)."""
+        self._down.pop(party_pk, None)
+        self._releases.pop(party_pk, None)
+        self.nudge()
 
     def nudge(self) -> None:
         """Something changed: run now instead of at the next interval."""
@@ -92,13 +140,6 @@ class PushWorker:
         shared = SharedChanges(self.ledger, self.batch)
         results = await asyncio.gather(*(self.sync(p, shared) for p in await self._partners()))
         return sum(results)
-
-    async def _nothing_to_send(self, party: Party, object_pk: int, failing: set[int]) -> int:
-        """An object the partner is not sent: no longer due either, if it was (owed, or failed before)."""
-        if object_pk in failing:
-            await self.ledger.succeeded(party.pk, object_pk)
-            failing.discard(object_pk)
-        return 0
 
     async def close(self) -> None:
         """Close the partners' connections."""
@@ -169,8 +210,8 @@ class PushWorker:
                     await self._clients.pop(party.pk)[1].aclose()
 
     async def _sync(self, party: Party, client: Callable[[], OcpiClient], shared: SharedChanges) -> int:
-        delivered = 0
         failing = await self.ledger.failing(party.pk)
+        round_ = _Round(up=await self._answers(party, client))
         cursor = await self.ledger.cursor(party.pk)
         backlog = await shared.backlog(cursor)
         # Each object once, in the order of its latest change, a batch at a time: once a batch is delivered (or
@@ -186,27 +227,112 @@ class PushWorker:
                     reads[following] = asyncio.ensure_future(shared.objects(backlog, following))
                 batch = backlog.entries[start:following]
                 sent = await asyncio.gather(
-                    *(self._deliver(party, client(), found[pk], failing) for _, pk in batch if pk in found)
+                    *(
+                        self._deliver(
+                            party, client, found[pk], self._missed(party, backlog, pk, failing), failing, round_
+                        )
+                        for _, pk in batch
+                        if pk in found
+                    )
                 )
-                delivered += sum(sent)
-                await self.ledger.advance(party.pk, batch[-1][0])
+                await self._held(party, round_)
+                await self.ledger.advance(party.pk, batch[-1][0], delivered=any(sent))
+                self._judge(party, round_)
         finally:
             for read in reads.values():
                 read.cancel()
         if backlog.head > cursor:
             await self.ledger.advance(party.pk, backlog.head)
-        if not failing:  # kept up to date by every delivery since it was read: nothing can be due
+        delivered = round_.delivered
+        if not failing or not round_.up:  # kept up to date by every delivery since it was read: nothing can be due
             return delivered
-        due = await self.ledger.due(party.pk)
-        found = await self.ledger.objects([f.object_pk for f in due])
-        for failure in due:
-            if failure.object_pk not in found:  # deleted since: nothing left to send
-                await self.ledger.succeeded(party.pk, failure.object_pk)
-                continue
-            delivered += await self._deliver(party, client(), found[failure.object_pk], failing)
-        return delivered
+        # Every due object, a batch at a time, side by side: a partner back after an outage has its whole retry
+        # set due at once. An object that fails again is not due again in this round (its backoff).
+        tried: set[int] = set()
+        while round_.up and (due := await self.ledger.due(party.pk, limit=self.batch)):
+            if tried.issuperset(f.object_pk for f in due):
+                break
+            tried.update(f.object_pk for f in due)
+            found = await self.ledger.objects([f.object_pk for f in due])
+            for failure in due:
+                if failure.object_pk not in found:  # deleted since: nothing left to send
+                    await self.ledger.succeeded(party.pk, failure.object_pk)
+                    failing.pop(failure.object_pk, None)
+            await asyncio.gather(
+                *(
+                    self._deliver(
+                        party, client, found[f.object_pk], _part(failing, f.object_pk, party), failing, round_
+                    )
+                    for f in due
+                    if f.object_pk in found
+                )
+            )
+            await self._held(party, round_)
+            self._judge(party, round_)
+        return round_.delivered
 
-    async def _deliver(self, party: Party, client: OcpiClient, obj: StoredObject, failing: set[int]) -> int:
+    def _missed(self, party: Party, backlog: Backlog, pk: int, failing: dict[int, bytes | None]) -> Part | None:
+        """What the partner misses of object `pk`: its changes in the backlog, and what it missed before."""
+        version = party.version or ""
+        scopes = backlog.scopes.get(pk)
+        if scopes is None:
+            return None
+        parts = [part_in(scope, version) for scope in scopes]
+        if pk in failing:
+            parts.append(_part(failing, pk, party))
+        return unite(parts)
+
+    async def _answers(self, party: Party, client: Callable[[], OcpiClient]) -> bool:
+        """Whether to send to the partner now: yes unless it is down; when it is, and its probe is due, probe
+        it: the first answer releases its whole retry set."""
+        down = self._down.get(party.pk)
+        if down is None:
+            return True
+        if self.clock() < down[0] or not party.versions_url:
+            return False
+        try:
+            await client().get(party.versions_url, configuration=True, retry=False)
+        except OcpiError as error:
+            log.debug("partner %s still down: %s", party.name, error.message)
+            self._down[party.pk] = (self.clock() + self._probe_wait(party.pk), error.message)
+            return False
+        del self._down[party.pk]
+        self._releases[party.pk] = self._releases.get(party.pk, 0) + 1  # forgotten once something is delivered
+        await self.ledger.retry_now(party.pk)
+        return True
+
+    def _probe_wait(self, party_pk: int) -> timedelta:
+        """The probe interval, jittered; doubled for each release after which the partner took nothing (its
+        versions endpoint answers, its receivers do not): such a partner is not asked for everything every
+        few seconds."""
+        doubled = 2 ** min(self._releases.get(party_pk, 0), 6)
+        return timedelta(seconds=self.probe_interval * doubled * random.uniform(0.5, 1.5))
+
+    def _judge(self, party: Party, round_: _Round) -> None:
+        """After a batch: a partner that took nothing of it and failed for reasons of its own, not the objects'
+        (no answer, 5xx, our token refused), is down; the rest of the round is kept for it, and it is probed
+        (partners without a versions URL to probe keep being tried, object by object)."""
+        if round_.up and round_.unreachable and not round_.batch_delivered and party.versions_url:
+            round_.up = False
+            self._down[party.pk] = (self.clock() + self._probe_wait(party.pk), round_.error)
+        round_.unreachable = round_.batch_delivered = 0
+
+    async def _held(self, party: Party, round_: _Round) -> None:
+        if round_.held:
+            error = self._down.get(party.pk, (None, UNREACHABLE))[1]
+            await self.ledger.hold(party.pk, round_.held, error)
+            round_.held = []
+
+    async def _deliver(
+        self,
+        party: Party,
+        client: Callable[[], OcpiClient],
+        obj: StoredObject,
+        missed: Part | None,
+        failing: dict[int, bytes | None],
+        round_: _Round,
+    ) -> int:
+        """Bring the partner's copy of `obj` up to date, `missed` being what it misses of it; 1 when delivered."""
         assert obj.pk is not None
         key = obj.key
         delivery = module_interfaces(key.module).delivery
@@ -216,33 +342,71 @@ class PushWorker:
             or party.version is None
             or not self.context.may_receive(party, obj)
         ):
-            return await self._nothing_to_send(party, obj.pk, failing)
+            if obj.pk in failing:  # not to be sent to this partner (owed by a hub, or sent before): no longer due
+                await self.ledger.succeeded(party.pk, obj.pk)
+                del failing[obj.pk]
+            return 0
         body = obj.rendered.get(party.version)
-        if body is None:
-            return await self._nothing_to_send(party, obj.pk, failing)
-        where = client.delivery(delivery, key.module, key.country_code, key.party_id, key.object_id, key.variant)
-        if where is None:
-            return await self._nothing_to_send(party, obj.pk, failing)
-        url, params = where
-        method = delivery.method
+        where = client().delivery(delivery, key.module, key.country_code, key.party_id, key.object_id, key.variant)
+        if body is None or where is None:
+            if obj.pk in failing:  # nothing to send it any more (its endpoint is gone)
+                await self.ledger.succeeded(party.pk, obj.pk)
+                del failing[obj.pk]
+            return 0
+        if not round_.up:  # down: kept in the retry set, with what it misses, until the partner answers again
+            round_.held.append((obj.pk, scope_of(missed)))
+            failing[obj.pk] = scope_of(missed)
+            return 0
+        request = Request(delivery.method, (), body)
+        if delivery.owner_keyed:
+            request = request_for(_object_type(key.module), party.version, body, missed)
         started = time.perf_counter()
         try:
-            async with self._in_flight.setdefault(party.pk, asyncio.Semaphore(self._concurrency)):
-                headers = self.context.routing(party, obj)
-                await client.call(method, url, body=_Raw(body), params=params or None, headers=headers or None)
+            try:
+                await self._send(party, client(), obj, request)
+            except ClientError as error:
+                if (request.method != "PATCH" and not request.path) or isinstance(error, AuthenticationError):
+                    raise
+                # Refused (the partner lacks the object, or reads the change otherwise): the whole object.
+                self.context.events.push_sent(
+                    party, obj.key.module, time.perf_counter() - started, error.message, _named(obj)
+                )
+                request, missed = Request("PUT", (), body), None
+                await self._send(party, client(), obj, request)
         except OcpiError as error:
             self.context.events.push_sent(
                 party, obj.key.module, time.perf_counter() - started, error.message, _named(obj)
             )
             self._failed[party.pk] = (self._failed.get(party.pk, (0, None))[0] + 1, error.message)
-            await self.ledger.fail(party.pk, obj.pk, error.message)
-            failing.add(obj.pk)
+            if not isinstance(error, ClientError) or isinstance(error, AuthenticationError):
+                round_.unreachable += 1
+                round_.error = error.message
+            await self.ledger.fail(party.pk, obj.pk, error.message, scope_of(missed))
+            failing[obj.pk] = scope_of(missed)
             return 0
         self.context.events.push_sent(party, obj.key.module, time.perf_counter() - started, None)
+        round_.delivered += 1
+        self._releases.pop(party.pk, None)
+        round_.batch_delivered += 1
         if obj.pk in failing:
             await self.ledger.succeeded(party.pk, obj.pk)
-            failing.discard(obj.pk)
+            del failing[obj.pk]
         return 1
+
+    async def _send(self, party: Party, client: OcpiClient, obj: StoredObject, request: Request) -> None:
+        key = obj.key
+        delivery = module_interfaces(key.module).delivery
+        assert delivery is not None
+        where = client.delivery(delivery, key.module, key.country_code, key.party_id, key.object_id, key.variant)
+        assert where is not None
+        url, params = where
+        if request.path:
+            url = join_url(url, *request.path)
+        headers = self.context.routing(party, obj)
+        async with self._in_flight.setdefault(party.pk, asyncio.Semaphore(self._concurrency)):
+            await client.call(
+                request.method, url, body=_Raw(request.body), params=params or None, headers=headers or None
+            )
 
 
 class SharedChanges:
@@ -274,6 +438,29 @@ class SharedChanges:
             while len(self._batches) > self.KEPT_BATCHES:
                 self._batches.popitem(last=False)
         return await asyncio.shield(read)
+
+
+@dataclass(slots=True)
+class _Round:
+    """One sync of one partner as it goes: whether it answers, what was delivered, and what is kept for it."""
+
+    up: bool
+    delivered: int = 0
+    batch_delivered: int = 0
+    unreachable: int = 0
+    error: str = UNREACHABLE
+    held: list[tuple[int, bytes | None]] = field(default_factory=list)
+
+
+def _part(failing: dict[int, bytes | None], pk: int, party: Party) -> Part | None:
+    scope = failing.get(pk)
+    return None if scope is None else part_in(scope, party.version or "")
+
+
+def _object_type(module: str) -> ObjectType:
+    interfaces = module_interfaces(module)
+    assert interfaces.sender is not None
+    return next(p.object_type for p in interfaces.sender.patterns if isinstance(p, SenderList))
 
 
 def _named(obj: StoredObject) -> str:

@@ -93,8 +93,10 @@ class OcpiApplication(FastAPI):
             if self.root_path:
                 scope["root_path"] = self.root_path
             scope["app"] = self
-            if await self.front_lane.serve(scope, receive, send):
+            rest = await self.front_lane.serve(scope, receive, send)
+            if rest is None:
                 return
+            receive = rest
             scope[LANE_TRIED] = True
         await super().__call__(scope, receive, send)
 

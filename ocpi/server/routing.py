@@ -262,7 +262,8 @@ class RouteTable:
     ) -> None:
         """`handler(request=..., partner=..., <path params>=..., <query params>=...)`; its signature for
         FastAPI is built here, so path and query parameters show in the OpenAPI document. A GET with
-        `read_lane` is also answered by the read lane (ocpi/server/lane.py) when it succeeds."""
+        `read_lane` (a GET, or a receiver's PUT or PATCH) is also answered by the lane (ocpi/server/lane.py) when
+        it succeeds."""
         parameters = [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)]
         if dependency is not None:
             parameters.append(inspect.Parameter("partner", inspect.Parameter.KEYWORD_ONLY, default=Depends(dependency)))
@@ -291,6 +292,6 @@ class RouteTable:
         if answer is not None:
             self.answers[(path, method.lower())] = answer
         if read_lane:
-            if method != "GET" or dependency is None:
-                raise ValueError("only a GET that identifies its caller takes the read lane")
-            self.lane.add(path, handler, dependency, path_params, query or {})
+            if dependency is None:
+                raise ValueError("only a route that identifies its caller takes the lane")
+            self.lane.add(path, handler, dependency, path_params, query or {}, method)

@@ -4,16 +4,20 @@ tables, so a slow partner holds back no one."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ocpi.storage.base import ObjectKey, StoredObject
+from ocpi.storage.changes import EVERY_VERSION, Part, part_in, unite
 from ocpi.storage.claims import PartnerClaims
 from ocpi.storage.direct_sql import OBJECT_COLUMN_NAMES
 from ocpi.storage.sql import SqlStore
@@ -38,6 +42,8 @@ push_failures = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
     sa.Column("last_error", sa.Text, nullable=False),
+    # What the partner misses of the object since it last had it (a scope, `ocpi.storage.changes`); NULL: all.
+    sa.Column("scope", sa.LargeBinary, nullable=True),
 )
 
 pull_state = sa.Table(
@@ -57,6 +63,8 @@ class Backlog:
     after: int
     entries: list[tuple[int, int]]
     head: int
+    scopes: dict[int, set[bytes] | None] = field(default_factory=dict)
+    """Per object pk, the distinct scopes of its changes after `after`; None (or absent): the whole object."""
 
 
 @dataclass(slots=True)
@@ -65,6 +73,8 @@ class Failure:
     attempts: int
     next_attempt_at: datetime
     last_error: str
+    scope: bytes | None = None
+    """What the partner misses of the object (None: all of it)."""
 
 
 @dataclass(slots=True)
@@ -84,13 +94,30 @@ class DeliveryState:
 
 
 def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
+    """The least wait after `attempts` failures of one object; `jittered` adds up to half of it."""
     return timedelta(seconds=min(cap, base ** min(attempts, 12)))
 
 
+def jittered(wait: timedelta) -> timedelta:
+    """`wait` and up to half again: the objects that failed together are not all retried in the same second."""
+    return wait * random.uniform(1.0, 1.5)
+
+
+def scope_of(part: Part | None) -> bytes | None:
+    return None if part is None else orjson.dumps({EVERY_VERSION: part.to_json()})
+
+
+def united_scope(scopes: Iterable[bytes | None], version: str) -> bytes | None:
+    """One scope that carries all of `scopes`, for a partner in `version` (None: the whole object)."""
+    return scope_of(unite(None if scope is None else part_in(scope, version) for scope in scopes))
+
+
 class PushLedger:
-    def __init__(self, store: SqlStore):
+    def __init__(self, store: SqlStore, clock: Callable[[], datetime] = utcnow):
+        """`clock`: now, as naive UTC (the ledger's times; a test's simulated clock)."""
         self.store = store
         self.engine = store.engine
+        self.clock = clock
 
     def claim(self, party_pk: int) -> AbstractAsyncContextManager[bool]:
         """Hold the partner for one sync: yields False when another worker (of any process) holds it."""
@@ -127,14 +154,25 @@ class PushLedger:
             head = await self.head(conn)
             if head <= seq:
                 return Backlog(seq, [], seq)
-            latest = sa.func.max(changes.c.seq)
             rows = await conn.execute(
-                sa.select(latest, changes.c.object_pk)
+                sa.select(changes.c.seq, changes.c.object_pk, changes.c.scope)
                 .where(changes.c.seq > seq, changes.c.seq <= head)
-                .group_by(changes.c.object_pk)
-                .order_by(latest)
+                .order_by(changes.c.seq)
             )
-            return Backlog(seq, [(int(row[0]), int(row[1])) for row in rows], head)
+            latest: dict[int, int] = {}
+            scopes: dict[int, set[bytes] | None] = {}
+            for change, pk, scope in rows:
+                latest.pop(pk, None)  # kept in the order of each object's latest change
+                latest[pk] = change
+                if scope is None:
+                    scopes[pk] = None
+                elif pk not in scopes:
+                    scopes[pk] = {scope}
+                else:
+                    kept = scopes[pk]
+                    if kept is not None:
+                        kept.add(scope)
+        return Backlog(seq, [(change, pk) for pk, change in latest.items()], head, scopes)
 
     async def objects(self, pks: list[int]) -> dict[int, StoredObject]:
         async with self.engine.connect() as conn:
@@ -146,12 +184,13 @@ class PushLedger:
         rows = (await conn.execute(sa.select(objects).where(objects.c.pk.in_(pks)))).all()
         return {row.pk: _stored(row) for row in rows}
 
-    async def advance(self, party_pk: int, seq: int, *, error: str | None = None) -> None:
+    async def advance(self, party_pk: int, seq: int, *, delivered: bool = False, error: str | None = None) -> None:
+        """Move the cursor to `seq`; `delivered`: the partner took something on the way (its last success)."""
         values: dict[str, Any] = {"last_seq": seq}
-        if error is None:
-            values["last_success_at"] = utcnow()
-        else:
-            values.update(last_error=error[:2000], last_error_at=utcnow())
+        if delivered:
+            values["last_success_at"] = self.clock()
+        if error is not None:
+            values.update(last_error=error[:2000], last_error_at=self.clock())
         async with self.store.transaction() as conn:
             await conn.execute(
                 sa.update(push_cursors)
@@ -159,27 +198,49 @@ class PushLedger:
                 .values(**values)
             )
 
-    async def fail(self, party_pk: int, object_pk: int, error: str) -> None:
-        """Remember that `object_pk` failed for the partner; one row per (partner, object), however often."""
-        now = utcnow()
+    async def fail(self, party_pk: int, object_pk: int, error: str, scope: bytes | None = None) -> None:
+        """Remember that `object_pk` failed for the partner; one row per (partner, object), however often. `scope`:
+        what the partner misses of it (united with what it missed before, `united_scope`); None: all of it."""
+        await self._keep(party_pk, [(object_pk, scope)], error, attempted=True)
+
+    async def hold(self, party_pk: int, missed: list[tuple[int, bytes | None]], error: str) -> None:
+        """Put objects (pk, scope) in the partner's retry set without trying them (it does not answer): no
+        attempt counted, each due when the partner is back (`retry_now`)."""
+        await self._keep(party_pk, missed, error, attempted=False)
+
+    async def _keep(
+        self, party_pk: int, missed: list[tuple[int, bytes | None]], error: str, *, attempted: bool
+    ) -> None:
+        if not missed:
+            return
+        now = self.clock()
+        where = push_failures.c.party_pk == party_pk
         async with self.store.transaction() as conn:
-            current = (
-                await conn.execute(
-                    sa.select(push_failures.c.attempts).where(
-                        push_failures.c.party_pk == party_pk, push_failures.c.object_pk == object_pk
+            rows = await conn.execute(
+                sa.select(push_failures.c.object_pk, push_failures.c.attempts, push_failures.c.scope).where(
+                    where, push_failures.c.object_pk.in_([pk for pk, _ in missed])
+                )
+            )
+            kept = {row.object_pk: row for row in rows}
+            for object_pk, scope in missed:
+                current = kept.get(object_pk)
+                attempts = (0 if current is None else int(current.attempts)) + int(attempted)
+                if current is not None:
+                    scope = None if scope is None or current.scope is None else united_scope([current.scope, scope], "")
+                values = {
+                    "attempts": attempts,
+                    "next_attempt_at": now + jittered(backoff(max(attempts, 1))),
+                    "last_error": error[:2000],
+                    "scope": scope,
+                }
+                if current is None:
+                    await conn.execute(
+                        sa.insert(push_failures).values(party_pk=party_pk, object_pk=object_pk, **values)
                     )
-                )
-            ).scalar()
-            attempts = 1 if current is None else int(current) + 1
-            values = {"attempts": attempts, "next_attempt_at": now + backoff(attempts), "last_error": error[:2000]}
-            if current is None:
-                await conn.execute(sa.insert(push_failures).values(party_pk=party_pk, object_pk=object_pk, **values))
-            else:
-                await conn.execute(
-                    sa.update(push_failures)
-                    .where(push_failures.c.party_pk == party_pk, push_failures.c.object_pk == object_pk)
-                    .values(**values)
-                )
+                else:
+                    await conn.execute(
+                        sa.update(push_failures).where(where, push_failures.c.object_pk == object_pk).values(**values)
+                    )
             await conn.execute(
                 sa.update(push_cursors)
                 .where(push_cursors.c.party_pk == party_pk)
@@ -194,7 +255,7 @@ class PushLedger:
                 )
             )
             await conn.execute(
-                sa.update(push_cursors).where(push_cursors.c.party_pk == party_pk).values(last_success_at=utcnow())
+                sa.update(push_cursors).where(push_cursors.c.party_pk == party_pk).values(last_success_at=self.clock())
             )
 
     async def owe(self, party_pk: int, module: str) -> int:
@@ -208,31 +269,32 @@ class PushLedger:
             )
             due = sorted(held - {row.object_pk for row in listed})
             if due:
-                now = utcnow() - timedelta(seconds=1)
-                await conn.execute(
-                    sa.insert(push_failures),
-                    [
-                        {"party_pk": party_pk, "object_pk": pk, "attempts": 0, "next_attempt_at": now, "last_error": ""}
-                        for pk in due
-                    ],
-                )
+                now = self.clock() - timedelta(seconds=1)
+                rows = [
+                    {"party_pk": party_pk, "object_pk": pk, "attempts": 0, "next_attempt_at": now, "last_error": ""}
+                    for pk in due
+                ]
+                await conn.execute(sa.insert(push_failures), rows)
         return len(due)
 
-    async def failing(self, party_pk: int) -> set[int]:
+    async def failing(self, party_pk: int) -> dict[int, bytes | None]:
+        """The partner's retry set: object pk -> what it misses of the object (None: all of it)."""
         async with self.engine.connect() as conn:
-            rows = await conn.execute(sa.select(push_failures.c.object_pk).where(push_failures.c.party_pk == party_pk))
-            return {row.object_pk for row in rows}
+            rows = await conn.execute(
+                sa.select(push_failures.c.object_pk, push_failures.c.scope).where(push_failures.c.party_pk == party_pk)
+            )
+            return {row.object_pk: row.scope for row in rows}
 
     async def due(self, party_pk: int, *, now: datetime | None = None, limit: int = 100) -> list[Failure]:
         query = (
             sa.select(push_failures)
-            .where(push_failures.c.party_pk == party_pk, push_failures.c.next_attempt_at <= (now or utcnow()))
+            .where(push_failures.c.party_pk == party_pk, push_failures.c.next_attempt_at <= (now or self.clock()))
             .order_by(push_failures.c.next_attempt_at)
             .limit(limit)
         )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [Failure(r.object_pk, r.attempts, aware(r.next_attempt_at), r.last_error) for r in rows]
+        return [_failure(r) for r in rows]
 
     async def retry_now(self, party_pk: int) -> None:
         """Make every failed object of the partner due at once (it is back, or an operator asks)."""
@@ -240,7 +302,7 @@ class PushLedger:
             await conn.execute(
                 sa.update(push_failures)
                 .where(push_failures.c.party_pk == party_pk)
-                .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+                .values(next_attempt_at=self.clock() - timedelta(seconds=1))
             )
 
     async def state(self, party_pk: int) -> DeliveryState:
@@ -255,7 +317,7 @@ class PushLedger:
             head=head,
             last_success_at=None if row.last_success_at is None else aware(row.last_success_at),
             last_error=row.last_error,
-            failing=[Failure(f.object_pk, f.attempts, aware(f.next_attempt_at), f.last_error) for f in failures],
+            failing=[_failure(f) for f in failures],
         )
 
     async def prune(self) -> int:
@@ -296,6 +358,10 @@ class PushLedger:
             )
             if not updated.rowcount:
                 await conn.execute(sa.insert(pull_state).values(party_pk=party_pk, module=module, last_sync_at=stamp))
+
+
+def _failure(row: Any) -> Failure:
+    return Failure(row.object_pk, row.attempts, aware(row.next_attempt_at), row.last_error, row.scope)
 
 
 def _stored(row: Any) -> StoredObject:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from ocpi.core.model import partial_model
 from ocpi.core.rules import Deviation
 from ocpi.core.validation import Judging, judge, parse
 from ocpi.storage.base import ListQuery, ObjectKey, Page, PutOutcome, Store, StoredObject
+from ocpi.storage.changes import describe
 
 CANONICAL = "2.3.0"
 _ATTEMPTS = 100
@@ -75,9 +77,39 @@ def _find_child(container: dict[str, Any], child: Child, child_id: str) -> dict[
     return None
 
 
+class _ConvertedUp:
+    """Per object, its rendering in an older version as last written and that rendering converted to canonical:
+    a write in that version merges through canonical what changed from the stored rendering to the new one
+    (`merge_changes`), and converting the stored rendering up again cost as much as the write's own conversion.
+    Kept only when the stored rendering is the very document written (so converting it up gives the same), and
+    used only while the store still holds those bytes."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[ObjectKey, tuple[str, bytes, dict[str, Any]]] = OrderedDict()
+
+    def get(self, key: ObjectKey, version: str, rendered: bytes | None) -> dict[str, Any] | None:
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != version or kept[1] != rendered:
+            return None
+        return kept[2]
+
+    def put(self, key: ObjectKey, version: str, rendered: bytes, converted: dict[str, Any]) -> None:
+        self._kept[key] = (version, rendered, converted)
+        self._kept.move_to_end(key)
+        if len(self._kept) > self.SIZE:
+            self._kept.popitem(last=False)
+
+
 class Repository:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, pushed: Callable[[ObjectKey], bool] | None = None):
+        """`pushed`: whether changes of the object under a key are pushed to partners (the node's own objects);
+        for those, a store that keeps scopes (`SqlStore.keeps_scopes`) is told what each write changed, so that
+        push sends the smallest request. None: every object's."""
         self.store = store
+        self.pushed = pushed
+        self._ups = _ConvertedUp()
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -150,10 +182,29 @@ class Repository:
         key = self.key_of(object_type, owner, object_id, variant)
         canonical, context = self._to_canonical(object_type, version, model, owner)
         result = await self._retrying(
-            lambda: self._store(object_type, key, canonical.value, canonical.losses, context=context)
+            lambda: self._put_once(object_type, key, canonical.value, canonical.losses, context)
         )
         result.deviations = found
         return result
+
+    async def _put_once(
+        self,
+        object_type: ObjectType,
+        key: ObjectKey,
+        canonical: BaseModel,
+        losses: list[Loss],
+        context: ConversionContext,
+    ) -> WriteResult:
+        """Replace the object; when the store is told what changed, compared with the object it replaces (so
+        only if that is still the stored one)."""
+        previous = await self.store.get(key) if self._scoped(key) else None
+        expected = None if previous is None else previous.canonical
+        return await self._store(
+            object_type, key, canonical, losses, expected=expected, context=context, previous=previous
+        )
+
+    def _scoped(self, key: ObjectKey) -> bool:
+        return getattr(self.store, "keeps_scopes", False) and (self.pushed is None or self.pushed(key))
 
     async def patch(
         self,
@@ -333,12 +384,24 @@ class Repository:
         model = parse(object_type.models[version], document)
         after, context = self._to_canonical(object_type, version, model, owner)
         if version == CANONICAL:
-            return await self._store(object_type, key, after.value, after.losses, expected=stored.canonical)
-        before, _ = self._to_canonical(object_type, version, parse(object_type.models[version], current), owner)
-        old = orjson.loads(stored.canonical)
-        merged = merge_changes(old, before.value.to_dict(), after.value.to_dict())
+            return await self._store(
+                object_type, key, after.value, after.losses, expected=stored.canonical, previous=stored
+            )
+        before = self._ups.get(key, version, stored.rendered.get(version))
+        if before is None:
+            up, _ = self._to_canonical(object_type, version, parse(object_type.models[version], current), owner)
+            before = up.value.to_dict()
+        after_dict = after.value.to_dict()
+        merged = merge_changes(orjson.loads(stored.canonical), before, after_dict)
         canonical = parse(object_type.models[CANONICAL], merged)
-        return await self._store(object_type, key, canonical, after.losses, expected=stored.canonical, context=context)
+        result, rendered = await self._store_rendered(
+            object_type, key, canonical, after.losses, expected=stored.canonical, context=context, previous=stored
+        )
+        written = rendered.get(version)
+        if result.outcome is PutOutcome.UPDATED and written is not None and orjson.loads(written) == document:
+            # Stored as written: the next write in this version starts from what this one converted up.
+            self._ups.put(key, version, written, after_dict)
+        return result
 
     def _version_document(self, object_type: ObjectType, version: str, stored: StoredObject) -> dict[str, Any]:
         rendered = stored.rendered.get(version)
@@ -357,14 +420,33 @@ class Repository:
         *,
         expected: bytes | None = None,
         context: ConversionContext | None = None,
+        previous: StoredObject | None = None,
     ) -> WriteResult:
+        """Keep the object; `previous`: the stored object it replaces (`expected` is its canonical JSON)."""
+        result, _ = await self._store_rendered(
+            object_type, key, canonical, losses, expected=expected, context=context, previous=previous
+        )
+        return result
+
+    async def _store_rendered(
+        self,
+        object_type: ObjectType,
+        key: ObjectKey,
+        canonical: BaseModel,
+        losses: list[Loss],
+        *,
+        expected: bytes | None = None,
+        context: ConversionContext | None = None,
+        previous: StoredObject | None = None,
+    ) -> tuple[WriteResult, dict[str, bytes | None]]:
         stamp = getattr(canonical, "last_updated", None) or _now()
         rendered = await self.render(object_type, canonical, key, context)
         canonical_json = rendered[CANONICAL] or canonical.model_dump_json().encode()
-        outcome = await self.store.put(
-            key, stamp, canonical_json, rendered, expected=expected, audience=object_type.audience(canonical)
-        )
-        return WriteResult(outcome, losses)
+        options: dict[str, Any] = {"expected": expected, "audience": object_type.audience(canonical)}
+        if self._scoped(key):
+            options["scope"] = describe(object_type, None if previous is None else previous.rendered, rendered)
+        outcome = await self.store.put(key, stamp, canonical_json, rendered, **options)
+        return WriteResult(outcome, losses), rendered
 
     async def render(
         self, object_type: ObjectType, canonical: BaseModel, key: ObjectKey, written: ConversionContext | None = None

@@ -99,6 +99,9 @@ def async_url(url: str) -> str:
 class SqlStore:
     """`Store` on SQLAlchemy Core. Use `await SqlStore.open(url)`."""
 
+    keeps_scopes = True
+    """`put` takes the `scope` of a change (what the push worker needs to send the smallest request)."""
+
     def __init__(
         self,
         engine: AsyncEngine,
@@ -248,21 +251,31 @@ class SqlStore:
         *,
         expected: bytes | None = None,
         audience: str | None = None,
+        scope: bytes | None = None,
     ) -> PutOutcome:
+        """`Store.put`; `scope`: what changed since `expected` (`ocpi.storage.changes`), kept with the change
+        record the write appends in its transaction (a new object's is always the whole object)."""
         stamp = naive_utc(last_updated)
         values = object_values(key, stamp, canonical, rendered, audience)
+        if expected is None:
+            scope = None
         try:
-            return await self._put(key, stamp, values, expected)
+            return await self._put(key, stamp, values, expected, scope)
         except IntegrityError:
             # Created by a concurrent writer between our UPDATE and our INSERT (PostgreSQL, READ COMMITTED):
             # the object exists now, so the same write is an update (or stale) on a second attempt.
-            return await self._put(key, stamp, values, expected)
+            return await self._put(key, stamp, values, expected, scope)
 
-    async def _put(self, key: ObjectKey, stamp: datetime, values: dict[str, Any], expected: bytes | None) -> PutOutcome:
+    async def _put(
+        self, key: ObjectKey, stamp: datetime, values: dict[str, Any], expected: bytes | None, scope: bytes | None
+    ) -> PutOutcome:
         def write(conn: sa.Connection) -> tuple[int | None, PutOutcome]:
             pk, outcome = self._write(conn, key, stamp, values, expected)
             if pk is not None:
-                conn.execute(statements.LOG_CHANGE, {"object_pk": pk, "module": key.module, "changed_at": utcnow()})
+                change = {"object_pk": pk, "module": key.module, "changed_at": utcnow(), "scope": scope}
+                if outcome is PutOutcome.CREATED:
+                    change["scope"] = None
+                conn.execute(statements.LOG_CHANGE, change)
             return pk, outcome
 
         pk, outcome = await self._write_objects(write)

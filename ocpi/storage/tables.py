@@ -75,6 +75,8 @@ changes = sa.Table(
     sa.Column("object_pk", sa.Integer, nullable=False),
     sa.Column("module", sa.String(32), nullable=False),
     sa.Column("changed_at", sa.DateTime(), nullable=False),
+    # What the write changed, per version (`ocpi.storage.changes`); NULL: the whole object.
+    sa.Column("scope", sa.LargeBinary, nullable=True),
 )
 
 parties = sa.Table(

@@ -143,7 +143,7 @@ async def test_outage_converges_to_latest_state_without_replays(tmp_path: Path, 
                 return await original_put(object_type, *args, **kwargs)
 
             emsp.node.repository.put = counting_put  # type: ignore[method-assign]
-            await cpo.node.push.ledger.retry_now(partner.pk)
+            await cpo.node.push.retry_now(partner.pk)
             cpo.node.nudge_push()
 
             async def converged() -> bool:

@@ -52,6 +52,8 @@ class FakePartner:
     def __init__(self, mode: str = "ok"):
         self.mode = mode
         self.received: dict[str, bytes] = {}
+        self.methods: dict[str, str] = {}
+        """Per path, the method of the last request taken (`received` holds its body)."""
         self.requests = 0
         self.hanging = 0
         self._released = asyncio.Event()
@@ -86,6 +88,7 @@ class FakePartner:
         }[mode]
         if mode == "ok":
             self.received[scope["path"]] = body
+            self.methods[scope["path"]] = scope["method"]
         headers = [(b"content-type", b"application/json")]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})

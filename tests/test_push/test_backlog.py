@@ -1,7 +1,8 @@
 """A partner's backlog is sent once per object (issue 27): N changes over M objects cost at most M requests,
 each carrying the object's latest state, however the backlog falls into the batches the worker reads. Before,
 the backlog was collapsed per batch of 500 changes, and 2,000 EVSE status changes over 200 Locations cost 800
-full PUTs."""
+full PUTs. Each of those requests is the PATCH of the EVSE whose status changed (issue 24), not a PUT of its
+Location."""
 
 from __future__ import annotations
 
@@ -45,5 +46,9 @@ async def test_n_changes_over_m_objects_cost_m_requests(store: SqlStore, batch: 
     assert receiver.requests == delivered == LOCATIONS
     final = STATUSES[(CHANGES_EACH - 1) % len(STATUSES)]
     for index in range(LOCATIONS):
-        body = orjson.loads(receiver.received[f"/locations/BE/BEC/LOC{index:02d}"])
-        assert body["evses"][0]["status"] == final, index
+        evse = f"/locations/BE/BEC/LOC{index:02d}/3256"
+        assert receiver.methods == {evse: "PATCH" for evse in receiver.methods} and evse in receiver.methods
+        body = orjson.loads(receiver.received[evse])
+        assert body == {"status": final, "last_updated": body["last_updated"]}, index
+        last = datetime(2030, 1, 1, tzinfo=UTC) + timedelta(seconds=LOCATIONS * (CHANGES_EACH - 1) + index + 1)
+        assert body["last_updated"] == format_datetime(last), index

@@ -79,12 +79,12 @@ async def test_two_workers_deliver_1000_changes_to_three_partners(tmp_path: Path
         def instrument(worker: PushWorker, me: int) -> None:
             deliver = worker._deliver
 
-            async def watched(party: Any, client: Any, obj: Any, failing: set[int]) -> int:
+            async def watched(party: Any, *args: Any) -> int:
                 in_flight[(me, party.pk)] += 1
                 if in_flight[(1 - me, party.pk)] > 0:
                     overlaps.append(party.pk)
                 try:
-                    return await deliver(party, client, obj, failing)
+                    return await deliver(party, *args)
                 finally:
                     in_flight[(me, party.pk)] -= 1
 

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from starlette.requests import Request
 from starlette.routing import Match
@@ -15,6 +16,7 @@ from ocpi.core.enums import RoleEnum
 from ocpi.modules.locations.interfaces import LOCATION
 from ocpi.server.app import get_application
 from ocpi.server.lane import LaneRoutes
+from ocpi.storage.base import ObjectKey
 from ocpi.storage.sql import SqlStore
 from tests.conftest import NODE_PARTIES, Partner, PartnerFactory, node_app
 from tests.test_server import samples
@@ -38,12 +40,13 @@ async def test_every_lane_route_is_the_route_the_app_would_choose(store: SqlStor
     app = node_app(store)
     lane = _lane(store)
     assert len(lane.routes) > 20  # every sender list and GET of one object, per role and version
-    for (prefix, count), route in lane.routes.items():
+    assert {method for method, _, _ in lane.routes} == {"GET", "PUT", "PATCH"}  # and the receivers' writes
+    for (method, prefix, count), route in lane.routes.items():
         path = prefix + "".join(f"/value{n}" for n in range(count))
-        scope = {"type": "http", "method": "GET", "path": path, "root_path": ""}
+        scope = {"type": "http", "method": method, "path": path, "root_path": ""}
         chosen = next(r for r in app.router.routes if r.matches(scope)[0] is Match.FULL)
         assert chosen.path == route.path, path  # type: ignore[attr-defined]
-        assert lane.match(path) == (route, [f"value{n}" for n in range(count)])
+        assert lane.match(path, method) == (route, [f"value{n}" for n in range(count)])
 
 
 async def _answers(store: SqlStore, partner: Partner, path: str, version: str, **params: Any) -> list[Any]:
@@ -218,3 +221,64 @@ async def test_with_fastapi_telemetry_on_the_lane_answers_inside_it(
         answer = await http.get(url(RoleEnum.CPO, "2.2.1", "locations") + "/L1", headers=partner.headers())
     assert envelope(answer)["data"]["id"] == "L1"
     assert app.front_lane is None
+
+
+@pytest.mark.parametrize("version", samples.VERSIONS)
+async def test_the_lane_writes_as_the_app_writes(version: str, store: SqlStore, make_partner: PartnerFactory) -> None:
+    """A receiver's PUT and PATCH through the lane: the same answers as the app's, successes and refusals alike
+    (each refusal answered by the app, which reads the body the lane read), and the same objects stored."""
+    cpo = await make_partner("CPO", "BE", "BEC")
+    location = samples.sample("location", version, "L1", ("BE", "BEC"), last_updated=stamp(1))
+    evse = location["evses"][0]["uid"]
+    base = url(RoleEnum.EMSP, version, "locations", "BE", "BEC")
+    requests: list[tuple[str, str, Any]] = [
+        ("PUT", f"{base}/L1", location),
+        ("PUT", f"{base}/L1", location),
+        ("PATCH", f"{base}/L1/{evse}", {"status": "CHARGING", "last_updated": stamp(2)}),
+        ("PATCH", f"{base}/L1/{evse}", {"status": "BLOCKED", "last_updated": stamp(0)}),  # older: ignored
+        ("PATCH", f"{base}/L1/{evse}", {"status": "DANCING", "last_updated": stamp(3)}),
+        ("PATCH", f"{base}/L1/NOPE", {"status": "CHARGING", "last_updated": stamp(3)}),
+        ("PATCH", f"{base}/NOPE", {"name": "x", "last_updated": stamp(3)}),
+        ("PATCH", f"{base}/L1", b'{"name": '),
+        ("PUT", f"{base}/L2", location),  # the body's id is L1
+        ("PATCH", f"{base}/L1", {"name": "Grote Markt"}),  # 2.2.1+: last_updated required
+    ]
+    answers: dict[bool, list[Any]] = {}
+    stored: dict[bool, Any] = {}
+    lane: LaneRoutes = node_app(store, read_lane=True).state.read_lane
+    answered: list[int] = []
+    answer = lane.answer
+
+    async def counted(*args: Any) -> Any:
+        response = await answer(*args)
+        if response is not None:
+            answered.append(response.status_code)
+        return response
+
+    lane.answer = counted  # type: ignore[method-assign]
+    for read_lane in (True, False):
+        app = node_app(store, read_lane=read_lane)
+        answers[read_lane] = []
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+            for method, path, body in requests:
+                content = body if isinstance(body, bytes) else orjson.dumps(body)
+                headers = cpo.headers(version, **{"X-Request-ID": "r1", "Content-Type": "application/json"})
+                response = await http.request(method, path, content=content, headers=headers)
+                document = response.json()
+                document.pop("timestamp")
+                kept = {k: v for k, v in response.headers.items() if k not in VOLATILE}
+                answers[read_lane].append((method, path, response.status_code, document, kept))
+        found = await store.get(ObjectKey.of("locations", "BE", "BEC", "L1"))
+        assert found is not None
+        stored[read_lane] = orjson.loads(found.canonical)
+        if version == "2.1.1":  # its last PATCH, without last_updated, is stamped on receipt
+            del stored[read_lane]["last_updated"]
+        assert await store.delete(found.key)
+    assert answers[True] == answers[False]
+    assert stored[True] == stored[False]
+    # The successes are the lane's (2.1.1 takes a PATCH without last_updated); the refusals, the app's.
+    assert answered == [201, 200, 200, 200] + ([200] if version == "2.1.1" else [])
+    statuses = [(status, document["status_code"]) for _, _, status, document, _ in answers[True]]
+    assert statuses[4:] == [(200, 2001), (404, 2003), (404, 2003), (400, 2000), (200, 2001)] + (
+        [(200, 2001)] if version != "2.1.1" else [(200, 1000)]
+    )

@@ -122,10 +122,17 @@ def _one(data: Data, key: str, log: LossLog, convert: Callable[[Data, LossLog], 
 
 
 def _prune(value: Any) -> Any:
+    """`value` without the entries marked dropped, in place: only a list that holds one is rebuilt."""
     if isinstance(value, dict):
-        return {k: _prune(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_prune(v) for v in value if v is not _DROPPED]
+        for item in value.values():
+            if isinstance(item, dict | list):
+                _prune(item)
+    elif isinstance(value, list):
+        if any(item is _DROPPED for item in value):
+            value[:] = [item for item in value if item is not _DROPPED]
+        for item in value:
+            if isinstance(item, dict | list):
+                _prune(item)
     return value
 
 
@@ -465,4 +472,6 @@ def from_canonical(obj: BaseModel, version: str, context: ConversionContext | No
     if not isinstance(data, dict):
         reasons = "; ".join(str(loss) for loss in log.losses)
         raise ValueError(f"this {kind} cannot be expressed in {version}: {reasons}")
-    return Converted(getattr(target, kind).model_validate(_prune(data)), log.losses)
+    # Every entry a conversion drops is a loss it logs: without losses there is nothing to prune (a walk that
+    # copied the whole object was 40% of a rendering).
+    return Converted(getattr(target, kind).model_validate(_prune(data) if log.losses else data), log.losses)

@@ -208,7 +208,7 @@ def install(app: Any, node: Node) -> None:
         if party is None or party.state != "registered":
             return page(request, "error.html", 404, message=f"no registered partner #{request.path_params['pk']}")
         await ledger().retry_now(party.pk)
-        node.nudge_push()
+        node.push.forget_outage(party.pk)
         return back(f"/partners/{party.pk}", "Every failing object is due now: the push worker retries them.")
 
     async def tokens(request: Request, fields: dict[str, str]) -> Response:
