@@ -31,6 +31,9 @@ ALL_ROLES_NODE = (
 
 VERSIONS = SUPPORTED_VERSIONS
 
+HUB_NODE = (OwnParty(RoleEnum.HUB, "NL", "HUB", name="Hub"),)
+"""The hub the documentation describes (`ocpi serve --role hub`): OCPI 2.2.1 and 2.3.0."""
+
 _SPEC_FILES = {
     "locations": "mod_locations",
     "sessions": "mod_sessions",
@@ -93,6 +96,13 @@ def build_app(store: str = "sqlite://") -> FastAPI:
     from ocpi.server.app import get_application
 
     return get_application(parties=ALL_ROLES_NODE, store=store, versions=VERSIONS, bookings=True, push=False)
+
+
+def build_hub_app(store: str = "sqlite://") -> FastAPI:
+    """A node playing a Roaming Hub (routes only, as `build_app`)."""
+    from ocpi.server.app import get_application
+
+    return get_application(parties=HUB_NODE, store=store, push=False)
 
 
 def endpoints(app: FastAPI) -> list[Endpoint]:
@@ -290,8 +300,10 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
     Ambiguity(
         "Hub role",
         "2.2.1 has role HUB; 2.3.0 has no HUB role but `hub_party_id`.",
-        "A 2.2.1 HUB role becomes OTHER with `hub_party_id` in the canonical form and HUB again going down.",
-        "`ocpi.modules.credentials.convert`",
+        "A 2.2.1 HUB role becomes OTHER with `hub_party_id` in the canonical form and HUB again going down. A "
+        "partner whose Credentials name a hub (2.2.1 role HUB, 2.3.0 `hub_party_id`) is kept with the role HUB "
+        "alone: the parties behind it are known from its ClientInfo, never claimed by it (see Hub below).",
+        "`ocpi.modules.credentials.convert`, `ocpi.node.handshake.partner_roles`",
     ),
     Ambiguity(
         "PTP and payments in 2.3.0",
@@ -405,6 +417,99 @@ def _markdown_paragraphs(doc: str) -> str:
     return "\n".join(lines)
 
 
+HUB_DECISIONS: tuple[tuple[str, str], ...] = (
+    (
+        "D1 What is broadcast",
+        "A push to the hub itself (OCPI-to the hub, or none) of Locations, Tariffs and Tokens, the information meant "
+        "for everyone (transport_and_format § Broadcast Push); any other module sent so is refused with 2001 naming "
+        "the rule: Sessions and CDRs go only to the eMSP of their token, with OCPI-to naming it.",
+    ),
+    (
+        "D2 How a broadcast fans out",
+        "The hub stores the object as its owner's, answers 1000 itself (FROM the hub, TO the sender), and its push "
+        "machinery sends it to every other connected party whose role receives the module, one cursor each, FROM "
+        "the hub under the owner's URL with `last_updated` untouched; a slow party holds back no other, and its "
+        "failures are its own retries, not errors to the sender.",
+    ),
+    ("D3 Tariffs", "Broadcast like Locations (same owner model, meant for all)."),
+    (
+        "D4 Asynchronous results",
+        "The hub replaces a command's `response_url` with one of its own (`/ocpi/hub/{version}/callbacks/{ref}`), "
+        "and forwards the CPO's result there to the eMSP's own URL, FROM the CPO TO the eMSP. Kept in memory: a "
+        "restart of the hub forgets the results it waits for. Charging profiles and bookings: not yet.",
+    ),
+    (
+        "D5 GET All via the hub",
+        "GET of a Sender list with OCPI-to the hub (or none): every Location, Tariff or Token the hub holds (what was "
+        "broadcast), merged and paginated, each naming its owner. The hub holds no Session or CDR: those are asked "
+        "of their CPO with OCPI-to.",
+    ),
+    ("D6 Payments, bookings", "Targeted only (OCPI-to), like every module but the three broadcast ones."),
+    (
+        "D7 The hub's own errors",
+        "4001: no party of that OCPI-to ever connected; 4003: it is OFFLINE, SUSPENDED or PLANNED (no connection "
+        "attempted) or cannot be reached; 4002: no answer within the hub's outbound deadline (`PartnerSettings."
+        "timeout`); 4000: the receiver lacks the interface, or the request cannot be converted between the two "
+        "parties' versions. All with HTTP 200.",
+    ),
+    (
+        "D8 ClientInfo",
+        "One per connected party (country_code, party_id; its first role): CONNECTED on registration, OFFLINE after "
+        "a still-alive check (GET of its versions endpoint, every `still_alive_interval`, 5 minutes by default) "
+        "fails, CONNECTED again when it answers, SUSPENDED on unregistration; pushed to every other connected party "
+        "by the push machinery (a joining party is owed the whole directory).",
+    ),
+    (
+        "D9 Hub and direct partners",
+        "A node connected to a hub accepts from it requests from, and objects owned by, the parties its ClientInfo "
+        "names, but its own and those a direct partner holds (a direct connection wins).",
+    ),
+    (
+        "D10 Mixed versions",
+        "The hub converts whole objects (a PUT or POST of one, a GET of one or of a list) between the two parties' "
+        "versions through the canonical form; a broadcast is stored once and sent in each receiver's version. A "
+        "command, an authorization or a PATCH between parties of different versions is refused with 4000.",
+    ),
+)
+
+
+def hub_markdown(app: FastAPI | None = None) -> list[str]:
+    """The hub's section of the compliance page: its routes and the choices where the spec is silent."""
+    app = app or build_hub_app()
+    prefix = app.state.node.config.prefix
+    rows = []
+    for route in app.routes:
+        if not isinstance(route, Route) or not route.path.startswith(f"{prefix}/hub/"):
+            continue
+        parts = route.path[len(prefix) + 5 :].split("/")
+        version = "-" if parts[0] == "versions" else parts[0]
+        if len(parts) == 1:
+            what = "discovery (versions, version details)"
+        elif parts[1] == "credentials":
+            what = "credentials: the handshake (2.2.1: role HUB only; 2.3.0: `hub_party_id` and the reachable parties)"
+        elif parts[1] == "hubclientinfo":
+            what = f"{version}/mod_hub_client_info.asciidoc § Sender Interface: the directory of connected parties"
+        elif parts[1] == "callbacks":
+            what = "asynchronous results, forwarded to the requester's `response_url` (D4)"
+        else:
+            what = (
+                f"{parts[2]}: forwarded to the {parts[1]} interface of the party OCPI-to names "
+                "(transport_and_format § Message Routing); to the hub itself: Broadcast Push, GET All (D1, D5)"
+            )
+        rows.append((version, _code(route.path), ", ".join(_ordered(route.methods or set())), what))
+    out = [
+        "## Hub",
+        "",
+        "A node playing a Roaming Hub (`ocpi serve --role hub`, a party of role HUB): parties register with it by the "
+        "ordinary handshake and reach each other through it (`ocpi.node.hub`). Its routes:",
+        "",
+    ]
+    out += _table(["version", "path", "methods", "what"], rows)
+    out += ["", "Where the spec is silent, the hub chooses:", ""]
+    out += [f"- **{topic}.** {choice}" for topic, choice in HUB_DECISIONS]
+    return [*out, ""]
+
+
 def matrix_markdown(app: FastAPI | None = None) -> str:
     """The compliance page, from the routes of `app` (by default `build_app()`)."""
     app = app or build_app()
@@ -453,6 +558,7 @@ def matrix_markdown(app: FastAPI | None = None) -> str:
     out += _table(
         ["path", "methods", "what"], [(_code(e.path), ", ".join(e.methods), e.spec) for e in found if e.module == "-"]
     )
+    out += ["", *hub_markdown()]
     out += [
         "",
         "## Spec ambiguities and our choices",

@@ -60,6 +60,8 @@ class Role(enum.StrEnum):
     cpo = "cpo"
     emsp = "emsp"
     ptp = "ptp"
+    hub = "hub"
+    """A Roaming Hub: the only role of its node (`ocpi.node.hub`)."""
 
     @property
     def ocpi(self) -> RoleEnum:
@@ -67,7 +69,7 @@ class Role(enum.StrEnum):
 
 
 DEFAULT_ROLES = (Role.cpo, Role.emsp)
-DEFAULT_PARTY = {Role.cpo: ("NL", "CPO"), Role.emsp: ("NL", "EMS"), Role.ptp: ("NL", "PTP")}
+DEFAULT_PARTY = {Role.cpo: ("NL", "CPO"), Role.emsp: ("NL", "EMS"), Role.ptp: ("NL", "PTP"), Role.hub: ("NL", "HUB")}
 
 # Options shared by every command that touches the store or plays the node's parties.
 DbOption = typer.Option(DEFAULT_DB, "--db", envvar="OCPI_DB", help="Database URL (SQLite file or PostgreSQL).")
@@ -264,13 +266,16 @@ async def node_config(
 ) -> NodeConfig:
     """The configuration of the node on `store`: its parties (`node_parties`) and the settings of this run."""
     check_versions(versions)
-    return NodeConfig(
-        parties=await node_parties(store, roles, parties),
-        versions=tuple(versions or VERSIONS),
-        base_url=base_url.rstrip("/") if base_url else None,
-        allow_private_urls=allow_private_urls,
-        **options,
-    )
+    try:
+        return NodeConfig(
+            parties=await node_parties(store, roles, parties),
+            versions=tuple(versions or VERSIONS),
+            base_url=base_url.rstrip("/") if base_url else None,
+            allow_private_urls=allow_private_urls,
+            **options,
+        )
+    except ValueError as error:  # a hub with other roles, or in 2.1.1 only
+        raise UserError(str(error)) from None
 
 
 def check_versions(versions: Sequence[str] | None) -> None:

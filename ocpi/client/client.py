@@ -77,6 +77,10 @@ class PartnerSettings:
     to_party: tuple[str, str] | None = None
 
 
+class PartnerTimeout(UnableToUseClientApi):
+    """The partner gave no complete answer within the deadline of the call (`PartnerSettings.timeout`)."""
+
+
 @dataclass(slots=True)
 class Skipped:
     """One object of a partner's page that did not validate: where it was and why."""
@@ -196,7 +200,7 @@ class OcpiClient:
         url = self.endpoint(module, role)
         params: dict[str, str] = {}
         if delivery.owner_keyed:
-            url = join_url(url, country_code, party_id, object_id)
+            url = join_url(url, country_code, party_id, *([object_id] if object_id else []))
         if delivery.variant_param and self.version in delivery.variant_versions:
             params[delivery.variant_param] = variant
         return url, params
@@ -227,13 +231,16 @@ class OcpiClient:
         params: Mapping[str, Any] | None = None,
         configuration: bool = False,
         retry: bool = True,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
         """One call to `url` exactly as given (`params` appended to its query), answered in full within the
-        deadline, or UnableToUseClientApi saying what went wrong. A GET is tried again after a transport error
-        or a 5xx unless `retry` is false (a probe of a partner that is down asks once)."""
+        deadline, or UnableToUseClientApi saying what went wrong (PartnerTimeout when the deadline passed). A GET
+        is tried again after a transport error or a 5xx unless `retry` is false (a probe of a partner that is down
+        asks once). `headers` are sent besides (or instead of) this client's own (a hub forwards the routing
+        headers and the correlation id it was given)."""
         if params:
             url += ("&" if urlsplit(url).query else "?") + urlencode(params)
-        headers = self.headers(configuration=configuration)
+        headers = {**self.headers(configuration=configuration), **(headers or {})}
         content = None
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -257,7 +264,7 @@ class OcpiClient:
                         continue
                     return response
         except TimeoutError:
-            raise UnableToUseClientApi(
+            raise PartnerTimeout(
                 f"{method} {url} failed: timed out, no complete answer within {self.settings.timeout:g} s{failure}"
             ) from None
         raise AssertionError("unreachable")

@@ -78,6 +78,10 @@ class NodeConfig:
     strict: bool = False
     """A strict receiver: refuse (2001, naming each deviation with its path and rule) what a partner sends out of
     spec, instead of reading what is unambiguous and recording it as the partner's quirk (`ocpi parties show`)."""
+    still_alive_interval: float = 300.0
+    """A hub (a party of role HUB): how often it checks that each connected party still answers (a GET of its
+    versions endpoint; spec, Hub Client Info: "after X minutes (5 when unsure)"), reporting one that does not
+    as OFFLINE to the others, and CONNECTED again when it answers."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -85,6 +89,18 @@ class NodeConfig:
         if unsupported or not self.versions:
             named = f"unsupported OCPI version {', '.join(map(repr, unsupported))}" if unsupported else "no version"
             raise ValueError(f"{named}: a node serves some of {', '.join(SUPPORTED_VERSIONS)}")
+        if any(p.role is RoleEnum.HUB for p in self.parties):
+            if len(self.parties) != 1:
+                raise ValueError("a hub plays one party, of role HUB: the parties it connects are its partners")
+            served = tuple(v for v in self.versions if v != "2.1.1")  # 2.1.1 has no hub
+            if not served:
+                raise ValueError("a hub serves OCPI 2.2.1 or 2.3.0: 2.1.1 has no hub")
+            object.__setattr__(self, "versions", served)
+
+    @property
+    def hub(self) -> OwnParty | None:
+        """The node's party when it plays a Roaming Hub (role HUB), else None."""
+        return next((p for p in self.parties if p.role is RoleEnum.HUB), None)
 
     @property
     def roles(self) -> list[RoleEnum]:
@@ -130,4 +146,5 @@ class NodeOptions(TypedDict, total=False):
     broadcast_sessions_and_cdrs: bool
     outbound: PartnerSettings
     strict: bool
+    still_alive_interval: float
     extra: dict[str, Any]

@@ -50,9 +50,18 @@ def versions_url(config: NodeConfig, version: str, role: RoleEnum, root: str) ->
     return f"{root}{config.prefix}/versions"
 
 
-def our_credentials(config: NodeConfig, version: str, role: RoleEnum, token: str, root: str) -> dict[str, Any]:
+def our_credentials(
+    config: NodeConfig,
+    version: str,
+    role: RoleEnum,
+    token: str,
+    root: str,
+    reachable: Sequence[tuple[PartyRole, str]] = (),
+) -> dict[str, Any]:
     """This node's Credentials object in `version`: 2.1.1 carries the one party of this role's connection,
-    2.2.1+ every party of the platform."""
+    2.2.1+ every party of the platform. A hub (`NodeConfig.hub`) reports in 2.2.1 only itself, as role HUB (the
+    parties it connects are reported through Hub Client Info); in 2.3.0, which has no HUB role, its own party
+    as OTHER named by `hub_party_id`, and the parties `reachable` through it (party role, name)."""
     url = versions_url(config, version, role, root)
     if version == "2.1.1":
         party = config.party_for(role)
@@ -63,6 +72,22 @@ def our_credentials(config: NodeConfig, version: str, role: RoleEnum, token: str
             "party_id": party.party_id,
             "country_code": party.country_code,
         }
+    hub = config.hub
+    if hub is not None:
+        own = {
+            "role": RoleEnum.HUB.value if version == "2.2.1" else RoleEnum.OTHER.value,
+            "business_details": hub.business_details(),
+            "party_id": hub.party_id,
+            "country_code": hub.country_code,
+        }
+        if version == "2.2.1":
+            return {"token": token, "url": url, "roles": [own]}
+        behind = [
+            {"role": r.role, "business_details": {"name": name}, "party_id": r.party_id, "country_code": r.country_code}
+            for r, name in reachable
+            if r.role != RoleEnum.HUB.value
+        ]
+        return {"token": token, "url": url, "hub_party_id": hub.country_code + hub.party_id, "roles": [own, *behind]}
     return {
         "token": token,
         "url": url,
@@ -78,6 +103,17 @@ def our_credentials(config: NodeConfig, version: str, role: RoleEnum, token: str
     }
 
 
+async def credentials_of(
+    node: Node, version: str, role: RoleEnum, token: str, root: str, partner: Party | None = None
+) -> dict[str, Any]:
+    """`our_credentials` for `partner`, with the parties reachable through this node when it is a hub (but the
+    partner's own)."""
+    reachable = await node.hub.reachable() if node.hub is not None else []
+    if partner is not None:
+        reachable = [(r, name) for r, name in reachable if not partner.owns(r.country_code, r.party_id)]
+    return our_credentials(node.config, version, role, token, root, reachable)
+
+
 def partner_roles(credentials: BaseModel, version: str, our_role: RoleEnum) -> list[PartyRole]:
     """The (role, country_code, party_id) the partner acts as. 2.1.1 carries one party without a role: it
     is the counterpart of the role whose endpoint it called (a CPO talks to an eMSP and back)."""
@@ -85,9 +121,16 @@ def partner_roles(credentials: BaseModel, version: str, our_role: RoleEnum) -> l
     if version == "2.1.1":
         role = COUNTERPART.get(our_role, RoleEnum.OTHER)
         return [PartyRole(role.value, str(data["country_code"]).upper(), str(data["party_id"]).upper())]
-    return [
+    roles = [
         PartyRole(str(r["role"]), str(r["country_code"]).upper(), str(r["party_id"]).upper()) for r in data["roles"]
     ]
+    hub_party_id = str(data.get("hub_party_id") or "").upper()
+    if not hub_party_id:
+        return roles
+    # 2.3.0 has no HUB role: the party named by hub_party_id is the hub, kept as role HUB like a 2.2.1 hub's. The
+    # parties it lists besides are those reachable through it: not its own (a party may be a direct partner too),
+    # known from its ClientInfo like a 2.2.1 hub's (`Node.through_hub`).
+    return [PartyRole(RoleEnum.HUB.value, hub_party_id[:2], hub_party_id[2:])]
 
 
 def partner_name(credentials: BaseModel, version: str) -> str:
@@ -179,7 +222,7 @@ async def register(node: Node, versions_url_of_partner: str, token_a: str, *, ro
         client.on_deviation = lambda where, deviations: node.quirks.note(party.pk, deviations, where)
         await PushLedger(node.store).cursor(party.pk)  # before it counts as registered (see the responder)
         token_b = await node.store.issue_token(TokenKind.C, party.pk)
-        body = our_credentials(config, version, role, token_b, config.base_url.rstrip("/"))
+        body = await credentials_of(node, version, role, token_b, config.base_url.rstrip("/"))
         try:
             answer = await client.post(credentials_url, body, configuration=True)
             credentials = client.read_object(credentials_model(version), answer, f"POST {credentials_url}")
@@ -203,6 +246,8 @@ async def register(node: Node, versions_url_of_partner: str, token_a: str, *, ro
                 raise claimed_error(version, roles, error) from None
             raise
         node.events.registered(registered, version, initiator=True)
+        if node.hub is not None:
+            await node.hub.connected(registered)
         return registered
     finally:
         await client.aclose()

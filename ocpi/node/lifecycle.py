@@ -52,6 +52,8 @@ class NodeLifecycle:
             if config.pull_interval:
                 resyncer = Resyncer(self.node, interval=config.pull_interval)
                 self._tasks["pull"] = asyncio.create_task(resyncer.run_forever(self._stop))
+            if self.node.hub is not None:
+                self._tasks["still-alive"] = asyncio.create_task(self.node.hub.run_forever(self._stop))
             self.node.watch(self._tasks)
             if self.freeze_after_startup:
                 freeze_startup_objects()

@@ -14,14 +14,15 @@ from pydantic import BaseModel
 from ocpi.client import OcpiClient, UrlPolicy
 from ocpi.client.client import Endpoint
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
-from ocpi.core.interfaces import ObjectType, SenderList
+from ocpi.core.interfaces import ObjectType, SenderList, audience_name
 from ocpi.core.validation import Judging, judge, parse
 from ocpi.logs import NodeEvents
 from ocpi.node.config import NodeConfig
 from ocpi.node.hooks import Hooks
+from ocpi.node.hub import Hub
 from ocpi.node.pricing import PRICED_MODULES, with_total_cost
 from ocpi.push.context import SyncContext
-from ocpi.storage.base import CredentialLookup, Party, StoredObject
+from ocpi.storage.base import CredentialLookup, ListQuery, Party, PartyRole, StoredObject, read_every_item
 from ocpi.storage.push import PushLedger
 from ocpi.storage.quirks import QuirkRecorder
 from ocpi.storage.repository import Repository, WriteResult
@@ -54,6 +55,8 @@ class Node:
         self.workers: dict[str, Callable[[], bool]] = {}
         """The node's background workers by name, each with whether it is still running (`ocpi.server.health`)."""
         self._push: PushWorker | None = None
+        self.hub = Hub(self) if config.hub is not None else None
+        """The directory of the parties connected to this node when it plays a Roaming Hub (`ocpi.node.hub`)."""
         self.starter: Callable[[], Awaitable[None]] | None = None
         """Starts what the node runs on (set by `get_application`: opens its store when given a URL)."""
         if store is not None:
@@ -86,7 +89,7 @@ class Node:
     def sync(self) -> SyncContext:
         """What push and pull need of this node (`ocpi.push`)."""
         return SyncContext(
-            list_parties=self.store.list_parties,
+            list_parties=self.partners,
             ledger=PushLedger(self.store),
             repository=self.repository,
             quirks=self.quirks,
@@ -94,6 +97,8 @@ class Node:
             client_for=self.partner_client,
             may_receive=self.may_receive,
             is_own=self.config.is_own,
+            pushes=self.pushes,
+            routing=self.push_routing,
         )
 
     def watch(self, tasks: Mapping[str, asyncio.Task[Any]]) -> None:
@@ -164,17 +169,71 @@ class Node:
             client.on_deviation = lambda where, deviations: self.quirks.note(party.pk, deviations, where)
         return client
 
-    def audiences(self, partner: Party, object_type: ObjectType) -> list[str] | None:
+    def audiences(
+        self, partner: Party, object_type: ObjectType, requester: tuple[str, str] | None = None
+    ) -> list[str] | None:
         """The audiences (`StoredObject.audience`) of the objects of `object_type` that `partner` may see or be
         sent: its own parties, for objects with an audience (Sessions, CDRs) unless the node broadcasts them
-        (`broadcast_sessions_and_cdrs`); None: every object."""
+        (`broadcast_sessions_and_cdrs`); None: every object. A hub partner sees those of the party it asks for
+        (`requester`, its OCPI-from) alone: never those of the other parties behind it."""
         if object_type.audience_field is None or self.config.broadcast_sessions_and_cdrs:
             return None
+        if partner.hub is not None:
+            return [audience_name(*requester)] if requester is not None and partner.owns(*requester) else []
         return partner.audiences()
 
     def may_receive(self, partner: Party, obj: StoredObject) -> bool:
-        """The rule of `audiences`, for one object."""
+        """The rule of `audiences`, for one object; a hub's own rule for what it relays (`Hub.may_receive`)."""
+        if self.hub is not None:
+            return self.hub.may_receive(partner, obj)
         return obj.audience is None or self.config.broadcast_sessions_and_cdrs or obj.audience in partner.audiences()
+
+    def pushes(self, obj: StoredObject) -> bool:
+        """Whether the node pushes this object to its partners: its own parties' objects; a hub, everything it
+        holds (the ClientInfo objects it owns, the objects broadcast to it)."""
+        return self.hub is not None or self.config.is_own(obj.key.country_code, obj.key.party_id)
+
+    def push_routing(self, partner: Party, obj: StoredObject) -> dict[str, str]:
+        """The routing headers of a push of `obj` to `partner`: from a hub, FROM the hub TO the receiving party
+        (spec, Broadcast Push); to a hub, FROM the object's owner TO the hub for an object meant for everyone (a
+        Broadcast Push) or TO the only party it is for (a Session or CDR: its token's owner). None between two
+        platforms (the connection says who is who) nor on configuration modules."""
+        if self.hub is not None:
+            receiving = self.hub.receiving_party(partner, obj.key.module)
+            if receiving is None or obj.key.module == "hubclientinfo":
+                return {}
+            return _routing((self.hub.party.country_code, self.hub.party.party_id), receiving)
+        hub = partner.hub
+        if hub is None:
+            return {}
+        to = (hub.country_code, hub.party_id)
+        if obj.audience is not None:
+            audience_cc, _, audience_pid = obj.audience.partition("/")
+            to = (audience_cc, audience_pid)
+        return _routing((obj.key.country_code, obj.key.party_id), to)
+
+    async def partners(self) -> list[Party]:
+        """Every party the node knows, a hub with the parties reachable through it (`through_hub`)."""
+        return [await self.through_hub(p) if p.hub is not None else p for p in await self.store.list_parties()]
+
+    async def through_hub(self, partner: Party) -> Party:
+        """`partner`, when it is a hub, with the parties reachable through it among its roles: those its ClientInfo
+        told of (spec, Hub Client Info), but this node's own and those a direct partner holds (a direct connection
+        wins). A request it forwards may come from them and name them as owners in its URL."""
+        if partner.hub is None:
+            return partner
+        infos = await read_every_item(self.store, ListQuery("hubclientinfo", "2.3.0", limit=self.config.max_page_size))
+        if not infos:
+            return partner
+        direct = [p for p in await self.store.list_parties() if p.state == "registered" and p.pk != partner.pk]
+        roles = list(partner.roles)
+        for item in infos:
+            info = orjson.loads(item)
+            cc, pid = str(info["country_code"]).upper(), str(info["party_id"]).upper()
+            if self.config.is_own(cc, pid) or partner.owns(cc, pid) or any(p.owns(cc, pid) for p in direct):
+                continue
+            roles.append(PartyRole(str(info["role"]), cc, pid))
+        return replace(partner, roles=roles)
 
     def partner_client(self, party: Party) -> OcpiClient:
         if not party.outbound_token or not party.version:
@@ -193,6 +252,15 @@ class Node:
                 await client.post(url, body)
             except OcpiError as error:
                 log.warning("result POST to %s failed: %s", url, error.message)
+
+
+def _routing(sender: tuple[str, str], receiver: tuple[str, str]) -> dict[str, str]:
+    return {
+        "OCPI-from-country-code": sender[0],
+        "OCPI-from-party-id": sender[1],
+        "OCPI-to-country-code": receiver[0],
+        "OCPI-to-party-id": receiver[1],
+    }
 
 
 def _running(task: asyncio.Task[Any]) -> Callable[[], bool]:

@@ -31,12 +31,32 @@ def _model(module: str, version: str, name: str) -> type[BaseModel]:
     return model
 
 
+def _routed(node: Node, role: RoleEnum, to: tuple[str, str] | None) -> dict[str, str] | None:
+    """The routing headers of a request through a hub partner to the party `to`, from our party of `role`."""
+    if to is None:
+        return None
+    party = node.config.party_for(role)
+    return {
+        "OCPI-from-country-code": party.country_code,
+        "OCPI-from-party-id": party.party_id,
+        "OCPI-to-country-code": to[0],
+        "OCPI-to-party-id": to[1],
+    }
+
+
 async def send_command(
-    node: Node, party: Party, command: str, request: dict[str, Any], *, role: RoleEnum = RoleEnum.EMSP
+    node: Node,
+    party: Party,
+    command: str,
+    request: dict[str, Any],
+    *,
+    role: RoleEnum = RoleEnum.EMSP,
+    to: tuple[str, str] | None = None,
 ) -> tuple[Any, str]:
     """POST `command` to the partner's commands endpoint with a fresh `response_url` of ours. Returns the
     partner's CommandResponse (the model of its version: `answer.result`, `answer.timeout` from 2.2.1) and the
-    reference under which the result will reach `node.hooks.results`."""
+    reference under which the result will reach `node.hooks.results`. `to`: the CPO (country_code, party_id)
+    when `party` is a hub the command goes through."""
     if not node.config.base_url:
         raise UnableToUseClientApi("set the node's base_url: the partner posts the result to our response_url")
     version = party.version or "2.2.1"
@@ -48,7 +68,7 @@ async def send_command(
     async with node.partner_client(party) as client:
         url = join_url(client.endpoint("commands", _receiver(version)), command)
         try:
-            data = await client.post(url, {**request, "response_url": response_url})
+            data = await client.post(url, {**request, "response_url": response_url}, headers=_routed(node, role, to))
         except ClientError as error:
             if not isinstance(error.data, dict | list) or not error.data:
                 raise
@@ -58,14 +78,21 @@ async def send_command(
 
 
 async def authorize_token(
-    node: Node, party: Party, uid: str, *, token_type: str = "RFID", location: dict[str, Any] | None = None
+    node: Node,
+    party: Party,
+    uid: str,
+    *,
+    token_type: str = "RFID",
+    location: dict[str, Any] | None = None,
+    to: tuple[str, str] | None = None,
 ) -> Any:
     """Real-time authorization of a Token at its eMSP: the partner's AuthorizationInfo (the model of its
-    version: `info.allowed`, `info.authorization_reference`...)."""
+    version: `info.allowed`, `info.authorization_reference`...). `to`: the eMSP (country_code, party_id) when
+    `party` is a hub the request goes through."""
     version = party.version or "2.2.1"
     async with node.partner_client(party) as client:
         url = join_url(client.endpoint("tokens", None if version == "2.1.1" else "SENDER"), uid, "authorize")
-        data = await client.post(url, location, params={"type": token_type})
+        data = await client.post(url, location, params={"type": token_type}, headers=_routed(node, RoleEnum.CPO, to))
         return client.read_object(_model("tokens", version, "AuthorizationInfo"), data, f"POST {url}")
 
 

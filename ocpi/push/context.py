@@ -19,7 +19,8 @@ class SyncContext:
     """A node as push and pull see it."""
 
     list_parties: Callable[[], Awaitable[list[Party]]]
-    """Every party the node knows (partners, invited or registered)."""
+    """Every party the node knows (partners, invited or registered); a hub with the parties reachable through it
+    among its roles (`Node.through_hub`)."""
     ledger: PushLedger
     """Each partner's cursor over the change log, its failed objects, its last pulls."""
     repository: Repository
@@ -34,6 +35,10 @@ class SyncContext:
     """Whether an object may be sent to a partner (Sessions and CDRs: only to their token's party)."""
     is_own: Callable[[str, str], bool]
     """Whether (country_code, party_id) is one of the node's own parties."""
+    pushes: Callable[[StoredObject], bool]
+    """Whether the node pushes an object to its partners (its own; a hub's ClientInfo objects too)."""
+    routing: Callable[[Party, StoredObject], dict[str, str]]
+    """The routing headers of a push of an object to a partner (through a hub, or from a hub); {}: none."""
 
 
 class Synced(Protocol):

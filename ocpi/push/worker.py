@@ -336,7 +336,15 @@ class PushWorker:
         assert obj.pk is not None
         key = obj.key
         delivery = module_interfaces(key.module).delivery
-        if delivery is None or not self._ours(obj) or party.version is None or not self.context.may_receive(party, obj):
+        if (
+            delivery is None
+            or not self.context.pushes(obj)
+            or party.version is None
+            or not self.context.may_receive(party, obj)
+        ):
+            if obj.pk in failing:  # not to be sent to this partner (owed by a hub, or sent before): no longer due
+                await self.ledger.succeeded(party.pk, obj.pk)
+                del failing[obj.pk]
             return 0
         body = obj.rendered.get(party.version)
         where = client().delivery(delivery, key.module, key.country_code, key.party_id, key.object_id, key.variant)
@@ -394,11 +402,11 @@ class PushWorker:
         url, params = where
         if request.path:
             url = join_url(url, *request.path)
+        headers = self.context.routing(party, obj)
         async with self._in_flight.setdefault(party.pk, asyncio.Semaphore(self._concurrency)):
-            await client.call(request.method, url, body=_Raw(request.body), params=params or None)
-
-    def _ours(self, obj: StoredObject) -> bool:
-        return self.context.is_own(obj.key.country_code, obj.key.party_id)
+            await client.call(
+                request.method, url, body=_Raw(request.body), params=params or None, headers=headers or None
+            )
 
 
 class SharedChanges:

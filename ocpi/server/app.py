@@ -22,7 +22,7 @@ from ocpi.node.config import NodeConfig, NodeOptions, OwnParty
 from ocpi.node.hooks import Hooks
 from ocpi.node.lifecycle import NodeLifecycle
 from ocpi.node.node import Node
-from ocpi.server import credentials
+from ocpi.server import credentials, forwarding
 from ocpi.server.auth import caller_of
 from ocpi.server.endpoints import mount
 from ocpi.server.http import (
@@ -222,7 +222,8 @@ def _mount_modules(table: RouteTable, node: Node) -> Endpoints:
     endpoints: Endpoints = {}
     for role in config.roles:
         for version in config.versions:
-            if role not in ROLES_BY_VERSION.get(version, ()):
+            # A hub is HUB in 2.2.1 and, in 2.3.0 (which has no such role), the platform named by hub_party_id.
+            if role not in ROLES_BY_VERSION.get(version, ()) and not (role is RoleEnum.HUB and version != "2.1.1"):
                 continue
             listed: list[tuple[str, InterfaceRole, str]] = []
             base = f"{config.prefix}/{role.value.lower()}/{version}"
@@ -234,11 +235,30 @@ def _mount_modules(table: RouteTable, node: Node) -> Endpoints:
                 for pattern in interface.patterns:
                     mount(table, pattern, binding)
                 listed.append((module, interface.side, binding.path))
+            if role is RoleEnum.HUB:
+                listed += _mount_forwarding(table, node, version, base)
             credentials_path = f"{base}/credentials"
             credentials.mount(table, Binding(node, role, version, "credentials", credentials_path))
             listed.insert(0, ("credentials", InterfaceRole.SENDER, credentials_path))
             endpoints[(role, version)] = listed
     return endpoints
+
+
+def _mount_forwarding(table: RouteTable, node: Node, version: str, base: str) -> list[tuple[str, InterfaceRole, str]]:
+    """A hub's module endpoints: for each functional module, one per side a party may offer it on, forwarding
+    to the party OCPI-to names (`ocpi.server.forwarding`)."""
+    listed = []
+    for module in _modules_for(node.config, RoleEnum.HUB, version):
+        if module == "hubclientinfo":
+            continue
+        interfaces = module_interfaces(module)
+        for interface in (interfaces.sender, interfaces.receiver):
+            if interface is None or version not in interface.versions:
+                continue
+            path = f"{base}/{interface.side.value.lower()}/{module}"
+            forwarding.mount(table, Binding(node, RoleEnum.HUB, version, module, path), interface.side)
+            listed.append((module, interface.side, path))
+    return listed
 
 
 def _mount_discovery(table: RouteTable, node: Node, endpoints: Endpoints) -> None:

@@ -77,6 +77,6 @@ def partner_of(node: Node) -> Callable[[Request], Awaitable[Party]]:
             spelt, expected = ("Base64", "raw") if caller.base64 else ("raw", "Base64")
             detail = f"a {spelt} token where this version's requests carry it {expected}"
             node.quirks.note(party.pk, [Deviation(TOKEN_ENCODING, "Authorization", detail)], f"{request.method} {path}")
-        return party
+        return await node.through_hub(party) if party.hub is not None else party
 
     return partner

@@ -23,10 +23,10 @@ from ocpi.node.handshake import (
     check_claims,
     claimed_error,
     credentials_model,
+    credentials_of,
     endpoints_of,
     fetch_partner,
     keeping_tokens,
-    our_credentials,
     partner_name,
     partner_roles,
 )
@@ -48,7 +48,7 @@ def mount(table: RouteTable, b: Binding) -> None:
         return absolute_url(request, node.config.base_url, "")
 
     async def get(*, request: Request, partner: Caller) -> Response:
-        return ocpi_data(our_credentials(node.config, b.version, b.role, partner.token, root(request)))
+        return ocpi_data(await credentials_of(node, b.version, b.role, partner.token, root(request), partner.party))
 
     async def receive(request: Request) -> BaseModel:
         return parse(model, await read_json(request, node.config.max_body_bytes), what="Credentials")
@@ -74,7 +74,9 @@ def mount(table: RouteTable, b: Binding) -> None:
             raise
         token_c = await node.store.issue_token(TokenKind.C, party.pk)
         node.events.registered(party, b.version, initiator=False, scope=request.scope)
-        return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
+        if node.hub is not None:
+            await node.hub.connected(party)
+        return ocpi_data(await credentials_of(node, b.version, b.role, token_c, root(request), party))
 
     async def register_partner(
         credentials: BaseModel, roles: list[PartyRole], invited: Party | None, allowed: list[tuple[str, str]] | None
@@ -137,13 +139,17 @@ def mount(table: RouteTable, b: Binding) -> None:
         await node.store.revoke_tokens(party_pk=party.pk)
         token_c = await node.store.issue_token(TokenKind.C, party.pk)
         node.events.credentials_changed(party, "rotated", scope=request.scope)
-        return ocpi_data(our_credentials(node.config, b.version, b.role, token_c, root(request)))
+        if node.hub is not None:
+            await node.hub.connected(await node.store.get_party(party.pk) or party)
+        return ocpi_data(await credentials_of(node, b.version, b.role, token_c, root(request), party))
 
     async def delete(*, request: Request, partner: Caller) -> Response:
         party = _registered(partner)
         await node.store.revoke_tokens(party_pk=party.pk)
         await node.store.update_party(party.pk, state="unregistered")
         node.events.credentials_changed(party, "unregistered", scope=request.scope)
+        if node.hub is not None:
+            await node.hub.suspended(party)
         return ocpi_response()
 
     table.add(b.path, "GET", get, dependency=b.caller, tags=tags)

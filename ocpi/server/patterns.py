@@ -110,10 +110,18 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
         if pattern.date_from_required and since is None:
             raise InvalidParameters("date_from: required for this list")
         size = min(limit or config.default_page_size, config.max_page_size)
-        audiences = b.node.audiences(partner, object_type)
+        audiences = b.node.audiences(partner, object_type, b.from_party(request))
         page = await b.node.repository.page(
             ListQuery(
-                object_type.module, b.version, b.owners, since, until, offset, size, after=after, audiences=audiences
+                object_type.module,
+                b.version,
+                b.listed_owners,
+                since,
+                until,
+                offset,
+                size,
+                after=after,
+                audiences=audiences,
             )
         )
         headers = b.response_headers(request)

@@ -42,6 +42,12 @@ class Binding:
         return self.node.config.owners(self.role)
 
     @property
+    def listed_owners(self) -> list[tuple[str, str]] | None:
+        """Whose objects this binding's sender lists: its role's parties; a hub's ClientInfo objects are its own
+        whichever party each describes (None: every owner)."""
+        return None if self.role is RoleEnum.HUB and self.module == "hubclientinfo" else self.owners
+
+    @property
     def own_party(self) -> OwnParty:
         return self.node.config.party_for(self.role)
 
@@ -114,11 +120,19 @@ class Binding:
             headers["OCPI-to-party-id"] = to_pid
         return headers
 
+    def from_party(self, request: Request) -> tuple[str, str] | None:
+        """The party the request is from, as its OCPI-from headers name it (None: not named)."""
+        routing = routing_headers(request)
+        country_code, party_id = routing.get("ocpi-from-country-code"), routing.get("ocpi-from-party-id")
+        return (country_code.upper(), party_id.upper()) if country_code and party_id else None
+
     def check_owner(self, partner: Party, country_code: str, party_id: str) -> tuple[str, str]:
         """`check_owner`, and never under one of this node's own parties, whatever the partner's registration
         says (a partner registered as one before claims were checked, or a store edited by hand)."""
         if self.node.config.is_own(country_code, party_id):
             raise NotFound(f"{country_code}/{party_id} is a party of this node, not one of yours", status_code=2001)
+        if self.module == "hubclientinfo" and partner.hub is not None:
+            return country_code.upper(), party_id.upper()  # a hub reports on every party connected to it
         return check_owner(partner, country_code, party_id)
 
     def read(self, request: Request, partner: Party, model: type[BaseModel], payload: Any, what: str = "") -> Any:
@@ -141,7 +155,11 @@ class Binding:
         if from_cc and from_pid:
             if not partner.owns(from_cc, from_pid):
                 raise InvalidParameters(f"OCPI-from {from_cc}/{from_pid} is not one of your parties")
-            if owner is not None and (from_cc.upper(), from_pid.upper()) != (owner[0].upper(), owner[1].upper()):
+            sender = (from_cc.upper(), from_pid.upper())
+            hub = partner.hub
+            broadcast = hub is not None and sender == (hub.country_code.upper(), hub.party_id.upper())
+            # A hub's Broadcast Push comes FROM the hub under the original owner's URL (spec, Broadcast Push NOTE).
+            if owner is not None and not broadcast and sender != (owner[0].upper(), owner[1].upper()):
                 raise InvalidParameters(
                     f"OCPI-from {from_cc}/{from_pid} differs from the owner {owner[0]}/{owner[1]} in the URL"
                 )

@@ -163,6 +163,12 @@ class Party:
         cc, pid = country_code.upper(), party_id.upper()
         return any(r.country_code.upper() == cc and r.party_id.upper() == pid for r in self.roles)
 
+    @property
+    def hub(self) -> PartyRole | None:
+        """The partner's party as a Roaming Hub (2.2.1: its role HUB; 2.3.0: its `hub_party_id`, kept as role HUB
+        by the handshake), None when the partner is no hub."""
+        return next((r for r in self.roles if r.role == "HUB"), None)
+
     def audiences(self) -> list[str]:
         """Its parties as `StoredObject.audience` names them."""
         return list(dict.fromkeys(audience_name(r.country_code, r.party_id) for r in self.roles))

@@ -258,6 +258,25 @@ class PushLedger:
                 sa.update(push_cursors).where(push_cursors.c.party_pk == party_pk).values(last_success_at=self.clock())
             )
 
+    async def owe(self, party_pk: int, module: str) -> int:
+        """Send the partner every object of `module` held now, besides what changes after its cursor (a party
+        joining a hub is owed the hub's whole directory): each object joins the partner's due objects, sent by the
+        next sync like a retry (attempt 0). Returns how many."""
+        async with self.store.transaction() as conn:
+            held = {row.pk for row in await conn.execute(sa.select(objects.c.pk).where(objects.c.module == module))}
+            listed = await conn.execute(
+                sa.select(push_failures.c.object_pk).where(push_failures.c.party_pk == party_pk)
+            )
+            due = sorted(held - {row.object_pk for row in listed})
+            if due:
+                now = self.clock() - timedelta(seconds=1)
+                rows = [
+                    {"party_pk": party_pk, "object_pk": pk, "attempts": 0, "next_attempt_at": now, "last_error": ""}
+                    for pk in due
+                ]
+                await conn.execute(sa.insert(push_failures), rows)
+        return len(due)
+
     async def failing(self, party_pk: int) -> dict[int, bytes | None]:
         """The partner's retry set: object pk -> what it misses of the object (None: all of it)."""
         async with self.engine.connect() as conn:

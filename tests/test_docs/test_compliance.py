@@ -11,7 +11,16 @@ from ocpi.core.enums import RoleEnum
 from ocpi.core.rules import RULES
 from ocpi.node.config import OwnParty
 from ocpi.server.app import get_application
-from tools.compliance import AMBIGUITIES, build_app, endpoints, matrix_markdown, spec_section
+from tools.compliance import (
+    AMBIGUITIES,
+    HUB_DECISIONS,
+    build_app,
+    build_hub_app,
+    endpoints,
+    hub_markdown,
+    matrix_markdown,
+    spec_section,
+)
 
 ROW = re.compile(r"^\|.*`(?P<path>/[^`]*)`\s*\|\s*(?P<methods>[A-Z, ]+)\s*\|")
 
@@ -29,9 +38,13 @@ def app_routes(app: object) -> set[tuple[str, str]]:
     return {(r.path, m) for r in app.routes if isinstance(r, Route) for m in r.methods or ()}  # type: ignore[attr-defined]
 
 
+def hub_routes() -> set[tuple[str, str]]:
+    return {(path, method) for path, method in app_routes(build_hub_app()) if path.startswith("/ocpi/hub/")}
+
+
 def test_the_page_lists_every_route_and_nothing_else() -> None:
     app = build_app()
-    served = app_routes(app)
+    served = app_routes(app) | hub_routes()
     listed = page_routes(matrix_markdown(app))
     assert served - listed == set(), "served but missing from the page"
     assert listed - served == set(), "on the page but not served"
@@ -45,9 +58,9 @@ def test_a_smaller_node_gets_a_smaller_matrix() -> None:
         parties=[OwnParty(RoleEnum.EMSP, "DE", "EMS")], store="sqlite://", versions=("2.2.1",), push=False
     )
     page = matrix_markdown(app)
-    assert page_routes(page) == app_routes(app)
+    assert page_routes(page) == app_routes(app) | hub_routes()
     assert "/ocpi/emsp/2.2.1/tokens/{token_uid}/authorize" in page
-    assert not any("/cpo/" in path or "2.3.0" in path for path, _ in page_routes(page))
+    assert not any("/cpo/" in path or "2.3.0" in path for path, _ in page_routes(page) - hub_routes())
 
 
 def test_every_ocpi_endpoint_names_its_module_side_and_spec_section() -> None:
@@ -86,3 +99,17 @@ def test_the_page_lists_every_deviation_the_node_reads_and_how_it_is_reported() 
         assert the_node == rule.reader.replace("|", "\\|") and the_node.startswith("refused") == (not rule.read)
     for where in ("ocpi parties show", "strict=True", "ocpi validate", "ocpi check", "OcpiClient.deviations"):
         assert where in section
+
+
+def test_the_hub_section_lists_its_routes_and_its_choices() -> None:
+    section = "\n".join(hub_markdown())
+    assert page_routes(section) == hub_routes()
+    for version in ("2.2.1", "2.3.0"):
+        assert f"`/ocpi/hub/{version}/hubclientinfo`" in section
+        assert f"`/ocpi/hub/{version}/receiver/locations/{{rest:path}}`" in section
+        assert f"`/ocpi/hub/{version}/sender/tokens`" in section
+        assert f"`/ocpi/hub/{version}/callbacks/{{reference}}`" in section
+    assert "/2.1.1/" not in section
+    for topic, _ in HUB_DECISIONS:
+        assert f"- **{topic}.**" in section
+    assert [topic.split()[0] for topic, _ in HUB_DECISIONS] == [f"D{n}" for n in range(1, 11)]

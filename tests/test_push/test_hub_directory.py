@@ -1,0 +1,60 @@
+"""A hub's directory on every store backend: each party connecting is pushed to the others and owed the directory
+as it stands (its own ClientInfo excepted), each change of status reaches every other party, and nothing is left
+in a party's retry set once it was sent what it is owed."""
+
+from __future__ import annotations
+
+import orjson
+
+from ocpi.core.enums import RoleEnum
+from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.node import Node
+from ocpi.push import PushWorker
+from ocpi.storage.base import Party, PartyRole
+from ocpi.storage.push import PushLedger
+from ocpi.storage.sql import SqlStore
+from tests.nodes import serve_app
+from tests.test_hostile.support import FakePartner
+
+
+async def member(store: SqlStore, role: str, cc: str, pid: str, url: str) -> Party:
+    """A party registered with the hub (as the handshake leaves it), with a Hub Client Info receiver at `url`."""
+    party = await store.create_party(
+        f"{cc}/{pid}",
+        [PartyRole(role, cc, pid)],
+        state="registered",
+        version="2.2.1",
+        outbound_token=f"token-of-{pid}",
+        endpoints=[{"identifier": "hubclientinfo", "url": url, "role": "RECEIVER"}],
+    )
+    await PushLedger(store).cursor(party.pk)
+    return party
+
+
+def statuses(receiver: FakePartner) -> dict[str, str]:
+    return {path: orjson.loads(body)["status"] for path, body in receiver.received.items()}
+
+
+async def test_the_directory_reaches_every_party_and_leaves_nothing_due(store: SqlStore) -> None:
+    hub = Node(NodeConfig(parties=[OwnParty(RoleEnum.HUB, "NL", "HUB")], allow_private_urls=True), store)
+    assert hub.hub is not None
+    first, second = FakePartner("ok"), FakePartner("ok")
+    async with serve_app(first) as first_url, serve_app(second) as second_url:
+        cpo = await member(store, "CPO", "BE", "CPO", f"{first_url}/hubclientinfo")
+        await hub.hub.connected(cpo)
+        assert await PushWorker(hub).run_once() == 0  # nothing to tell it of yet (its own ClientInfo is not sent)
+        emsp = await member(store, "EMSP", "DE", "EMS", f"{second_url}/hubclientinfo")
+        await hub.hub.connected(emsp)
+        assert await PushWorker(hub).run_once() == 2
+        assert statuses(first) == {"/hubclientinfo/DE/EMS": "CONNECTED"}
+        assert statuses(second) == {"/hubclientinfo/BE/CPO": "CONNECTED"}  # owed: it was there before
+
+        await hub.hub.suspended(emsp)
+        await store.update_party(emsp.pk, state="unregistered")
+        assert await PushWorker(hub).run_once() == 1
+        assert statuses(first) == {"/hubclientinfo/DE/EMS": "SUSPENDED"}
+        ledger = PushLedger(store)
+        for party in (cpo, emsp):
+            assert (await ledger.state(party.pk)).failing == []
+        assert await hub.hub.status("DE", "EMS") == "SUSPENDED"
+        assert await hub.hub.reachable() == [(PartyRole("CPO", "BE", "CPO"), "BE/CPO")]
