@@ -10,6 +10,7 @@ it unregistered."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import uuid
@@ -70,6 +71,16 @@ class Hub:
         self.node = node
         self.callbacks: dict[str, Callback] = {}
         """Pending asynchronous results by reference, kept in memory (a restart of the hub forgets them)."""
+        self.awaited: dict[int, collections.deque[str]] = {}
+        """Each requester's references, oldest first (see `PENDING_RESULTS_PER_REQUESTER`)."""
+
+    def remember(self, reference: str, callback: Callback) -> None:
+        """Keep a pending result; beyond `PENDING_RESULTS_PER_REQUESTER` of one requester, its oldest is forgotten."""
+        self.callbacks[reference] = callback
+        references = self.awaited.setdefault(callback.requester, collections.deque())
+        references.append(reference)
+        while len(references) > PENDING_RESULTS_PER_REQUESTER:
+            self.callbacks.pop(references.popleft(), None)
 
     @property
     def party(self) -> OwnParty:
@@ -407,6 +418,9 @@ def _convert_answer(request: Relayed, content: bytes, source: str, target: str) 
 CALLBACK_MODULES = frozenset({"commands"})
 """The modules whose requests carry a `response_url` the hub puts itself in front of."""
 CALLBACK_SEGMENT = "callbacks"
+PENDING_RESULTS_PER_REQUESTER = 1_000
+"""Results one requester may await through the hub at once: results that never come (a receiver that does not
+answer, a requester sending command after command) would otherwise grow the hub's memory without end."""
 
 
 def _callback_url(request: Relayed, reference: str) -> str:
@@ -426,7 +440,7 @@ def _expect_result(
     if not isinstance(url, str) or not url:
         return body
     reference = uuid.uuid4().hex
-    hub.callbacks[reference] = Callback(url, caller.pk, target.pk, sender, to)
+    hub.remember(reference, Callback(url, caller.pk, target.pk, sender, to))
     return orjson.dumps({**document, "response_url": _callback_url(request, reference)})
 
 

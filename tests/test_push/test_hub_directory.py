@@ -5,9 +5,12 @@ in a party's retry set once it was sent what it is owed."""
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from ocpi.core.enums import RoleEnum
+from ocpi.core.errors import NotFound
 from ocpi.node.config import NodeConfig, OwnParty
+from ocpi.node.hub import PENDING_RESULTS_PER_REQUESTER, Callback, relay_result
 from ocpi.node.node import Node
 from ocpi.push import PushWorker
 from ocpi.storage.base import Party, PartyRole
@@ -58,3 +61,29 @@ async def test_the_directory_reaches_every_party_and_leaves_nothing_due(store: S
             assert (await ledger.state(party.pk)).failing == []
         assert await hub.hub.status("DE", "EMS") == "SUSPENDED"
         assert await hub.hub.reachable() == [(PartyRole("CPO", "BE", "CPO"), "BE/CPO")]
+
+
+async def test_a_requester_awaits_at_most_so_many_results_through_the_hub(store: SqlStore) -> None:
+    """Results that never come cannot grow the hub's memory: beyond `PENDING_RESULTS_PER_REQUESTER` pending for
+    one requester its oldest is forgotten (a late result for it is refused like an unknown one); other
+    requesters' pending results stay."""
+    hub = Node(NodeConfig(parties=[OwnParty(RoleEnum.HUB, "NL", "HUB")], allow_private_urls=True), store)
+    assert hub.hub is not None
+    cpo = await member(store, "CPO", "BE", "CPO", "http://127.0.0.1:9/hubclientinfo")
+    flooding = await member(store, "EMSP", "DE", "EMS", "http://127.0.0.1:9/hubclientinfo")
+    quiet = await member(store, "EMSP", "DE", "QUI", "http://127.0.0.1:9/hubclientinfo")
+
+    def callback(requester: Party) -> Callback:
+        return Callback("http://127.0.0.1:9/results", requester.pk, cpo.pk, ("DE", "EMS"), ("BE", "CPO"))
+
+    hub.hub.remember("quiet-1", callback(quiet))
+    for number in range(PENDING_RESULTS_PER_REQUESTER + 5):
+        hub.hub.remember(f"flood-{number}", callback(flooding))
+
+    assert len(hub.hub.callbacks) == PENDING_RESULTS_PER_REQUESTER + 1
+    assert "quiet-1" in hub.hub.callbacks and "flood-5" in hub.hub.callbacks
+    assert not any(f"flood-{number}" in hub.hub.callbacks for number in range(5))
+    with pytest.raises(NotFound) as refused:
+        await relay_result(hub.hub, cpo, "flood-0", b"{}")
+    assert refused.value.status_code == 2001
+    assert refused.value.message == "no result is expected from you under flood-0"
