@@ -20,6 +20,8 @@ from typing import Any
 
 import orjson
 
+from benchmarks.push_receiver import read_body
+
 _ACCEPTED = b'{"status_code":1000,"status_message":"Success","timestamp":"2025-01-01T00:00:00Z"}'
 _JSON = [(b"content-type", b"application/json")]
 
@@ -85,12 +87,7 @@ def _receive(number: str, scope: dict[str, Any], body: bytes) -> None:
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
     path: str = scope["path"]
     answer = _ACCEPTED
     if path == "/_bench/stats":

@@ -41,15 +41,20 @@ def _control(method: str, path: str) -> bytes:
     return b'{"error": "unknown control path"}'
 
 
-async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] != "http":
-        return
+async def read_body(receive: Any) -> bytes:
+    """The whole body of an ASGI request, however many messages it comes in."""
     body = b""
     while True:
         message = await receive()
         body += message.get("body", b"")
         if not message.get("more_body"):
-            break
+            return body
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    body = await read_body(receive)
     path = scope["path"]
     if path.startswith("/_bench/"):
         answer = _control(scope["method"], path)
