@@ -20,7 +20,7 @@ from ocpi.core.errors import UnknownToken
 from ocpi.core.utils import authorization_header
 from ocpi.node.config import OwnParty
 from ocpi.node.handshake import register
-from ocpi.node.hooks import Command, CommandAnswer, KeepResults, Requester
+from ocpi.node.hooks import AuthorizationDecision, Command, CommandAnswer, KeepResults, Requester
 from ocpi.node.outbound import authorize_token, send_command
 from ocpi.server.app import get_application
 from ocpi.storage.base import ObjectKey, Party, PartyRole, TokenKind
@@ -542,13 +542,31 @@ class AcceptingCommands:
         return CommandAnswer(result="ACCEPTED", timeout=15, final_result="ACCEPTED")
 
 
-@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
-async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, version: str) -> None:
-    versions = {p.party_id: version for p in (CPO1, EMSP1)}
-    async with topology(tmp_path, versions, [CPO1, EMSP1], {"push": False}) as (_hub, members):
+class RecordingAuthorization:
+    """An eMSP's authorization hook that allows every token it holds, remembering who asked."""
+
+    def __init__(self) -> None:
+        self.requesters: list[Requester] = []
+
+    async def authorize(self, token: Any, location: Any, requester: Requester) -> AuthorizationDecision:
+        self.requesters.append(requester)
+        return AuthorizationDecision("ALLOWED")
+
+
+@pytest.mark.parametrize(("cpo_version", "emsp_version"), MIXES)
+async def test_start_session_authorization_and_patch_through_the_hub(
+    tmp_path: Path, cpo_version: str, emsp_version: str
+) -> None:
+    """In each version and across them (the hub converting the command, its response and its asynchronous
+    result, the authorization and its answer, a PATCH of an EVSE between the two versions): before, a mixed pair
+    was refused 4000. A hook's requester is the party behind the hub, not the hub."""
+    versions = {"CP1": cpo_version, "EM1": emsp_version}
+    async with topology(tmp_path, versions, [CPO1, EMSP1], {"push": False}) as (hub, members):
         cpo, emsp = members["CP1"], members["EM1"]
         commands = AcceptingCommands()
         cpo.running.node.hooks.commands = commands
+        authorizations = RecordingAuthorization()
+        emsp.running.node.hooks.authorization = authorizations
         await cpo.running.node.locations.put(location("LOC1"), version="2.2.1")
         token = example("token_example_2_full_rfid.json", EMSP1, uid="TOK1")
         await emsp.running.node.tokens.put(token, version="2.2.1")
@@ -556,16 +574,19 @@ async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, v
         await eventually(lambda: _is(emsp, CPO1, "CONNECTED"), "the eMSP knows the CPO")
 
         # START_SESSION from the eMSP, OCPI-to the CPO: the CPO's answer comes back through the hub ...
-        request = {"token": await emsp.running.node.tokens.get("TOK1", version=version), "location_id": "LOC1",
+        request = {"token": await emsp.running.node.tokens.get("TOK1", version=emsp_version), "location_id": "LOC1",
                    "evse_uid": "3256"}  # fmt: skip
         answer, reference = await send_command(
             emsp.running.node, emsp.hub_partner, "START_SESSION", request, to=(CPO1.country_code, CPO1.party_id)
         )
-        assert answer.result == "ACCEPTED"
+        assert answer.result == "ACCEPTED" and answer.timeout == 15
         [(command, received, requester)] = commands.received
-        assert command == "START_SESSION" and received.location_id == "LOC1"
-        assert requester.party.hub is not None  # it came through the hub,
-        assert "/ocpi/hub/" in str(received.response_url)  # which put itself in front of the eMSP's response_url
+        assert command == "START_SESSION" and received.location_id == "LOC1" and received.token.uid == "TOK1"
+        # The hook's requester is the eMSP behind the hub (its one role), over the hub's connection.
+        assert requester.party.roles == [PartyRole("EMSP", "DE", "EM1")] and requester.party.name == "DE/EM1"
+        assert requester.via is not None and requester.via.hub is not None
+        assert requester.version == cpo_version
+        assert "/ocpi/hub/" in str(received.response_url)  # the hub put itself in front of the eMSP's response_url
         # ... and so does its asynchronous result, at the eMSP's own response_url under its reference.
         results = emsp.running.node.hooks.results
         assert isinstance(results, KeepResults)
@@ -576,6 +597,7 @@ async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, v
         await eventually(result_arrived, "the CommandResult reached the eMSP")
         [(_, _, result)] = [r for r in results.results if r[1] == reference]
         assert result.result == "ACCEPTED"
+        assert await hub.node.hub.callback(reference) is None  # forwarded: no longer awaited
 
         # Real-time authorization from the CPO, OCPI-to the eMSP that owns the token.
         info = await authorize_token(
@@ -586,8 +608,24 @@ async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, v
             to=(EMSP1.country_code, EMSP1.party_id),
         )
         assert info.allowed == "ALLOWED" and info.token.uid == "TOK1"
+        assert info.location.location_id == "LOC1" and info.location.evse_uids == ["3256"]
+        [asked] = authorizations.requesters
+        assert asked.party.roles == [PartyRole("CPO", "NL", "CP1")] and asked.via is not None
         with pytest.raises(UnknownToken):
             await authorize_token(cpo.running.node, cpo.hub_partner, "NOPE", to=(EMSP1.country_code, EMSP1.party_id))
+
+        # A PATCH of an EVSE's status from the CPO to the eMSP's receiver, in the CPO's version.
+        async with httpx.AsyncClient() as http:
+            receiver = hub_url(cpo, "locations", "RECEIVER")
+            body = await cpo.running.node.locations.get("LOC1", version=cpo_version)
+            put = await http.put(f"{receiver}/NL/CP1/LOC1", json=body, headers=routed(cpo, EMSP1))
+            assert put.json()["status_code"] == 1000, put.text
+            change = {"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}
+            patched = await http.patch(f"{receiver}/NL/CP1/LOC1/3256", json=change, headers=routed(cpo, EMSP1))
+            assert (patched.status_code, patched.json()["status_code"]) == (200, 1000), patched.text
+        at_emsp = orjson.loads((await held(emsp, "locations", CPO1, "LOC1")).rendered[emsp_version])
+        [evse] = [e for e in at_emsp["evses"] if e["uid"] == "3256"]
+        assert evse["status"] == "CHARGING" and evse["last_updated"] == "2030-01-01T00:00:00Z"
 
 
 # --- a party with a hub and a direct partner; what reaches the receiver of a forwarded request ----------------

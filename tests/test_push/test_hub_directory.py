@@ -76,14 +76,21 @@ async def test_a_requester_awaits_at_most_so_many_results_through_the_hub(store:
     def callback(requester: Party) -> Callback:
         return Callback("http://127.0.0.1:9/results", requester.pk, cpo.pk, ("DE", "EMS"), ("BE", "CPO"))
 
-    hub.hub.remember("quiet-1", callback(quiet))
+    await hub.hub.remember("quiet-1", callback(quiet))
     for number in range(PENDING_RESULTS_PER_REQUESTER + 5):
-        hub.hub.remember(f"flood-{number}", callback(flooding))
+        await hub.hub.remember(f"flood-{number}", callback(flooding))
 
-    assert len(hub.hub.callbacks) == PENDING_RESULTS_PER_REQUESTER + 1
-    assert "quiet-1" in hub.hub.callbacks and "flood-5" in hub.hub.callbacks
-    assert not any(f"flood-{number}" in hub.hub.callbacks for number in range(5))
+    awaited = await hub.hub.awaited.references()
+    assert len(awaited) == PENDING_RESULTS_PER_REQUESTER + 1
+    assert "quiet-1" in awaited and "flood-5" in awaited
+    assert not any(f"flood-{number}" in awaited for number in range(5))
     with pytest.raises(NotFound) as refused:
         await relay_result(hub.hub, cpo, "flood-0", b"{}")
     assert refused.value.status_code == 2001
     assert refused.value.message == "no result is expected from you under flood-0"
+
+    # Kept in the database: a hub started again on it (a new Node) still awaits them, as they were.
+    again = Node(NodeConfig(parties=[OwnParty(RoleEnum.HUB, "NL", "HUB")], allow_private_urls=True), store)
+    assert again.hub is not None
+    assert await again.hub.callback("quiet-1") == callback(quiet)
+    assert len(await again.hub.awaited.references()) == PENDING_RESULTS_PER_REQUESTER + 1
