@@ -688,3 +688,47 @@ async def test_a_direct_partner_wins_over_the_hub_and_forwarded_requests_carry_n
         assert arrived["x-request-id"] not in ("", "req-1")
         assert (arrived["ocpi-from-country-code"], arrived["ocpi-from-party-id"]) == ("DE", "EM1")
         assert (arrived["ocpi-to-country-code"], arrived["ocpi-to-party-id"]) == ("NL", "CP1")
+
+
+# --- charging profiles: their asynchronous results through the hub (D4) ----------------------------------------
+
+SCSP = OwnParty(RoleEnum.SCSP, "DE", "SC1", name="Smart charging")
+
+
+@pytest.mark.parametrize(("cpo_version", "scsp_version"), MIXES)
+async def test_charging_profile_results_come_back_through_the_hub(
+    tmp_path: Path, cpo_version: str, scsp_version: str
+) -> None:
+    """A SetChargingProfile (response_url in its body) and a GET of the active profile (response_url in the query)
+    from an SCSP, OCPI-to the CPO: the hub puts itself in front of each response_url and forwards the CPO's result
+    to the SCSP's own, converted to its version. Before, the CPO posted to the SCSP's URL itself, which a party
+    behind a hub cannot reach (and the hub refused the mixed pairs with 4000)."""
+    versions = {"CP1": cpo_version, "SC1": scsp_version}
+    async with topology(tmp_path, versions, [CPO1, SCSP], {"push": False}) as (_hub, members):
+        cpo, scsp = members["CP1"], members["SC1"]
+        session = example("session_example_1_simple_start.json", CPO1, id="S1", location_id="LOC1")
+        await cpo.running.node.sessions.put(session, version="2.2.1")
+        own_results = next(e["url"] for e in scsp.at_hub.endpoints if e["identifier"] == "chargingprofiles")
+        receiver = hub_url(scsp, "chargingprofiles", "RECEIVER")
+        profile = {"charging_rate_unit": "W", "charging_profile_period": [{"start_period": 0, "limit": 11000.0}]}
+        async with httpx.AsyncClient() as http:
+            body = {"charging_profile": profile, "response_url": f"{own_results}/set/REF1"}
+            put = await http.put(f"{receiver}/S1", json=body, headers=routed(scsp, CPO1))
+            assert (put.status_code, put.json()["status_code"]) == (200, 1000), put.text
+            assert put.json()["data"]["result"] == "ACCEPTED"
+            query = {"duration": "900", "response_url": f"{own_results}/active/REF2"}
+            got = await http.get(f"{receiver}/S1", params=query, headers=routed(scsp, CPO1))
+            assert got.json()["data"]["result"] == "ACCEPTED", got.text
+        results = scsp.running.node.hooks.results
+        assert isinstance(results, KeepResults)
+
+        async def arrived(reference: str) -> bool:
+            return any(ref == reference for _, ref, _ in results.results)
+
+        await eventually(lambda: arrived("REF1"), "the ChargingProfileResult reached the SCSP")
+        await eventually(lambda: arrived("REF2"), "the ActiveChargingProfileResult reached the SCSP")
+        found = {ref: (kind, result) for kind, ref, result in results.results}
+        assert found["REF1"][0] == "chargingprofiles/set" and found["REF1"][1].result == "ACCEPTED"
+        kind, active = found["REF2"]
+        assert kind == "chargingprofiles/active" and active.result == "ACCEPTED"
+        assert active.profile.charging_profile.charging_profile_period[0].limit == 11000.0
