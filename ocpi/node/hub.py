@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -100,6 +100,13 @@ class Callback:
 class Hub:
     def __init__(self, node: Node):
         self.node = node
+        self.sending: set[asyncio.Task[None]] = set()
+        """What the hub sends on after it answered (a broadcast DELETE), kept until done."""
+
+    def in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
 
     @property
     def awaited(self) -> AwaitedResults:
@@ -330,12 +337,7 @@ async def forward(hub: Hub, caller: Party, request: Relayed) -> RelayAnswer:
                             (request.version, target_version))  # fmt: skip
         body, query = await _expect_result(hub, request, callback, body, query)
     url = join_url(endpoint, *request.path) + (f"?{query}" if query else "")
-    headers = {
-        "OCPI-from-country-code": sender[0],
-        "OCPI-from-party-id": sender[1],
-        "OCPI-to-country-code": receiver[0],
-        "OCPI-to-party-id": receiver[1],
-    }
+    headers = _routing_headers(sender, receiver)
     if request.correlation_id:
         headers["X-Correlation-ID"] = request.correlation_id
     try:
@@ -577,12 +579,7 @@ async def relay_result(hub: Hub, caller: Party, reference: str, body: bytes | No
         raise HubError("the party the result is for is no longer connected to this hub", status_code=4003)
     if body is not None and len(set(callback.versions)) == 2:
         body = _convert_result(callback, body)
-    headers = {
-        "OCPI-from-country-code": callback.target[0],
-        "OCPI-from-party-id": callback.target[1],
-        "OCPI-to-country-code": callback.sender[0],
-        "OCPI-to-party-id": callback.sender[1],
-    }
+    headers = _routing_headers(callback.target, callback.sender)
     try:
         async with hub.node.partner_client(requester) as client:
             answer = await client.request(
@@ -632,8 +629,10 @@ async def _answer_itself(
         if request.side is not InterfaceRole.SENDER:
             raise InvalidParameters("a GET to the hub itself reads a Sender's list (GET All via the hub): no Broadcast")
         return await _list_held(hub, module, request, routing)
-    if request.side is not InterfaceRole.RECEIVER or request.method not in ("PUT", "PATCH"):
-        raise InvalidParameters(f"the hub broadcasts a PUT or PATCH to the {module} Receivers, not a {request.method}")
+    if request.side is not InterfaceRole.RECEIVER or request.method not in ("PUT", "PATCH", "DELETE"):
+        raise InvalidParameters(
+            f"the hub broadcasts a PUT, PATCH or DELETE to the {module} Receivers, not a {request.method}"
+        )
     return await _broadcast(hub, caller, sender, request, routing)
 
 
@@ -654,10 +653,20 @@ async def _broadcast(
         )
     receiver = module_interfaces(request.module).receiver
     assert receiver is not None
-    object_type = next(p.object_type for p in receiver.patterns if isinstance(p, OwnerKeyedReceiver))
+    pattern = next(p for p in receiver.patterns if isinstance(p, OwnerKeyedReceiver))
+    object_type = pattern.object_type
+    if request.method not in pattern.methods:
+        raise InvalidParameters(f"the {request.module} Receiver takes no {request.method}")
     payload = orjson.loads(request.body) if request.body else None
     variant = dict(parse_qsl(request.query)).get("type", "")
     repository = hub.node.repository
+    if request.method == "DELETE":
+        if len(request.path) != 3 or not await hub.node.store.delete(
+            repository.key_of(object_type, owner, request.path[2], variant)
+        ):
+            raise NotFound(f"{object_type.name} {'/'.join(request.path[2:])} not found")
+        hub.in_background(_delete_everywhere(hub, request, owner))
+        return RelayAnswer(200, envelope(None, StatusCode.SUCCESS), routing)
     write = repository.put if request.method == "PUT" else repository.patch
     result = await write(
         object_type,
@@ -672,6 +681,39 @@ async def _broadcast(
     hub.node.nudge_push()
     status = 201 if result.outcome is PutOutcome.CREATED else 200
     return RelayAnswer(status, envelope(None, StatusCode.SUCCESS, result.message), routing)
+
+
+async def _delete_everywhere(hub: Hub, request: Relayed, owner: tuple[str, str]) -> None:
+    """A broadcast DELETE sent on to every other connected party whose role receives the module, side by side and
+    once (D11: deletions are not in the push machinery's change log; a party not CONNECTED is skipped, R20)."""
+
+    async def send(partner: Party, receiving: tuple[str, str], endpoint: str) -> None:
+        headers = _routing_headers((hub.party.country_code, hub.party.party_id), receiving)
+        url = join_url(endpoint, *request.path) + (f"?{request.query}" if request.query else "")
+        try:
+            async with hub.node.partner_client(partner) as client:
+                await client.request("DELETE", url, headers=headers)
+        except OcpiError as error:
+            log.warning("hub: the broadcast DELETE %s to %s failed: %s", url, partner.name, error.message)
+
+    sending = []
+    for partner in await hub.partners():
+        receiving = hub.receiving_party(partner, request.module)
+        endpoint = _endpoint(partner, request.module, InterfaceRole.RECEIVER)
+        if partner.owns(*owner) or receiving is None or endpoint is None:
+            continue
+        if await hub.status(*receiving) == CONNECTED:
+            sending.append(send(partner, receiving, endpoint))
+    await asyncio.gather(*sending)
+
+
+def _routing_headers(sender: tuple[str, str], receiver: tuple[str, str]) -> dict[str, str]:
+    return {
+        "OCPI-from-country-code": sender[0],
+        "OCPI-from-party-id": sender[1],
+        "OCPI-to-country-code": receiver[0],
+        "OCPI-to-party-id": receiver[1],
+    }
 
 
 async def _list_held(hub: Hub, module: str, request: Relayed, routing: dict[str, str]) -> RelayAnswer:

@@ -732,3 +732,37 @@ async def test_charging_profile_results_come_back_through_the_hub(
         kind, active = found["REF2"]
         assert kind == "chargingprofiles/active" and active.result == "ACCEPTED"
         assert active.profile.charging_profile.charging_profile_period[0].limit == 11000.0
+
+
+async def test_a_broadcast_delete_of_a_tariff_reaches_every_receiver(tmp_path: Path) -> None:
+    """A CPO's Tariff, broadcast through the hub to both eMSPs, then deleted with OCPI-to the hub: the hub drops
+    its copy, answers, and sends the DELETE on to each eMSP (before: refused, the hub broadcast PUT and PATCH
+    only)."""
+    everyone = [CPO1, EMSP1, EMSP2]
+    async with topology(tmp_path, {}, everyone, {"push_interval": 0.2}) as (hub, members):
+        cpo, emsp1, emsp2 = (members[p.party_id] for p in everyone)
+        for joined in (emsp1, emsp2):
+            await eventually(lambda j=joined: _is(j, CPO1, "CONNECTED"), "the eMSP knows the CPO")
+        tariff = example("tariff_10_025kwh_parking_start.json", CPO1, id="TAR1")
+        await cpo.running.node.tariffs.put(tariff, version="2.2.1")
+        for emsp in (emsp1, emsp2):
+            await eventually(lambda e=emsp: _holds(e, "tariffs", CPO1, "TAR1"), "the eMSP received the Tariff")
+        async with httpx.AsyncClient() as http:
+            receiver = hub_url(cpo, "tariffs", "RECEIVER")
+            deleted = await http.delete(f"{receiver}/NL/CP1/TAR1", headers=routed(cpo, HUB))
+            assert (deleted.status_code, deleted.json()["status_code"]) == (200, 1000), deleted.text
+            assert (deleted.headers["OCPI-from-party-id"], deleted.headers["OCPI-to-party-id"]) == ("HUB", "CP1")
+            again = await http.delete(f"{receiver}/NL/CP1/TAR1", headers=routed(cpo, HUB))
+            assert (again.json()["status_code"], again.json()["status_message"]) == (2003, "Tariff TAR1 not found")
+            # A Location is not deleted by a broadcast: its Receiver takes no DELETE.
+            refused = await http.delete(
+                f"{hub_url(cpo, 'locations', 'RECEIVER')}/NL/CP1/LOC1", headers=routed(cpo, HUB)
+            )
+            assert refused.json()["status_message"] == "the locations Receiver takes no DELETE"
+        assert await held(hub_member(hub), "tariffs", CPO1, "TAR1") is None
+        for emsp in (emsp1, emsp2):
+            await eventually(lambda e=emsp: _gone(e, "tariffs", CPO1, "TAR1"), "the eMSP deleted the Tariff")
+
+
+async def _gone(member: Member, module: str, owner: OwnParty, object_id: str) -> bool:
+    return await held(member, module, owner, object_id) is None
