@@ -102,6 +102,8 @@ class Hub:
         self.node = node
         self.sending: set[asyncio.Task[None]] = set()
         """What the hub sends on after it answered (a broadcast DELETE), kept until done."""
+        self.unreachable: set[int] = set()
+        """The partners the hub last found not CONNECTED (OFFLINE, SUSPENDED): nothing is pushed to them (R20)."""
 
     def in_background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -140,9 +142,11 @@ class Hub:
 
     def may_receive(self, partner: Party, obj: StoredObject) -> bool:
         """What the hub sends a connected party: every ClientInfo but its own (R18), and the objects broadcast
-        through the hub by another party, when it implements the module's Receiver (R7, R8)."""
+        through the hub by another party, when it implements the module's Receiver (R7, R8). Nothing while it is
+        not CONNECTED (R20: "Do not queue Push messages": what changes meanwhile is dropped, not retried; back
+        online, the party GETs what it missed)."""
         key = obj.key
-        if partner.owns(key.country_code, key.party_id):
+        if partner.owns(key.country_code, key.party_id) or partner.pk in self.unreachable:
             return False
         return key.module == CLIENT_INFO.module or self.receiving_party(partner, key.module) is not None
 
@@ -167,6 +171,10 @@ class Hub:
     async def record(self, party: Party, status: str) -> None:
         """Report every party of `party` as `status` to the others (a write each, when it changed)."""
         now = format_datetime(datetime.now(UTC))
+        if status == CONNECTED:
+            self.unreachable.discard(party.pk)
+        else:
+            self.unreachable.add(party.pk)
         changed = False
         for role in self.parties_of(party):
             if await self.status(role.country_code, role.party_id) == status:
