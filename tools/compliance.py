@@ -482,8 +482,8 @@ HUB_DECISIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "D12 A party not CONNECTED",
-        "mod_hub_client_info says of OFFLINE (and SUSPENDED, \"like with OFFLINE\"): \"No requests can be sent. Do "
-        "not queue Push messages\", the party GETs what it missed once back. The hub answers a request to it with "
+        'mod_hub_client_info says of OFFLINE (and SUSPENDED, "like with OFFLINE"): "No requests can be sent. Do '
+        'not queue Push messages", the party GETs what it missed once back. The hub answers a request to it with '
         "4003 and pushes nothing to it while it reports it not CONNECTED: what changes meanwhile is dropped, not "
         "retried, nor sent once it is CONNECTED again.",
     ),
