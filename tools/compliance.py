@@ -492,6 +492,14 @@ HUB_DECISIONS: tuple[tuple[str, str], ...] = (
         "A request that came through a hub reaches a hook with `Requester.party` the party OCPI-from names (its one "
         "role, over the hub's connection) and `Requester.via` the hub.",
     ),
+    (
+        "D14 Open Routing Requests",
+        "Without OCPI-to the hub routes by content where it names one party: a Session or CDR to the owner of its "
+        "`cdr_token`; a command with a `location_id`, a GET of one Location or Tariff from a Sender, to the one "
+        "party whose object of that id the hub holds (it was broadcast); a real-time authorization to the one party "
+        "whose Token of that uid and type the hub holds. Otherwise (no such content, no holder, or several) it "
+        "answers as a request to itself: a Broadcast Push, GET All, or 2001 asking for OCPI-to.",
+    ),
 )
 
 

@@ -318,8 +318,11 @@ async def forward(hub: Hub, caller: Party, request: Relayed) -> RelayAnswer:
     elif not caller.owns(*sender):
         raise InvalidParameters(f"OCPI-from {sender[0]}/{sender[1]} is not one of your parties")
     receiver = _routed_party(request.routing, "to")
+    addressed = receiver is not None
+    if receiver is None:
+        receiver = await _route_by_content(hub, request)
     if receiver is None or hub.node.config.is_own(*receiver):
-        return await _answer_itself(hub, caller, sender, request, addressed=receiver is not None)
+        return await _answer_itself(hub, caller, sender, request, addressed=addressed)
     status = await hub.status(*receiver)
     if status is None:
         raise HubError(
@@ -367,6 +370,49 @@ async def forward(hub: Hub, caller: Party, request: Relayed) -> RelayAnswer:
     if link:
         relayed["Link"] = link.replace(endpoint.rstrip("/"), request.hub_url.rstrip("/"))
     return RelayAnswer(answer.status_code, content, relayed)
+
+
+async def _route_by_content(hub: Hub, request: Relayed) -> tuple[str, str] | None:
+    """The receiver of an Open Routing Request (no OCPI-to), where its content names it (D14): a Session or CDR
+    pushed to an eMSP goes to its token's owner (`cdr_token`); a command with a `location_id`, and a GET of one
+    Location or Tariff from a Sender, to the one party whose object of that id the hub holds (broadcast to it); a
+    real-time authorization to the one party whose Token of that uid and type the hub holds. None: the content
+    names no one (or several), and the hub answers itself (a broadcast, GET All, or 2001)."""
+    module, path, side = request.module, request.path, request.side
+    document = _json_object(request.body)
+    if side is InterfaceRole.RECEIVER and module in ("sessions", "cdrs") and request.method in ("PUT", "POST"):
+        token = document.get("cdr_token")
+        if isinstance(token, dict) and token.get("country_code") and token.get("party_id"):
+            return str(token["country_code"]).upper(), str(token["party_id"]).upper()
+        return None
+    if side is InterfaceRole.RECEIVER and module == "commands" and request.method == "POST":
+        location_id = document.get("location_id")
+        return await _held_by_one(hub, "locations", str(location_id)) if location_id else None
+    if side is InterfaceRole.SENDER and module in ("locations", "tariffs") and request.method == "GET" and path:
+        return await _held_by_one(hub, module, path[0])
+    if side is InterfaceRole.SENDER and module == "tokens" and len(path) == 2 and path[1] == "authorize":
+        variant = dict(parse_qsl(request.query)).get("type", "RFID").upper()
+        return await _held_by_one(hub, "tokens", path[0], variant)
+    return None
+
+
+def _json_object(body: bytes | None) -> dict[str, Any]:
+    try:
+        document = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+async def _held_by_one(hub: Hub, module: str, object_id: str, variant: str = "") -> tuple[str, str] | None:
+    """The one connected party whose `module` object `object_id` the hub holds; None: no party's, or several."""
+    owners = []
+    for partner in await hub.partners():
+        for role in hub.parties_of(partner):
+            owner = (role.country_code.upper(), role.party_id.upper())
+            if await hub.node.store.get(ObjectKey.of(module, *owner, object_id, variant)) is not None:
+                owners.append(owner)
+    return owners[0] if len(owners) == 1 else None
 
 
 def _endpoint(party: Party, module: str, side: InterfaceRole) -> str | None:

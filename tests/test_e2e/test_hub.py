@@ -766,3 +766,80 @@ async def test_a_broadcast_delete_of_a_tariff_reaches_every_receiver(tmp_path: P
 
 async def _gone(member: Member, module: str, owner: OwnParty, object_id: str) -> bool:
     return await held(member, module, owner, object_id) is None
+
+
+# --- Open Routing Requests: no OCPI-to, the hub finds the receiver from the content (D14) ---------------------
+
+
+def unrouted(member: Member) -> dict[str, str]:
+    """A request to the hub with no OCPI-to headers (an Open Routing Request)."""
+    headers = routed(member, HUB)
+    del headers["OCPI-to-country-code"], headers["OCPI-to-party-id"]
+    return headers
+
+
+async def test_the_hub_routes_an_open_request_by_its_content(tmp_path: Path) -> None:
+    """transport_and_format, Open Routing Request: "the 'OCPI-to-' headers can be omitted ... The Hub can then
+    decide to which party a request needs to be routed". Before, each of these was refused with 2001 (or, for a
+    Session, refused as a broadcast of a module meant for one party)."""
+    everyone = [CPO1, CPO2, EMSP1, EMSP2]
+    async with topology(tmp_path, {"CP2": "2.3.0"}, everyone, {"push_interval": 0.2}) as (hub, members):
+        cpo1, cpo2, emsp1, emsp2 = (members[p.party_id] for p in everyone)
+        for joined in members.values():
+            for other in everyone:
+                if other != joined.party:
+                    await eventually(lambda j=joined, o=other: _is(j, o, "CONNECTED"), "the directory arrived")
+        commands = AcceptingCommands()
+        cpo2.running.node.hooks.commands = commands
+        await cpo1.running.node.locations.put(location("LOC1"), version="2.2.1")
+        await cpo2.running.node.locations.put(location("LOC2", CPO2), version="2.2.1")
+        await emsp2.running.node.tokens.put(
+            example("token_example_2_full_rfid.json", EMSP2, uid="TOK2"), version="2.2.1"
+        )
+        held_by_hub = hub_member(hub)
+        await eventually(lambda: _holds(held_by_hub, "locations", CPO2, "LOC2"), "the hub holds CPO two's Location")
+        await eventually(lambda: _holds(held_by_hub, "tokens", EMSP2, "TOK2", "RFID"), "the hub holds the Token")
+
+        async with httpx.AsyncClient() as http:
+            # A GET of one Location: to the CPO whose Location of that id the hub holds, in its answer's version.
+            one = await http.get(f"{hub_url(emsp1, 'locations', 'SENDER')}/LOC2", headers=unrouted(emsp1))
+            assert one.json()["status_code"] == 1000, one.text
+            assert (one.headers["OCPI-from-party-id"], one.headers["OCPI-to-party-id"]) == ("CP2", "EM1")
+            assert one.json()["data"] == await cpo2.running.node.locations.get("LOC2", version="2.2.1")
+
+            # A command naming a Location: to that Location's CPO (CPO two, not CPO one).
+            await emsp1.running.node.tokens.put(
+                example("token_example_2_full_rfid.json", EMSP1, uid="TOK1"), version="2.2.1"
+            )
+            start = {"token": await emsp1.running.node.tokens.get("TOK1", version="2.2.1"), "location_id": "LOC2",
+                     "response_url": "https://emsp.example.com/results/1"}  # fmt: skip
+            answer = await http.post(
+                f"{hub_url(emsp1, 'commands', 'RECEIVER')}/START_SESSION", json=start, headers=unrouted(emsp1)
+            )
+            assert answer.json()["data"]["result"] == "ACCEPTED", answer.text
+            [(_, received, requester)] = commands.received
+            assert received.location_id == "LOC2" and requester.party.roles == [PartyRole("EMSP", "DE", "EM1")]
+
+            # A real-time authorization: to the eMSP whose Token the hub holds.
+            authorize = f"{hub_url(cpo1, 'tokens', 'SENDER')}/TOK2/authorize"
+            info = await http.post(authorize, params={"type": "RFID"}, headers=unrouted(cpo1))
+            assert info.json()["data"]["allowed"] == "ALLOWED", info.text
+            assert info.headers["OCPI-from-party-id"] == "EM2"
+
+            # A Session: to the eMSP of its token alone.
+            session = example("session_example_1_simple_start.json", CPO1, id="S9", cdr_token=token_of(EMSP2),
+                              location_id="LOC1")  # fmt: skip
+            pushed = await http.put(
+                f"{hub_url(cpo1, 'sessions', 'RECEIVER')}/NL/CP1/S9", json=session, headers=unrouted(cpo1)
+            )
+            assert (pushed.status_code, pushed.json()["status_code"]) == (201, 1000), pushed.text
+            assert await held(emsp2, "sessions", CPO1, "S9") is not None
+            assert await held(emsp1, "sessions", CPO1, "S9") is None
+
+            # Where the content names no one the hub knows, it answers as before: OCPI-to is needed.
+            unknown = {**start, "location_id": "NOWHERE"}
+            refused = await http.post(
+                f"{hub_url(emsp1, 'commands', 'RECEIVER')}/START_SESSION", json=unknown, headers=unrouted(emsp1)
+            )
+            assert refused.json()["status_code"] == 2001
+            assert refused.json()["status_message"].startswith("a POST of commands without OCPI-to")
