@@ -500,6 +500,13 @@ HUB_DECISIONS: tuple[tuple[str, str], ...] = (
         "whose Token of that uid and type the hub holds. Otherwise (no such content, no holder, or several) it "
         "answers as a request to itself: a Broadcast Push, GET All, or 2001 asking for OCPI-to.",
     ),
+    (
+        "D15 Two hubs reporting one party",
+        "A party connected to several hubs keeps which hub reported which party with which status, since when. Of "
+        "the hubs reporting a party CONNECTED, the first to do so acts for it (its requests and objects are taken "
+        "from that hub alone, and what is for it goes there); when it reports it OFFLINE or SUSPENDED, the next "
+        "one. Stable rather than most recent: hubs re-reporting a party do not move it back and forth.",
+    ),
 )
 
 

@@ -49,7 +49,7 @@ from ocpi.modules.hubclientinfo.interfaces import CLIENT_INFO
 from ocpi.modules.registry import converter, module_interfaces
 from ocpi.node.config import OwnParty
 from ocpi.storage.base import ListQuery, ObjectKey, Party, PartyRole, PutOutcome, StoredObject
-from ocpi.storage.hub_results import AwaitedResults
+from ocpi.storage.hubs import AwaitedResults
 from ocpi.storage.push import PushLedger
 
 if TYPE_CHECKING:

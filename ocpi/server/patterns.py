@@ -40,6 +40,7 @@ from ocpi.server.http import (
 )
 from ocpi.server.routing import Binding, RouteTable
 from ocpi.storage.base import ListQuery, ObjectKey, Party, PutOutcome
+from ocpi.storage.hubs import HubReports
 
 log = logging.getLogger("ocpi.server")
 
@@ -224,6 +225,8 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                 judging=b.node.judging,
             )
             b.note(request, partner, result.deviations)
+            if object_type.module == "hubclientinfo" and partner.hub is not None and isinstance(payload, dict):
+                await HubReports(b.node.store).note(partner.pk, *owner, str(payload.get("status", "")))
             if method == "PUT":
                 return written(result.outcome, result.message, headers)
             return ocpi_response(message=result.message, headers=headers)

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import sqlalchemy as sa
 
 from ocpi.client.client import PartnerSettings
 from ocpi.core.enums import RoleEnum
@@ -24,6 +25,7 @@ from ocpi.node.hooks import AuthorizationDecision, Command, CommandAnswer, KeepR
 from ocpi.node.outbound import authorize_token, send_command
 from ocpi.server.app import get_application
 from ocpi.storage.base import ObjectKey, Party, PartyRole, TokenKind
+from ocpi.storage.hubs import hub_reports
 from ocpi.storage.push import PushLedger
 from ocpi.testing import listening, serving
 from tests.nodes import RunningNode, eventually, serve_node
@@ -843,3 +845,51 @@ async def test_the_hub_routes_an_open_request_by_its_content(tmp_path: Path) -> 
             )
             assert refused.json()["status_code"] == 2001
             assert refused.json()["status_message"].startswith("a POST of commands without OCPI-to")
+
+
+# --- two hubs reporting one party (D15) -------------------------------------------------------------------------
+
+HUB2 = OwnParty(RoleEnum.HUB, "BE", "HB2", name="The other hub")
+
+
+async def test_of_two_hubs_reporting_one_party_the_first_to_report_it_connected_acts_for_it(tmp_path: Path) -> None:
+    """A CPO and an eMSP both connected to two hubs: each hub reports the CPO CONNECTED to the eMSP. The eMSP takes
+    the CPO's requests (and objects) from the hub that reported it CONNECTED first, not from the other (before,
+    from either); once that hub reports it OFFLINE, from the other."""
+    async with AsyncExitStack() as stack:
+        hub1 = await stack.enter_async_context(serve_node(tmp_path / "hub1.db", [HUB], **QUIET))
+        hub2 = await stack.enter_async_context(serve_node(tmp_path / "hub2.db", [HUB2], **QUIET))
+        cpo_node = await stack.enter_async_context(serve_node(tmp_path / "cpo.db", [CPO1], push=False))
+        emsp_node = await stack.enter_async_context(serve_node(tmp_path / "emsp.db", [EMSP1], push=False))
+        emsp_via1 = await join(hub1, emsp_node)
+        cpo_via1 = await join(hub1, cpo_node)
+        await eventually(lambda: _reported_by(emsp_via1, CPO1, "CONNECTED"), "hub one reported the CPO")
+        emsp_via2 = await join(hub2, emsp_node)
+        cpo_via2 = await join(hub2, cpo_node)
+        await eventually(lambda: _reported_by(emsp_via2, CPO1, "CONNECTED"), "hub two reported the CPO")
+
+        async def answer_via(cpo: Member) -> int:
+            async with httpx.AsyncClient() as http:
+                got = await http.get(hub_url(cpo, "tokens", "SENDER"), headers=routed(cpo, EMSP1))
+            return int(got.json()["status_code"])
+
+        assert await answer_via(cpo_via1) == 1000
+        assert await answer_via(cpo_via2) == 2001  # "OCPI-from NL/CP1 is not one of your parties"
+        [behind1] = [p for p in await emsp_node.node.partners() if p.pk == emsp_via1.hub_partner.pk]
+        assert behind1.owns("NL", "CP1")
+
+        assert hub1.node.hub is not None
+        await hub1.node.hub.record(cpo_via1.at_hub, "OFFLINE")  # as a failed still-alive check leaves it
+        await eventually(lambda: _reported_by(emsp_via1, CPO1, "OFFLINE"), "hub one reported the CPO OFFLINE")
+        assert await answer_via(cpo_via2) == 1000
+
+
+async def _reported_by(member: Member, party: OwnParty, status: str) -> bool:
+    """Whether the hub of `member` reported `party` as `status` to it (as the member noted it)."""
+    query = sa.select(hub_reports.c.status).where(
+        hub_reports.c.hub_pk == member.hub_partner.pk,
+        hub_reports.c.country_code == party.country_code,
+        hub_reports.c.party_id == party.party_id,
+    )
+    async with member.running.store.engine.connect() as conn:
+        return await conn.scalar(query) == status

@@ -1,4 +1,4 @@
-"""the results a hub awaits for its parties (kept across a restart of the hub)
+"""the results a hub awaits for its parties (kept across a restart of the hub); which hub reported which party
 
 Revision ID: 0012_hub
 Revises: 0011
@@ -21,7 +21,16 @@ def upgrade() -> None:
         sa.Column("requester_pk", sa.Integer, sa.ForeignKey("ocpi_parties.pk"), nullable=False, index=True),
         sa.Column("document", sa.LargeBinary, nullable=False),
     )
+    op.create_table(
+        "ocpi_hub_reports",
+        sa.Column("hub_pk", sa.Integer, sa.ForeignKey("ocpi_parties.pk"), primary_key=True),
+        sa.Column("country_code", sa.String(2), primary_key=True),
+        sa.Column("party_id", sa.String(3), primary_key=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("since", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("ocpi_hub_reports")
     op.drop_table("ocpi_hub_results")
