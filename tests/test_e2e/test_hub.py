@@ -893,3 +893,50 @@ async def _reported_by(member: Member, party: OwnParty, status: str) -> bool:
     )
     async with member.running.store.engine.connect() as conn:
         return await conn.scalar(query) == status
+
+
+# --- a result awaited across a restart of the hub (D4) ---------------------------------------------------------
+
+
+class AnsweringLater(AcceptingCommands):
+    """A CPO's command hook that accepts every command and posts the result itself, later."""
+
+    async def handle(self, command: str, request: Command, requester: Requester) -> CommandAnswer:
+        self.received.append((command, request, requester))
+        return CommandAnswer(result="ACCEPTED", timeout=60, final_result=None)
+
+
+async def test_a_result_awaited_by_the_hub_survives_its_restart(tmp_path: Path) -> None:
+    """The eMSP's StartSession goes through the hub, which is then stopped and started again on its database; the
+    CPO's result, posted after, still reaches the eMSP. Before, the hub kept what it awaited in memory and
+    refused the result (2001, no result expected under that reference)."""
+    async with AsyncExitStack() as stack:
+        first_run = AsyncExitStack()
+        hub = await first_run.enter_async_context(serve_node(tmp_path / "hub.db", [HUB], **QUIET))
+        port = httpx.URL(hub.versions_url).port
+        cpo_node = await stack.enter_async_context(serve_node(tmp_path / "cpo.db", [CPO1], push=False))
+        emsp_node = await stack.enter_async_context(serve_node(tmp_path / "emsp.db", [EMSP1], push=False))
+        cpo, emsp = await join(hub, cpo_node), await join(hub, emsp_node)
+        await eventually(lambda: _is(emsp, CPO1, "CONNECTED"), "the eMSP knows the CPO")
+        commands = AnsweringLater()
+        cpo_node.node.hooks.commands = commands
+        await cpo_node.node.locations.put(location("LOC1"), version="2.2.1")
+        await emsp_node.node.tokens.put(example("token_example_2_full_rfid.json", EMSP1, uid="TOK1"), version="2.2.1")
+        request = {"token": await emsp_node.node.tokens.get("TOK1", version="2.2.1"), "location_id": "LOC1"}
+        answer, reference = await send_command(
+            emsp_node.node, emsp.hub_partner, "START_SESSION", request, to=(CPO1.country_code, CPO1.party_id)
+        )
+        assert answer.result == "ACCEPTED"
+        [(_, received, _)] = commands.received
+        await first_run.aclose()
+
+        async with serve_node(tmp_path / "hub.db", [HUB], port=port, **QUIET):
+            result = {"result": "ACCEPTED"}
+            await cpo_node.node.post_result(str(received.response_url), result, cpo.hub_partner, "2.2.1")
+            results = emsp_node.node.hooks.results
+            assert isinstance(results, KeepResults)
+
+            async def arrived() -> bool:
+                return any(ref == reference for _, ref, _ in results.results)
+
+            await eventually(arrived, "the CommandResult reached the eMSP after the hub's restart")
