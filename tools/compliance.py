@@ -485,7 +485,9 @@ HUB_DECISIONS: tuple[tuple[str, str], ...] = (
         'mod_hub_client_info says of OFFLINE (and SUSPENDED, "like with OFFLINE"): "No requests can be sent. Do '
         'not queue Push messages", the party GETs what it missed once back. The hub answers a request to it with '
         "4003 and pushes nothing to it while it reports it not CONNECTED: what changes meanwhile is dropped, not "
-        "retried, nor sent once it is CONNECTED again.",
+        "retried, nor sent once it is CONNECTED again. A party behind the hub does the same with what it has for a "
+        "party its hub reports not CONNECTED (a Session, a CDR): dropped, not sent to the hub to be refused and "
+        "retried; nor does it take requests from such a party.",
     ),
     (
         "D13 Who asks a hook",

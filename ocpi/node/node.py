@@ -219,9 +219,10 @@ class Node:
 
     async def through_hub(self, partner: Party) -> Party:
         """`partner`, when it is a hub, with the parties reachable through it among its roles: those its ClientInfo
-        told of (spec, Hub Client Info), but this node's own, those a direct partner holds (a direct connection
-        wins) and those another hub acts for (`HubReports.holders`: the first to report it CONNECTED). A request it
-        forwards may come from them and name them as owners in its URL."""
+        told of CONNECTED (spec, Hub Client Info), but this node's own, those a direct partner holds (a direct
+        connection wins) and those another hub acts for (`HubReports.holders`: the first to report it CONNECTED).
+        A request it forwards may come from them and name them as owners in its URL; what the push worker has for
+        a party not CONNECTED is dropped, not queued (mod_hub_client_info: "Do not queue Push messages")."""
         if partner.hub is None:
             return partner
         infos = await read_every_item(self.store, ListQuery("hubclientinfo", "2.3.0", limit=self.config.max_page_size))
@@ -235,7 +236,8 @@ class Node:
             cc, pid = str(info["country_code"]).upper(), str(info["party_id"]).upper()
             if self.config.is_own(cc, pid) or partner.owns(cc, pid) or any(p.owns(cc, pid) for p in direct):
                 continue
-            if holders.get((cc, pid), partner.pk) != partner.pk:
+            holder, status = holders.get((cc, pid), (partner.pk, info.get("status")))
+            if holder != partner.pk or status != "CONNECTED":
                 continue
             roles.append(PartyRole(str(info["role"]), cc, pid))
         return replace(partner, roles=roles)

@@ -100,15 +100,16 @@ class HubReports:
         async with self.store.transaction() as conn:
             await conn.execute(upsert)
 
-    async def holders(self) -> dict[tuple[str, str], int]:
-        """The hub (pk) that acts for each party a hub reported: of those reporting it CONNECTED, the first to (the
-        earliest `since`, then the lowest pk); when none does, the first to report it at all."""
-        query = sa.select(hub_reports.c.country_code, hub_reports.c.party_id, hub_reports.c.hub_pk).order_by(
-            sa.case((hub_reports.c.status == CONNECTED, 0), else_=1), hub_reports.c.since, hub_reports.c.hub_pk
-        )
+    async def holders(self) -> dict[tuple[str, str], tuple[int, str]]:
+        """The hub (pk) that acts for each party a hub reported, with the status it reports: of those reporting it
+        CONNECTED, the first to (the earliest `since`, then the lowest pk); when none does, the first to report
+        it at all."""
+        query = sa.select(
+            hub_reports.c.country_code, hub_reports.c.party_id, hub_reports.c.hub_pk, hub_reports.c.status
+        ).order_by(sa.case((hub_reports.c.status == CONNECTED, 0), else_=1), hub_reports.c.since, hub_reports.c.hub_pk)
         async with self.store.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        found: dict[tuple[str, str], int] = {}
-        for country_code, party_id, hub_pk in rows:
-            found.setdefault((country_code, party_id), hub_pk)
+        found: dict[tuple[str, str], tuple[int, str]] = {}
+        for country_code, party_id, hub_pk, status in rows:
+            found.setdefault((country_code, party_id), (hub_pk, status))
         return found

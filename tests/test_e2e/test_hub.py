@@ -940,3 +940,29 @@ async def test_a_result_awaited_by_the_hub_survives_its_restart(tmp_path: Path) 
                 return any(ref == reference for _, ref, _ in results.results)
 
             await eventually(arrived, "the CommandResult reached the eMSP after the hub's restart")
+
+
+async def test_a_member_drops_what_it_has_for_a_party_the_hub_reports_offline(tmp_path: Path) -> None:
+    """R20 on a member's side: once its hub reports eMSP two OFFLINE, the CPO's push worker drops the Session of
+    eMSP two's token (not sent, not kept for a retry), and does not send it once eMSP two is CONNECTED again (it
+    GETs what it missed); eMSP one's Session goes on. Before, the CPO pushed it, the hub answered 4003, and the
+    CPO retried it."""
+    everyone = [CPO1, EMSP1, EMSP2]
+    async with topology(tmp_path, {}, everyone, {"push_interval": 0.2}) as (hub, members):
+        cpo, emsp1, emsp2 = (members[p.party_id] for p in everyone)
+        assert hub.node.hub is not None
+        await eventually(lambda: _is(cpo, EMSP2, "CONNECTED"), "the CPO knows eMSP two")
+        await hub.node.hub.record(emsp2.at_hub, "OFFLINE")  # as a failed still-alive check leaves it
+        await eventually(lambda: _is(cpo, EMSP2, "OFFLINE"), "the CPO heard eMSP two is OFFLINE")
+        for session_id, emsp in (("S1", EMSP1), ("S2", EMSP2)):
+            session = example("session_example_1_simple_start.json", CPO1, id=session_id, cdr_token=token_of(emsp),
+                              location_id="LOC1")  # fmt: skip
+            await cpo.running.node.sessions.put(session, version="2.2.1")
+        await eventually(lambda: _holds(emsp1, "sessions", CPO1, "S1"), "eMSP one received its Session")
+        await eventually(lambda: _synced(cpo, cpo.hub_partner), "the CPO has nothing left for the hub")
+        assert await held(emsp2, "sessions", CPO1, "S2") is None
+
+        await hub.node.hub.record(emsp2.at_hub, "CONNECTED")
+        await eventually(lambda: _is(cpo, EMSP2, "CONNECTED"), "the CPO heard eMSP two is back")
+        await eventually(lambda: _synced(cpo, cpo.hub_partner), "the CPO has nothing left for the hub")
+        assert await held(emsp2, "sessions", CPO1, "S2") is None
