@@ -79,11 +79,11 @@ class Callback:
     """The partner (pk) the request went to: the only one that may post its result."""
     sender: tuple[str, str]
     target: tuple[str, str]
-    module: str = "commands"
-    segment: str = "results"
+    module: str
+    segment: str
     """Which result it is: the segment of the module's `CallbackReceiver` (commands: results; charging profiles:
     active, set, clear)."""
-    versions: tuple[str, str] = ("", "")
+    versions: tuple[str, str]
     """The requester's and the receiver's versions, to convert the result between them."""
 
     def to_json(self) -> bytes:
@@ -631,7 +631,8 @@ async def relay_result(hub: Hub, caller: Party, reference: str, body: bytes | No
     requester = await hub.node.store.get_party(callback.requester)
     if requester is None or requester.state != "registered":
         raise HubError("the party the result is for is no longer connected to this hub", status_code=4003)
-    if body is not None and len(set(callback.versions)) == 2:
+    requester_version, receiver_version = callback.versions
+    if body is not None and requester_version != receiver_version:
         body = _convert_result(callback, body)
     headers = _routing_headers(callback.target, callback.sender)
     try:

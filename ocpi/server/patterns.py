@@ -225,8 +225,9 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                 judging=b.node.judging,
             )
             b.note(request, partner, result.deviations)
-            if object_type.module == "hubclientinfo" and partner.hub is not None and isinstance(payload, dict):
-                await HubReports(b.node.store).note(partner.pk, *owner, str(payload.get("status", "")))
+            reported = payload.get("status") if isinstance(payload, dict) else None
+            if object_type.module == "hubclientinfo" and partner.hub is not None and reported:
+                await HubReports(b.node.store).note(partner.pk, *owner, str(reported))
             if method == "PUT":
                 return written(result.outcome, result.message, headers)
             return ocpi_response(message=result.message, headers=headers)

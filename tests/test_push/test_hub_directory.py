@@ -74,7 +74,16 @@ async def test_a_requester_awaits_at_most_so_many_results_through_the_hub(store:
     quiet = await member(store, "EMSP", "DE", "QUI", "http://127.0.0.1:9/hubclientinfo")
 
     def callback(requester: Party) -> Callback:
-        return Callback("http://127.0.0.1:9/results", requester.pk, cpo.pk, ("DE", "EMS"), ("BE", "CPO"))
+        return Callback(
+            "http://127.0.0.1:9/results",
+            requester.pk,
+            cpo.pk,
+            ("DE", "EMS"),
+            ("BE", "CPO"),
+            "commands",
+            "results",
+            ("2.2.1", "2.3.0"),
+        )
 
     await hub.hub.remember("quiet-1", callback(quiet))
     for number in range(PENDING_RESULTS_PER_REQUESTER + 5):
