@@ -405,7 +405,8 @@ def _json_object(body: bytes | None) -> dict[str, Any]:
 
 
 async def _held_by_one(hub: Hub, module: str, object_id: str, variant: str = "") -> tuple[str, str] | None:
-    """The one connected party whose `module` object `object_id` the hub holds; None: no party's, or several."""
+    """The one registered party whose `module` object `object_id` the hub holds (a party not CONNECTED then gets
+    4003); None: no party's, or several."""
     owners = []
     for partner in await hub.partners():
         for role in hub.parties_of(partner):
