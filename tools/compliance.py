@@ -434,9 +434,11 @@ HUB_DECISIONS: tuple[tuple[str, str], ...] = (
     ("D3 Tariffs", "Broadcast like Locations (same owner model, meant for all)."),
     (
         "D4 Asynchronous results",
-        "The hub replaces a command's `response_url` with one of its own (`/ocpi/hub/{version}/callbacks/{ref}`), "
-        "and forwards the CPO's result there to the eMSP's own URL, FROM the CPO TO the eMSP. Kept in memory: a "
-        "restart of the hub forgets the results it waits for. Charging profiles and bookings: not yet.",
+        "The hub replaces the `response_url` of a command (body), of a SetChargingProfile (body) and of a GET or "
+        "DELETE of a charging profile (query) with one of its own (`/ocpi/hub/{version}/callbacks/{ref}`), and "
+        "forwards the receiver's result there to the requester's own URL, FROM the receiver TO the requester, "
+        "converted to the requester's version. The results it awaits are kept in its database (a restart loses "
+        "none), at most 1,000 per requester (its oldest forgotten). Bookings (2.3.0) have no asynchronous result.",
     ),
     (
         "D5 GET All via the hub",
@@ -466,9 +468,46 @@ HUB_DECISIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "D10 Mixed versions",
-        "The hub converts whole objects (a PUT or POST of one, a GET of one or of a list) between the two parties' "
-        "versions through the canonical form; a broadcast is stored once and sent in each receiver's version. A "
-        "command, an authorization or a PATCH between parties of different versions is refused with 4000.",
+        "The hub converts what it forwards between the two parties' versions through the canonical form: whole "
+        "objects and their children (PUT, POST, GET of one or of a list), PATCH bodies, commands and their "
+        "responses and results, real-time authorizations (LocationReferences, AuthorizationInfo), charging profile "
+        "requests, responses and results; a broadcast is stored once and sent in each receiver's version. Anything "
+        "else between parties of different versions is refused with 4000.",
+    ),
+    (
+        "D11 Broadcast DELETE",
+        "A DELETE of a Tariff to the hub itself (the only Receiver with DELETE) removes the hub's copy, is answered "
+        "by the hub, and is sent on to every other CONNECTED party whose role receives Tariffs, side by side and "
+        "once (a deletion is not in the push machinery's change log: a party that misses it GETs the Tariffs).",
+    ),
+    (
+        "D12 A party not CONNECTED",
+        'mod_hub_client_info says of OFFLINE (and SUSPENDED, "like with OFFLINE"): "No requests can be sent. Do '
+        'not queue Push messages", the party GETs what it missed once back. The hub answers a request to it with '
+        "4003 and pushes nothing to it while it reports it not CONNECTED: what changes meanwhile is dropped, not "
+        "retried, nor sent once it is CONNECTED again. A party behind the hub does the same with what it has for a "
+        "party its hub reports not CONNECTED (a Session, a CDR): dropped, not sent to the hub to be refused and "
+        "retried; nor does it take requests from such a party.",
+    ),
+    (
+        "D13 Who asks a hook",
+        "A request that came through a hub reaches a hook with `Requester.party` the party OCPI-from names (its one "
+        "role, over the hub's connection) and `Requester.via` the hub.",
+    ),
+    (
+        "D14 Open Routing Requests",
+        "Without OCPI-to the hub routes by content where it names one party: a Session or CDR to the owner of its "
+        "`cdr_token`; a command with a `location_id`, a GET of one Location or Tariff from a Sender, to the one "
+        "party whose object of that id the hub holds (it was broadcast); a real-time authorization to the one party "
+        "whose Token of that uid and type the hub holds. Otherwise (no such content, no holder, or several) it "
+        "answers as a request to itself: a Broadcast Push, GET All, or 2001 asking for OCPI-to.",
+    ),
+    (
+        "D15 Two hubs reporting one party",
+        "A party connected to several hubs keeps which hub reported which party with which status, since when. Of "
+        "the hubs reporting a party CONNECTED, the first to do so acts for it (its requests and objects are taken "
+        "from that hub alone, and what is for it goes there); when it reports it OFFLINE or SUSPENDED, the next "
+        "one. Stable rather than most recent: hubs re-reporting a party do not move it back and forth.",
     ),
 )
 

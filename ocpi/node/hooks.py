@@ -41,7 +41,10 @@ class Requester:
     and returns canonical objects in every version)."""
 
     party: Party
+    """The party asking; through a hub, the party behind it (OCPI-from), over the hub's connection."""
     version: str
+    via: Party | None = None
+    """The hub the request came through, None for a direct partner."""
 
 
 @dataclass(slots=True)

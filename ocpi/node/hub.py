@@ -10,17 +10,17 @@ it unregistered."""
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
+from pydantic import BaseModel
 
 from ocpi.client.client import PartnerTimeout, join_url
 from ocpi.core.convert import ConversionContext
@@ -28,13 +28,28 @@ from ocpi.core.data_types import format_datetime, parse_datetime
 from ocpi.core.enums import InterfaceRole, RoleEnum
 from ocpi.core.envelope import envelope, envelope_bytes
 from ocpi.core.errors import HubError, InvalidParameters, NotFound, OcpiError
-from ocpi.core.interfaces import ObjectType, OwnerKeyedReceiver, PostReceiver, SenderList
+from ocpi.core.interfaces import (
+    ActiveProfileReceiver,
+    CallbackReceiver,
+    ChargingProfilesReceiver,
+    Child,
+    CommandReceiver,
+    Converter,
+    ObjectType,
+    OwnerKeyedReceiver,
+    PostReceiver,
+    SenderList,
+    TokenAuthorization,
+)
+from ocpi.core.model import PatchModel, partial_model
 from ocpi.core.status import StatusCode
 from ocpi.core.validation import parse
+from ocpi.modules.commands.convert import CommandContext
 from ocpi.modules.hubclientinfo.interfaces import CLIENT_INFO
-from ocpi.modules.registry import module_interfaces
+from ocpi.modules.registry import converter, module_interfaces
 from ocpi.node.config import OwnParty
 from ocpi.storage.base import ListQuery, ObjectKey, Party, PartyRole, PutOutcome, StoredObject
+from ocpi.storage.hubs import AwaitedResults
 from ocpi.storage.push import PushLedger
 
 if TYPE_CHECKING:
@@ -54,7 +69,7 @@ def _role(name: str) -> RoleEnum | None:
 
 @dataclass(frozen=True)
 class Callback:
-    """Where an asynchronous result (a CommandResult) the hub asked a receiver to post to it goes on to (D4)."""
+    """Where an asynchronous result the hub asked a receiver to post to it goes on to (D4)."""
 
     url: str
     """The requester's own `response_url`."""
@@ -64,23 +79,49 @@ class Callback:
     """The partner (pk) the request went to: the only one that may post its result."""
     sender: tuple[str, str]
     target: tuple[str, str]
+    module: str
+    segment: str
+    """Which result it is: the segment of the module's `CallbackReceiver` (commands: results; charging profiles:
+    active, set, clear)."""
+    versions: tuple[str, str]
+    """The requester's and the receiver's versions, to convert the result between them."""
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self)
+
+    @classmethod
+    def from_json(cls, document: bytes) -> Callback:
+        data = orjson.loads(document)
+        for name in ("sender", "target", "versions"):
+            data[name] = tuple(data[name])
+        return cls(**data)
 
 
 class Hub:
     def __init__(self, node: Node):
         self.node = node
-        self.callbacks: dict[str, Callback] = {}
-        """Pending asynchronous results by reference, kept in memory (a restart of the hub forgets them)."""
-        self.awaited: dict[int, collections.deque[str]] = {}
-        """Each requester's references, oldest first (see `PENDING_RESULTS_PER_REQUESTER`)."""
+        self.sending: set[asyncio.Task[None]] = set()
+        """What the hub sends on after it answered (a broadcast DELETE), kept until done."""
+        self.unreachable: set[int] = set()
+        """The partners the hub last found not CONNECTED (OFFLINE, SUSPENDED): nothing is pushed to them (R20)."""
 
-    def remember(self, reference: str, callback: Callback) -> None:
-        """Keep a pending result; beyond `PENDING_RESULTS_PER_REQUESTER` of one requester, its oldest is forgotten."""
-        self.callbacks[reference] = callback
-        references = self.awaited.setdefault(callback.requester, collections.deque())
-        references.append(reference)
-        while len(references) > PENDING_RESULTS_PER_REQUESTER:
-            self.callbacks.pop(references.popleft(), None)
+    def in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
+
+    @property
+    def awaited(self) -> AwaitedResults:
+        """The results the hub awaits, in its database (a restart loses none)."""
+        return AwaitedResults(self.node.store)
+
+    async def remember(self, reference: str, callback: Callback) -> None:
+        """Await a result; beyond `PENDING_RESULTS_PER_REQUESTER` of one requester, its oldest is forgotten."""
+        await self.awaited.add(reference, callback.requester, callback.to_json(), keep=PENDING_RESULTS_PER_REQUESTER)
+
+    async def callback(self, reference: str) -> Callback | None:
+        document = await self.awaited.get(reference)
+        return None if document is None else Callback.from_json(document)
 
     @property
     def party(self) -> OwnParty:
@@ -101,9 +142,11 @@ class Hub:
 
     def may_receive(self, partner: Party, obj: StoredObject) -> bool:
         """What the hub sends a connected party: every ClientInfo but its own (R18), and the objects broadcast
-        through the hub by another party, when it implements the module's Receiver (R7, R8)."""
+        through the hub by another party, when it implements the module's Receiver (R7, R8). Nothing while it is
+        not CONNECTED (R20: "Do not queue Push messages": what changes meanwhile is dropped, not retried; back
+        online, the party GETs what it missed)."""
         key = obj.key
-        if partner.owns(key.country_code, key.party_id):
+        if partner.owns(key.country_code, key.party_id) or partner.pk in self.unreachable:
             return False
         return key.module == CLIENT_INFO.module or self.receiving_party(partner, key.module) is not None
 
@@ -128,6 +171,10 @@ class Hub:
     async def record(self, party: Party, status: str) -> None:
         """Report every party of `party` as `status` to the others (a write each, when it changed)."""
         now = format_datetime(datetime.now(UTC))
+        if status == CONNECTED:
+            self.unreachable.discard(party.pk)
+        else:
+            self.unreachable.add(party.pk)
         changed = False
         for role in self.parties_of(party):
             if await self.status(role.country_code, role.party_id) == status:
@@ -146,12 +193,6 @@ class Hub:
             changed = True
         if changed:
             self.node.nudge_push()
-
-    def expect_result(
-        self, body: bytes, request: Relayed, caller: Party, target: Party, sender: tuple[str, str], to: tuple[str, str]
-    ) -> bytes:
-        """`body` with its `response_url` replaced by one of the hub's, remembered to forward the result on."""
-        return _expect_result(self, body, request, caller, target, sender, to)
 
     async def connected(self, party: Party) -> None:
         """A party registered (or renewed its credentials): CONNECTED to the others, and owed the directory as
@@ -277,8 +318,11 @@ async def forward(hub: Hub, caller: Party, request: Relayed) -> RelayAnswer:
     elif not caller.owns(*sender):
         raise InvalidParameters(f"OCPI-from {sender[0]}/{sender[1]} is not one of your parties")
     receiver = _routed_party(request.routing, "to")
+    addressed = receiver is not None
+    if receiver is None:
+        receiver = await _route_by_content(hub, request)
     if receiver is None or hub.node.config.is_own(*receiver):
-        return await _answer_itself(hub, caller, sender, request, addressed=receiver is not None)
+        return await _answer_itself(hub, caller, sender, request, addressed=addressed)
     status = await hub.status(*receiver)
     if status is None:
         raise HubError(
@@ -297,15 +341,14 @@ async def forward(hub: Hub, caller: Party, request: Relayed) -> RelayAnswer:
     body = request.body
     if converting and body:
         body = _convert_body(request, body, request.version, target_version)
-    if body and request.method == "POST" and request.module in CALLBACK_MODULES:
-        body = hub.expect_result(body, request, caller, target, sender, receiver)
-    url = join_url(endpoint, *request.path) + (f"?{request.query}" if request.query else "")
-    headers = {
-        "OCPI-from-country-code": sender[0],
-        "OCPI-from-party-id": sender[1],
-        "OCPI-to-country-code": receiver[0],
-        "OCPI-to-party-id": receiver[1],
-    }
+    query = request.query
+    segment = RESULT_SEGMENTS.get((request.module, request.method))
+    if segment is not None:
+        callback = Callback("", caller.pk, target.pk, sender, receiver, request.module, segment,
+                            (request.version, target_version))  # fmt: skip
+        body, query = await _expect_result(hub, request, callback, body, query)
+    url = join_url(endpoint, *request.path) + (f"?{query}" if query else "")
+    headers = _routing_headers(sender, receiver)
     if request.correlation_id:
         headers["X-Correlation-ID"] = request.correlation_id
     try:
@@ -329,6 +372,50 @@ async def forward(hub: Hub, caller: Party, request: Relayed) -> RelayAnswer:
     return RelayAnswer(answer.status_code, content, relayed)
 
 
+async def _route_by_content(hub: Hub, request: Relayed) -> tuple[str, str] | None:
+    """The receiver of an Open Routing Request (no OCPI-to), where its content names it (D14): a Session or CDR
+    pushed to an eMSP goes to its token's owner (`cdr_token`); a command with a `location_id`, and a GET of one
+    Location or Tariff from a Sender, to the one party whose object of that id the hub holds (broadcast to it); a
+    real-time authorization to the one party whose Token of that uid and type the hub holds. None: the content
+    names no one (or several), and the hub answers itself (a broadcast, GET All, or 2001)."""
+    module, path, side = request.module, request.path, request.side
+    document = _json_object(request.body)
+    if side is InterfaceRole.RECEIVER and module in ("sessions", "cdrs") and request.method in ("PUT", "POST"):
+        token = document.get("cdr_token")
+        if isinstance(token, dict) and token.get("country_code") and token.get("party_id"):
+            return str(token["country_code"]).upper(), str(token["party_id"]).upper()
+        return None
+    if side is InterfaceRole.RECEIVER and module == "commands" and request.method == "POST":
+        location_id = document.get("location_id")
+        return await _held_by_one(hub, "locations", str(location_id)) if location_id else None
+    if side is InterfaceRole.SENDER and module in ("locations", "tariffs") and request.method == "GET" and path:
+        return await _held_by_one(hub, module, path[0])
+    if side is InterfaceRole.SENDER and module == "tokens" and len(path) == 2 and path[1] == "authorize":
+        variant = dict(parse_qsl(request.query)).get("type", "RFID").upper()
+        return await _held_by_one(hub, "tokens", path[0], variant)
+    return None
+
+
+def _json_object(body: bytes | None) -> dict[str, Any]:
+    try:
+        document = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+async def _held_by_one(hub: Hub, module: str, object_id: str, variant: str = "") -> tuple[str, str] | None:
+    """The one registered party whose `module` object `object_id` the hub holds (a party not CONNECTED then gets
+    4003); None: no party's, or several."""
+    owners = []
+    for partner in await hub.partners():
+        for role in hub.parties_of(partner):
+            owner = (role.country_code.upper(), role.party_id.upper())
+            if await hub.node.store.get(ObjectKey.of(module, *owner, object_id, variant)) is not None:
+                owners.append(owner)
+    return owners[0] if len(owners) == 1 else None
+
+
 def _endpoint(party: Party, module: str, side: InterfaceRole) -> str | None:
     for endpoint in party.endpoints:
         if endpoint["identifier"] == module and endpoint.get("role", side.value) == side.value:
@@ -336,58 +423,116 @@ def _endpoint(party: Party, module: str, side: InterfaceRole) -> str | None:
     return None
 
 
-def _object_type(module: str, side: InterfaceRole) -> ObjectType | None:
-    interfaces = module_interfaces(module)
-    interface = interfaces.sender if side is InterfaceRole.SENDER else interfaces.receiver
+@dataclass(frozen=True)
+class Shape:
+    """What a forwarded request's body and its answer's data are, in each version, for the hub to convert them
+    between two parties' versions through the canonical form; None where there is nothing of that side."""
+
+    converter: Converter
+    body: Mapping[str, type[BaseModel]] | None = None
+    answer: Mapping[str, type[BaseModel]] | None = None
+    listed: bool = False
+    """The answer's data is a list of `answer`."""
+    context: ConversionContext | None = None
+
+
+def _patched(holder: ObjectType | Child, object_type: ObjectType) -> dict[str, type[BaseModel]]:
+    """The PATCH bodies of `holder` in each version (the models the module's converter knows)."""
+    return {
+        version: partial_model(model, ("last_updated",) if version in object_type.patch_needs_last_updated else ())
+        for version, model in holder.models.items()
+    }
+
+
+def _under(segment: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
+    """`path` within a pattern's `segment` (e.g. Bookings' `booking_locations`, listed before the module's patterns
+    without one); None: not under it."""
+    if not segment:
+        return path
+    return path[1:] if path[:1] == (segment,) else None
+
+
+def _holder(object_type: ObjectType, below: tuple[str, ...]) -> ObjectType | Child | None:
+    """The object or the child (an EVSE, a Connector) that `below` (the ids after the object's) addresses."""
+    holder: ObjectType | Child = object_type
+    for _ in below:
+        if not holder.children:
+            return None
+        holder = holder.children[0]
+    return holder
+
+
+def _shape(request: Relayed) -> Shape | None:
+    """What the request is in terms of models (whole objects, a child, a PATCH body, a command and its response,
+    an authorization, a charging profile request), from the interface patterns of the receiving side; None: none
+    the hub knows, which it forwards unconverted only between parties of one version."""
+    interfaces = module_interfaces(request.module)
+    interface = interfaces.sender if request.side is InterfaceRole.SENDER else interfaces.receiver
+    method, path, depth = request.method, request.path, len(request.path)
+    module_converter = converter(request.module)
     for pattern in interface.patterns if interface is not None else ():
-        if isinstance(pattern, SenderList | OwnerKeyedReceiver | PostReceiver):
-            return pattern.object_type
+        if isinstance(pattern, SenderList | OwnerKeyedReceiver):
+            rest = _under(pattern.segment, path)
+            if rest is None:
+                continue
+            object_type = pattern.object_type
+            if isinstance(pattern, SenderList):
+                if method != "GET":
+                    continue
+                holder = _holder(object_type, rest[1:])
+                return None if holder is None else Shape(object_type.converter, answer=holder.models, listed=not rest)
+            if len(rest) < 3 or (holder := _holder(object_type, rest[3:])) is None:
+                continue
+            context = ConversionContext(country_code=rest[0].upper(), party_id=rest[1].upper())
+            if method == "GET":
+                return Shape(object_type.converter, answer=holder.models, context=context)
+            if method == "PUT":
+                return Shape(object_type.converter, body=holder.models, context=context)
+            if method == "PATCH":
+                return Shape(object_type.converter, body=_patched(holder, object_type), context=context)
+        if isinstance(pattern, PostReceiver) and method == "POST" and depth == 0:
+            return Shape(pattern.object_type.converter, body=pattern.object_type.models)
+        if isinstance(pattern, CommandReceiver) and method == "POST" and depth == 1 and path[0] in pattern.commands:
+            return Shape(module_converter, pattern.commands[path[0]], pattern.response_models, context=CommandContext())
+        if isinstance(pattern, TokenAuthorization) and method == "POST" and depth == 2 and path[1] == "authorize":
+            return Shape(module_converter, pattern.location_references, pattern.authorization_info)
+        if isinstance(pattern, ChargingProfilesReceiver) and depth == 1:
+            body = pattern.set_models if method == "PUT" else None
+            return Shape(module_converter, body, pattern.response_models)
+        if isinstance(pattern, ActiveProfileReceiver) and method == "PUT" and depth == 1:
+            return Shape(module_converter, body=pattern.models)
     return None
 
 
-def _whole_objects(request: Relayed) -> tuple[ObjectType, bool] | None:
-    """What the request's body (for a write) or its answer's data (for a GET) is, where it is whole objects of
-    the module: the object type and whether a list of them; None: something else (a child object, a PATCH, a
-    command), which the hub cannot convert between versions."""
-    object_type = _object_type(request.module, request.side)
-    if object_type is None:
-        return None
-    depth = len(request.path)
-    if request.side is InterfaceRole.SENDER and request.method == "GET":
-        return (object_type, True) if depth == 0 else (object_type, False) if depth == 1 else None
-    if request.side is InterfaceRole.RECEIVER:
-        if request.method in ("GET", "PUT") and depth == 3:
-            return object_type, False
-        if request.method == "POST" and depth == 0:
-            return object_type, False
-    return None
-
-
-def _convert_object(object_type: ObjectType, data: Any, source: str, target: str) -> Any:
-    owner = (data.get("country_code"), data.get("party_id")) if isinstance(data, dict) else (None, None)
-    context = ConversionContext(country_code=owner[0], party_id=owner[1])
-    model = parse(object_type.models[source], data, what=object_type.name)
-    canonical = object_type.converter.to_canonical(model, source, context).value
-    converted = object_type.converter.from_canonical(canonical, target, context).value
+def _convert(shape: Shape, models: Mapping[str, type[BaseModel]], data: Any, source: str, target: str) -> Any:
+    context = shape.context
+    if context is None and isinstance(data, dict):
+        context = ConversionContext(country_code=data.get("country_code"), party_id=data.get("party_id"))
+    model = parse(models[source], data, what=models[source].__name__)
+    canonical = shape.converter.to_canonical(model, source, context).value
+    converted = shape.converter.from_canonical(canonical, target, context).value
+    if isinstance(converted, PatchModel):
+        return converted.to_dict()
     return converted.model_dump(mode="json", exclude_none=True, by_alias=True)
 
 
 def _cannot_convert(request: Relayed, source: str, target: str) -> HubError:
     return HubError(
-        f"this hub converts whole {request.module} objects between versions, not a {request.method} of "
-        f"{'/'.join((request.module, *request.path))} from {source} to {target}",
+        f"this hub cannot convert a {request.method} of {'/'.join((request.module, *request.path))} from {source} "
+        f"to {target}",
         status_code=4000,
     )
 
 
 def _convert_body(request: Relayed, body: bytes, source: str, target: str) -> bytes:
-    found = _whole_objects(request)
-    if found is None or request.method == "GET":
+    shape = _shape(request)
+    if shape is None or shape.body is None:
         raise _cannot_convert(request, source, target)
     try:
-        return orjson.dumps(_convert_object(found[0], orjson.loads(body), source, target))
+        return orjson.dumps(_convert(shape, shape.body, orjson.loads(body), source, target))
     except (orjson.JSONDecodeError, ValueError, TypeError) as error:
-        raise InvalidParameters(f"cannot convert this {found[0].name} from {source} to {target}: {error}") from None
+        what = shape.body[source].__name__
+        raise InvalidParameters(f"cannot convert this {what} from {source} to {target}: {error}") from None
 
 
 def _convert_answer(request: Relayed, content: bytes, source: str, target: str) -> bytes:
@@ -397,30 +542,36 @@ def _convert_answer(request: Relayed, content: bytes, source: str, target: str) 
         return content  # not an envelope: the requester sees the receiver's answer as it was
     if not isinstance(envelope, dict) or envelope.get("data") is None:
         return content
-    found = _whole_objects(request)
-    if found is None or request.method != "GET":
+    shape = _shape(request)
+    if shape is None or shape.answer is None:
         raise _cannot_convert(request, source, target)
-    object_type, listed = found
+    envelope["data"] = _convert_data(shape, shape.answer, envelope["data"], source, target)
+    return orjson.dumps(envelope)
+
+
+def _convert_data(shape: Shape, models: Mapping[str, type[BaseModel]], data: Any, source: str, target: str) -> Any:
     try:
-        data = envelope["data"]
-        envelope["data"] = (
-            [_convert_object(object_type, item, source, target) for item in data]
-            if listed
-            else _convert_object(object_type, data, source, target)
-        )
+        if shape.listed:
+            return [_convert(shape, models, item, source, target) for item in data]
+        return _convert(shape, models, data, source, target)
     except (ValueError, TypeError) as error:
         raise HubError(f"cannot convert the answer from {source} to {target}: {error}", status_code=4000) from None
-    return orjson.dumps(envelope)
 
 
 # --- asynchronous results: the receiver posts to the hub, which forwards to the requester's response_url (D4) ----
 
-CALLBACK_MODULES = frozenset({"commands"})
-"""The modules whose requests carry a `response_url` the hub puts itself in front of."""
+RESULT_SEGMENTS = {
+    ("commands", "POST"): "results",
+    ("chargingprofiles", "GET"): "active",
+    ("chargingprofiles", "PUT"): "set",
+    ("chargingprofiles", "DELETE"): "clear",
+}
+"""The requests carrying a `response_url` the hub puts itself in front of, with the result each is answered by
+(the segment of the module's `CallbackReceiver`). Bookings (2.3.0) have no asynchronous result."""
 CALLBACK_SEGMENT = "callbacks"
 PENDING_RESULTS_PER_REQUESTER = 1_000
 """Results one requester may await through the hub at once: results that never come (a receiver that does not
-answer, a requester sending command after command) would otherwise grow the hub's memory without end."""
+answer, a requester sending command after command) would otherwise grow the hub's database without end."""
 
 
 def _callback_url(request: Relayed, reference: str) -> str:
@@ -429,36 +580,62 @@ def _callback_url(request: Relayed, reference: str) -> str:
     return f"{root}/{CALLBACK_SEGMENT}/{reference}"
 
 
-def _expect_result(
-    hub: Hub, body: bytes, request: Relayed, caller: Party, target: Party, sender: tuple[str, str], to: tuple[str, str]
-) -> bytes:
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return body
-    url = document.get("response_url") if isinstance(document, dict) else None
-    if not isinstance(url, str) or not url:
-        return body
+async def _expect_result(
+    hub: Hub, request: Relayed, callback: Callback, body: bytes | None, query: str
+) -> tuple[bytes | None, str]:
+    """The request's body and query with its `response_url` (in the body, or for a GET or DELETE of a charging
+    profile in the query) replaced by one of the hub's, remembered to forward the result on."""
     reference = uuid.uuid4().hex
-    hub.remember(reference, Callback(url, caller.pk, target.pk, sender, to))
-    return orjson.dumps({**document, "response_url": _callback_url(request, reference)})
+    if body is not None:
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return body, query
+        url = document.get("response_url") if isinstance(document, dict) else None
+        if not isinstance(url, str) or not url:
+            return body, query
+        body = orjson.dumps({**document, "response_url": _callback_url(request, reference)})
+    else:
+        parameters = parse_qsl(query)
+        url = dict(parameters).get("response_url")
+        if not url:
+            return body, query
+        swapped = [(k, _callback_url(request, reference) if k == "response_url" else v) for k, v in parameters]
+        query = urlencode(swapped)
+    await hub.remember(reference, replace(callback, url=url))
+    return body, query
+
+
+def _convert_result(callback: Callback, body: bytes) -> bytes:
+    """A result from the receiver's version to the requester's (the models of the module's CallbackReceiver)."""
+    requester_version, receiver_version = callback.versions
+    sender_side = module_interfaces(callback.module).sender
+    assert sender_side is not None
+    pattern = next(p for p in sender_side.patterns if isinstance(p, CallbackReceiver) and p.segment == callback.segment)
+    shape = Shape(converter(callback.module), context=pattern.context)
+    try:
+        converted = _convert(shape, pattern.models, orjson.loads(body), receiver_version, requester_version)
+    except (orjson.JSONDecodeError, ValueError, TypeError) as error:
+        raise InvalidParameters(
+            f"cannot convert this result from {receiver_version} to {requester_version}: {error}"
+        ) from None
+    return orjson.dumps(converted)
 
 
 async def relay_result(hub: Hub, caller: Party, reference: str, body: bytes | None) -> RelayAnswer:
     """A receiver posts the result of a request forwarded through the hub: on to the requester's own
-    `response_url`, FROM the receiver TO the requester; the requester's answer comes back."""
-    callback = hub.callbacks.get(reference)
+    `response_url`, FROM the receiver TO the requester, in the requester's version; the requester's answer comes
+    back."""
+    callback = await hub.callback(reference)
     if callback is None or callback.receiver != caller.pk:
         raise NotFound(f"no result is expected from you under {reference}", status_code=2001)
     requester = await hub.node.store.get_party(callback.requester)
     if requester is None or requester.state != "registered":
         raise HubError("the party the result is for is no longer connected to this hub", status_code=4003)
-    headers = {
-        "OCPI-from-country-code": callback.target[0],
-        "OCPI-from-party-id": callback.target[1],
-        "OCPI-to-country-code": callback.sender[0],
-        "OCPI-to-party-id": callback.sender[1],
-    }
+    requester_version, receiver_version = callback.versions
+    if body is not None and requester_version != receiver_version:
+        body = _convert_result(callback, body)
+    headers = _routing_headers(callback.target, callback.sender)
     try:
         async with hub.node.partner_client(requester) as client:
             answer = await client.request(
@@ -468,7 +645,7 @@ async def relay_result(hub: Hub, caller: Party, reference: str, body: bytes | No
         raise HubError(f"the result's receiver did not answer in time: {error.message}", status_code=4002) from None
     except OcpiError as error:
         raise HubError(f"cannot reach the result's receiver: {error.message}", status_code=4003) from None
-    hub.callbacks.pop(reference, None)
+    await hub.awaited.remove(reference)
     relayed = {name: answer.headers[name] for name in ANSWER_HEADERS if name in answer.headers}
     return RelayAnswer(answer.status_code, answer.content, relayed)
 
@@ -508,8 +685,10 @@ async def _answer_itself(
         if request.side is not InterfaceRole.SENDER:
             raise InvalidParameters("a GET to the hub itself reads a Sender's list (GET All via the hub): no Broadcast")
         return await _list_held(hub, module, request, routing)
-    if request.side is not InterfaceRole.RECEIVER or request.method not in ("PUT", "PATCH"):
-        raise InvalidParameters(f"the hub broadcasts a PUT or PATCH to the {module} Receivers, not a {request.method}")
+    if request.side is not InterfaceRole.RECEIVER or request.method not in ("PUT", "PATCH", "DELETE"):
+        raise InvalidParameters(
+            f"the hub broadcasts a PUT, PATCH or DELETE to the {module} Receivers, not a {request.method}"
+        )
     return await _broadcast(hub, caller, sender, request, routing)
 
 
@@ -528,11 +707,22 @@ async def _broadcast(
         raise InvalidParameters(
             f"OCPI-from {sender[0]}/{sender[1]} differs from the owner {owner[0]}/{owner[1]} in the URL"
         )
-    object_type = _object_type(request.module, InterfaceRole.RECEIVER)
-    assert object_type is not None
+    receiver = module_interfaces(request.module).receiver
+    assert receiver is not None
+    pattern = next(p for p in receiver.patterns if isinstance(p, OwnerKeyedReceiver))
+    object_type = pattern.object_type
+    if request.method not in pattern.methods:
+        raise InvalidParameters(f"the {request.module} Receiver takes no {request.method}")
     payload = orjson.loads(request.body) if request.body else None
     variant = dict(parse_qsl(request.query)).get("type", "")
     repository = hub.node.repository
+    if request.method == "DELETE":
+        if len(request.path) != 3 or not await hub.node.store.delete(
+            repository.key_of(object_type, owner, request.path[2], variant)
+        ):
+            raise NotFound(f"{object_type.name} {'/'.join(request.path[2:])} not found")
+        hub.in_background(_delete_everywhere(hub, request, owner))
+        return RelayAnswer(200, envelope(None, StatusCode.SUCCESS), routing)
     write = repository.put if request.method == "PUT" else repository.patch
     result = await write(
         object_type,
@@ -547,6 +737,39 @@ async def _broadcast(
     hub.node.nudge_push()
     status = 201 if result.outcome is PutOutcome.CREATED else 200
     return RelayAnswer(status, envelope(None, StatusCode.SUCCESS, result.message), routing)
+
+
+async def _delete_everywhere(hub: Hub, request: Relayed, owner: tuple[str, str]) -> None:
+    """A broadcast DELETE sent on to every other connected party whose role receives the module, side by side and
+    once (D11: deletions are not in the push machinery's change log; a party not CONNECTED is skipped, R20)."""
+
+    async def send(partner: Party, receiving: tuple[str, str], endpoint: str) -> None:
+        headers = _routing_headers((hub.party.country_code, hub.party.party_id), receiving)
+        url = join_url(endpoint, *request.path) + (f"?{request.query}" if request.query else "")
+        try:
+            async with hub.node.partner_client(partner) as client:
+                await client.request("DELETE", url, headers=headers)
+        except OcpiError as error:
+            log.warning("hub: the broadcast DELETE %s to %s failed: %s", url, partner.name, error.message)
+
+    sending = []
+    for partner in await hub.partners():
+        receiving = hub.receiving_party(partner, request.module)
+        endpoint = _endpoint(partner, request.module, InterfaceRole.RECEIVER)
+        if partner.owns(*owner) or receiving is None or endpoint is None:
+            continue
+        if await hub.status(*receiving) == CONNECTED:
+            sending.append(send(partner, receiving, endpoint))
+    await asyncio.gather(*sending)
+
+
+def _routing_headers(sender: tuple[str, str], receiver: tuple[str, str]) -> dict[str, str]:
+    return {
+        "OCPI-from-country-code": sender[0],
+        "OCPI-from-party-id": sender[1],
+        "OCPI-to-country-code": receiver[0],
+        "OCPI-to-party-id": receiver[1],
+    }
 
 
 async def _list_held(hub: Hub, module: str, request: Relayed, routing: dict[str, str]) -> RelayAnswer:

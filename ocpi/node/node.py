@@ -23,6 +23,7 @@ from ocpi.node.hub import Hub
 from ocpi.node.pricing import PRICED_MODULES, with_total_cost
 from ocpi.push.context import SyncContext
 from ocpi.storage.base import CredentialLookup, ListQuery, Party, PartyRole, StoredObject, read_every_item
+from ocpi.storage.hubs import HubReports
 from ocpi.storage.push import PushLedger
 from ocpi.storage.quirks import QuirkRecorder
 from ocpi.storage.repository import Repository, WriteResult
@@ -218,19 +219,25 @@ class Node:
 
     async def through_hub(self, partner: Party) -> Party:
         """`partner`, when it is a hub, with the parties reachable through it among its roles: those its ClientInfo
-        told of (spec, Hub Client Info), but this node's own and those a direct partner holds (a direct connection
-        wins). A request it forwards may come from them and name them as owners in its URL."""
+        told of CONNECTED (spec, Hub Client Info), but this node's own, those a direct partner holds (a direct
+        connection wins) and those another hub acts for (`HubReports.holders`: the first to report it CONNECTED).
+        A request it forwards may come from them and name them as owners in its URL; what the push worker has for
+        a party not CONNECTED is dropped, not queued (mod_hub_client_info: "Do not queue Push messages")."""
         if partner.hub is None:
             return partner
         infos = await read_every_item(self.store, ListQuery("hubclientinfo", "2.3.0", limit=self.config.max_page_size))
         if not infos:
             return partner
         direct = [p for p in await self.store.list_parties() if p.state == "registered" and p.pk != partner.pk]
+        holders = await HubReports(self.store).holders()
         roles = list(partner.roles)
         for item in infos:
             info = orjson.loads(item)
             cc, pid = str(info["country_code"]).upper(), str(info["party_id"]).upper()
             if self.config.is_own(cc, pid) or partner.owns(cc, pid) or any(p.owns(cc, pid) for p in direct):
+                continue
+            holder, status = holders.get((cc, pid), (partner.pk, info.get("status")))
+            if holder != partner.pk or status != "CONNECTED":
                 continue
             roles.append(PartyRole(str(info["role"]), cc, pid))
         return replace(partner, roles=roles)

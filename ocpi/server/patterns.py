@@ -40,6 +40,7 @@ from ocpi.server.http import (
 )
 from ocpi.server.routing import Binding, RouteTable
 from ocpi.storage.base import ListQuery, ObjectKey, Party, PutOutcome
+from ocpi.storage.hubs import HubReports
 
 log = logging.getLogger("ocpi.server")
 
@@ -224,6 +225,9 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                 judging=b.node.judging,
             )
             b.note(request, partner, result.deviations)
+            reported = payload.get("status") if isinstance(payload, dict) else None
+            if object_type.module == "hubclientinfo" and partner.hub is not None and reported:
+                await HubReports(b.node.store).note(partner.pk, *owner, str(reported))
             if method == "PUT":
                 return written(result.outcome, result.message, headers)
             return ocpi_response(message=result.message, headers=headers)
@@ -350,7 +354,7 @@ def mount_command_receiver(table: RouteTable, pattern: CommandReceiver, b: Bindi
                     headers=b.response_headers(request),
                 )
             command_request = cast(Command, b.canonical(parsed, partner))
-            answer = await node.hooks.commands.handle(_command, command_request, b.requester(partner))
+            answer = await node.hooks.commands.handle(_command, command_request, b.requester(partner, request))
             response = ocpi_data(
                 _command_response(response_model, b.version, answer.result, answer.timeout, answer.message),
                 headers=b.response_headers(request),
@@ -388,7 +392,9 @@ def mount_callback_receiver(table: RouteTable, pattern: CallbackReceiver, b: Bin
         payload = await read_json(request, b.node.config.max_body_bytes)
         parsed = b.read(request, partner, model, payload)
         result = b.canonical(parsed, partner, pattern.context)
-        await b.node.hooks.results.received(f"{b.module}/{pattern.segment}", reference, result, b.requester(partner))
+        await b.node.hooks.results.received(
+            f"{b.module}/{pattern.segment}", reference, result, b.requester(partner, request)
+        )
         return ocpi_response(headers=b.response_headers(request))
 
     table.add(
@@ -434,7 +440,9 @@ def mount_token_authorization(table: RouteTable, pattern: TokenAuthorization, b:
         token = orjson.loads(token_json)
         canonical_token = cast(Token, token_object.models[CANONICAL_VERSION].model_validate_json(stored.canonical))
         canonical_location = None if references is None else cast(LocationReferences, b.canonical(references, partner))
-        decision = await b.node.hooks.authorization.authorize(canonical_token, canonical_location, b.requester(partner))
+        decision = await b.node.hooks.authorization.authorize(
+            canonical_token, canonical_location, b.requester(partner, request)
+        )
         info: dict[str, Any] = {"allowed": decision.allowed}
         if b.version != "2.1.1":
             info["token"] = token

@@ -1,5 +1,6 @@
 """Where OCPI objects, partners and credentials live: the `Store` protocol and the built-in SQL store."""
 
+from ocpi.storage import hubs as _hub_tables  # noqa: F401  (what a hub, and a party behind hubs, keep)
 from ocpi.storage import identity as _identity_table  # noqa: F401  (registers the node's parties on the metadata)
 from ocpi.storage import operations as _operations_tables  # noqa: F401  (registers ocpi_check_reports)
 from ocpi.storage import push as _push_tables  # noqa: F401  (registers the push tables on the metadata)

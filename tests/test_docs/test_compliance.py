@@ -112,4 +112,4 @@ def test_the_hub_section_lists_its_routes_and_its_choices() -> None:
     assert "/2.1.1/" not in section
     for topic, _ in HUB_DECISIONS:
         assert f"- **{topic}.**" in section
-    assert [topic.split()[0] for topic, _ in HUB_DECISIONS] == [f"D{n}" for n in range(1, 11)]
+    assert [topic.split()[0] for topic, _ in HUB_DECISIONS] == [f"D{n}" for n in range(1, 16)]

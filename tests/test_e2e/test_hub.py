@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import sqlalchemy as sa
 
 from ocpi.client.client import PartnerSettings
 from ocpi.core.enums import RoleEnum
@@ -20,10 +21,11 @@ from ocpi.core.errors import UnknownToken
 from ocpi.core.utils import authorization_header
 from ocpi.node.config import OwnParty
 from ocpi.node.handshake import register
-from ocpi.node.hooks import Command, CommandAnswer, KeepResults, Requester
+from ocpi.node.hooks import AuthorizationDecision, Command, CommandAnswer, KeepResults, Requester
 from ocpi.node.outbound import authorize_token, send_command
 from ocpi.server.app import get_application
 from ocpi.storage.base import ObjectKey, Party, PartyRole, TokenKind
+from ocpi.storage.hubs import hub_reports
 from ocpi.storage.push import PushLedger
 from ocpi.testing import listening, serving
 from tests.nodes import RunningNode, eventually, serve_node
@@ -542,13 +544,31 @@ class AcceptingCommands:
         return CommandAnswer(result="ACCEPTED", timeout=15, final_result="ACCEPTED")
 
 
-@pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
-async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, version: str) -> None:
-    versions = {p.party_id: version for p in (CPO1, EMSP1)}
-    async with topology(tmp_path, versions, [CPO1, EMSP1], {"push": False}) as (_hub, members):
+class RecordingAuthorization:
+    """An eMSP's authorization hook that allows every token it holds, remembering who asked."""
+
+    def __init__(self) -> None:
+        self.requesters: list[Requester] = []
+
+    async def authorize(self, token: Any, location: Any, requester: Requester) -> AuthorizationDecision:
+        self.requesters.append(requester)
+        return AuthorizationDecision("ALLOWED")
+
+
+@pytest.mark.parametrize(("cpo_version", "emsp_version"), MIXES)
+async def test_start_session_authorization_and_patch_through_the_hub(
+    tmp_path: Path, cpo_version: str, emsp_version: str
+) -> None:
+    """In each version and across them (the hub converting the command, its response and its asynchronous
+    result, the authorization and its answer, a PATCH of an EVSE between the two versions): before, a mixed pair
+    was refused 4000. A hook's requester is the party behind the hub, not the hub."""
+    versions = {"CP1": cpo_version, "EM1": emsp_version}
+    async with topology(tmp_path, versions, [CPO1, EMSP1], {"push": False}) as (hub, members):
         cpo, emsp = members["CP1"], members["EM1"]
         commands = AcceptingCommands()
         cpo.running.node.hooks.commands = commands
+        authorizations = RecordingAuthorization()
+        emsp.running.node.hooks.authorization = authorizations
         await cpo.running.node.locations.put(location("LOC1"), version="2.2.1")
         token = example("token_example_2_full_rfid.json", EMSP1, uid="TOK1")
         await emsp.running.node.tokens.put(token, version="2.2.1")
@@ -556,16 +576,19 @@ async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, v
         await eventually(lambda: _is(emsp, CPO1, "CONNECTED"), "the eMSP knows the CPO")
 
         # START_SESSION from the eMSP, OCPI-to the CPO: the CPO's answer comes back through the hub ...
-        request = {"token": await emsp.running.node.tokens.get("TOK1", version=version), "location_id": "LOC1",
+        request = {"token": await emsp.running.node.tokens.get("TOK1", version=emsp_version), "location_id": "LOC1",
                    "evse_uid": "3256"}  # fmt: skip
         answer, reference = await send_command(
             emsp.running.node, emsp.hub_partner, "START_SESSION", request, to=(CPO1.country_code, CPO1.party_id)
         )
-        assert answer.result == "ACCEPTED"
+        assert answer.result == "ACCEPTED" and answer.timeout == 15
         [(command, received, requester)] = commands.received
-        assert command == "START_SESSION" and received.location_id == "LOC1"
-        assert requester.party.hub is not None  # it came through the hub,
-        assert "/ocpi/hub/" in str(received.response_url)  # which put itself in front of the eMSP's response_url
+        assert command == "START_SESSION" and received.location_id == "LOC1" and received.token.uid == "TOK1"
+        # The hook's requester is the eMSP behind the hub (its one role), over the hub's connection.
+        assert requester.party.roles == [PartyRole("EMSP", "DE", "EM1")] and requester.party.name == "DE/EM1"
+        assert requester.via is not None and requester.via.hub is not None
+        assert requester.version == cpo_version
+        assert "/ocpi/hub/" in str(received.response_url)  # the hub put itself in front of the eMSP's response_url
         # ... and so does its asynchronous result, at the eMSP's own response_url under its reference.
         results = emsp.running.node.hooks.results
         assert isinstance(results, KeepResults)
@@ -576,6 +599,7 @@ async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, v
         await eventually(result_arrived, "the CommandResult reached the eMSP")
         [(_, _, result)] = [r for r in results.results if r[1] == reference]
         assert result.result == "ACCEPTED"
+        assert await hub.node.hub.callback(reference) is None  # forwarded: no longer awaited
 
         # Real-time authorization from the CPO, OCPI-to the eMSP that owns the token.
         info = await authorize_token(
@@ -586,8 +610,24 @@ async def test_start_session_and_authorization_through_the_hub(tmp_path: Path, v
             to=(EMSP1.country_code, EMSP1.party_id),
         )
         assert info.allowed == "ALLOWED" and info.token.uid == "TOK1"
+        assert info.location.location_id == "LOC1" and info.location.evse_uids == ["3256"]
+        [asked] = authorizations.requesters
+        assert asked.party.roles == [PartyRole("CPO", "NL", "CP1")] and asked.via is not None
         with pytest.raises(UnknownToken):
             await authorize_token(cpo.running.node, cpo.hub_partner, "NOPE", to=(EMSP1.country_code, EMSP1.party_id))
+
+        # A PATCH of an EVSE's status from the CPO to the eMSP's receiver, in the CPO's version.
+        async with httpx.AsyncClient() as http:
+            receiver = hub_url(cpo, "locations", "RECEIVER")
+            body = await cpo.running.node.locations.get("LOC1", version=cpo_version)
+            put = await http.put(f"{receiver}/NL/CP1/LOC1", json=body, headers=routed(cpo, EMSP1))
+            assert put.json()["status_code"] == 1000, put.text
+            change = {"status": "CHARGING", "last_updated": "2030-01-01T00:00:00Z"}
+            patched = await http.patch(f"{receiver}/NL/CP1/LOC1/3256", json=change, headers=routed(cpo, EMSP1))
+            assert (patched.status_code, patched.json()["status_code"]) == (200, 1000), patched.text
+        at_emsp = orjson.loads((await held(emsp, "locations", CPO1, "LOC1")).rendered[emsp_version])
+        [evse] = [e for e in at_emsp["evses"] if e["uid"] == "3256"]
+        assert evse["status"] == "CHARGING" and evse["last_updated"] == "2030-01-01T00:00:00Z"
 
 
 # --- a party with a hub and a direct partner; what reaches the receiver of a forwarded request ----------------
@@ -650,3 +690,279 @@ async def test_a_direct_partner_wins_over_the_hub_and_forwarded_requests_carry_n
         assert arrived["x-request-id"] not in ("", "req-1")
         assert (arrived["ocpi-from-country-code"], arrived["ocpi-from-party-id"]) == ("DE", "EM1")
         assert (arrived["ocpi-to-country-code"], arrived["ocpi-to-party-id"]) == ("NL", "CP1")
+
+
+# --- charging profiles: their asynchronous results through the hub (D4) ----------------------------------------
+
+SCSP = OwnParty(RoleEnum.SCSP, "DE", "SC1", name="Smart charging")
+
+
+@pytest.mark.parametrize(("cpo_version", "scsp_version"), MIXES)
+async def test_charging_profile_results_come_back_through_the_hub(
+    tmp_path: Path, cpo_version: str, scsp_version: str
+) -> None:
+    """A SetChargingProfile (response_url in its body) and a GET of the active profile (response_url in the query)
+    from an SCSP, OCPI-to the CPO: the hub puts itself in front of each response_url and forwards the CPO's result
+    to the SCSP's own, converted to its version. Before, the CPO posted to the SCSP's URL itself, which a party
+    behind a hub cannot reach (and the hub refused the mixed pairs with 4000)."""
+    versions = {"CP1": cpo_version, "SC1": scsp_version}
+    async with topology(tmp_path, versions, [CPO1, SCSP], {"push": False}) as (_hub, members):
+        cpo, scsp = members["CP1"], members["SC1"]
+        session = example("session_example_1_simple_start.json", CPO1, id="S1", location_id="LOC1")
+        await cpo.running.node.sessions.put(session, version="2.2.1")
+        own_results = next(e["url"] for e in scsp.at_hub.endpoints if e["identifier"] == "chargingprofiles")
+        receiver = hub_url(scsp, "chargingprofiles", "RECEIVER")
+        profile = {"charging_rate_unit": "W", "charging_profile_period": [{"start_period": 0, "limit": 11000.0}]}
+        async with httpx.AsyncClient() as http:
+            body = {"charging_profile": profile, "response_url": f"{own_results}/set/REF1"}
+            put = await http.put(f"{receiver}/S1", json=body, headers=routed(scsp, CPO1))
+            assert (put.status_code, put.json()["status_code"]) == (200, 1000), put.text
+            assert put.json()["data"]["result"] == "ACCEPTED"
+            query = {"duration": "900", "response_url": f"{own_results}/active/REF2"}
+            got = await http.get(f"{receiver}/S1", params=query, headers=routed(scsp, CPO1))
+            assert got.json()["data"]["result"] == "ACCEPTED", got.text
+        results = scsp.running.node.hooks.results
+        assert isinstance(results, KeepResults)
+
+        async def arrived(reference: str) -> bool:
+            return any(ref == reference for _, ref, _ in results.results)
+
+        await eventually(lambda: arrived("REF1"), "the ChargingProfileResult reached the SCSP")
+        await eventually(lambda: arrived("REF2"), "the ActiveChargingProfileResult reached the SCSP")
+        found = {ref: (kind, result) for kind, ref, result in results.results}
+        assert found["REF1"][0] == "chargingprofiles/set" and found["REF1"][1].result == "ACCEPTED"
+        kind, active = found["REF2"]
+        assert kind == "chargingprofiles/active" and active.result == "ACCEPTED"
+        assert active.profile.charging_profile.charging_profile_period[0].limit == 11000.0
+
+
+async def test_a_broadcast_delete_of_a_tariff_reaches_every_receiver(tmp_path: Path) -> None:
+    """A CPO's Tariff, broadcast through the hub to both eMSPs, then deleted with OCPI-to the hub: the hub drops
+    its copy, answers, and sends the DELETE on to each eMSP (before: refused, the hub broadcast PUT and PATCH
+    only)."""
+    everyone = [CPO1, EMSP1, EMSP2]
+    async with topology(tmp_path, {}, everyone, {"push_interval": 0.2}) as (hub, members):
+        cpo, emsp1, emsp2 = (members[p.party_id] for p in everyone)
+        for joined in (emsp1, emsp2):
+            await eventually(lambda j=joined: _is(j, CPO1, "CONNECTED"), "the eMSP knows the CPO")
+        tariff = example("tariff_10_025kwh_parking_start.json", CPO1, id="TAR1")
+        await cpo.running.node.tariffs.put(tariff, version="2.2.1")
+        for emsp in (emsp1, emsp2):
+            await eventually(lambda e=emsp: _holds(e, "tariffs", CPO1, "TAR1"), "the eMSP received the Tariff")
+        async with httpx.AsyncClient() as http:
+            receiver = hub_url(cpo, "tariffs", "RECEIVER")
+            deleted = await http.delete(f"{receiver}/NL/CP1/TAR1", headers=routed(cpo, HUB))
+            assert (deleted.status_code, deleted.json()["status_code"]) == (200, 1000), deleted.text
+            assert (deleted.headers["OCPI-from-party-id"], deleted.headers["OCPI-to-party-id"]) == ("HUB", "CP1")
+            again = await http.delete(f"{receiver}/NL/CP1/TAR1", headers=routed(cpo, HUB))
+            assert (again.json()["status_code"], again.json()["status_message"]) == (2003, "Tariff TAR1 not found")
+            # A Location is not deleted by a broadcast: its Receiver takes no DELETE.
+            refused = await http.delete(
+                f"{hub_url(cpo, 'locations', 'RECEIVER')}/NL/CP1/LOC1", headers=routed(cpo, HUB)
+            )
+            assert refused.json()["status_message"] == "the locations Receiver takes no DELETE"
+        assert await held(hub_member(hub), "tariffs", CPO1, "TAR1") is None
+        for emsp in (emsp1, emsp2):
+            await eventually(lambda e=emsp: _gone(e, "tariffs", CPO1, "TAR1"), "the eMSP deleted the Tariff")
+
+
+async def _gone(member: Member, module: str, owner: OwnParty, object_id: str) -> bool:
+    return await held(member, module, owner, object_id) is None
+
+
+# --- Open Routing Requests: no OCPI-to, the hub finds the receiver from the content (D14) ---------------------
+
+
+def unrouted(member: Member) -> dict[str, str]:
+    """A request to the hub with no OCPI-to headers (an Open Routing Request)."""
+    headers = routed(member, HUB)
+    del headers["OCPI-to-country-code"], headers["OCPI-to-party-id"]
+    return headers
+
+
+async def test_the_hub_routes_an_open_request_by_its_content(tmp_path: Path) -> None:
+    """transport_and_format, Open Routing Request: "the 'OCPI-to-' headers can be omitted ... The Hub can then
+    decide to which party a request needs to be routed". Before, each of these was refused with 2001 (or, for a
+    Session, refused as a broadcast of a module meant for one party)."""
+    everyone = [CPO1, CPO2, EMSP1, EMSP2]
+    async with topology(tmp_path, {"CP2": "2.3.0"}, everyone, {"push_interval": 0.2}) as (hub, members):
+        cpo1, cpo2, emsp1, emsp2 = (members[p.party_id] for p in everyone)
+        for joined in members.values():
+            for other in everyone:
+                if other != joined.party:
+                    await eventually(lambda j=joined, o=other: _is(j, o, "CONNECTED"), "the directory arrived")
+        commands = AcceptingCommands()
+        cpo2.running.node.hooks.commands = commands
+        await cpo1.running.node.locations.put(location("LOC1"), version="2.2.1")
+        await cpo2.running.node.locations.put(location("LOC2", CPO2), version="2.2.1")
+        await emsp2.running.node.tokens.put(
+            example("token_example_2_full_rfid.json", EMSP2, uid="TOK2"), version="2.2.1"
+        )
+        held_by_hub = hub_member(hub)
+        await eventually(lambda: _holds(held_by_hub, "locations", CPO2, "LOC2"), "the hub holds CPO two's Location")
+        await eventually(lambda: _holds(held_by_hub, "tokens", EMSP2, "TOK2", "RFID"), "the hub holds the Token")
+
+        async with httpx.AsyncClient() as http:
+            # A GET of one Location: to the CPO whose Location of that id the hub holds, in its answer's version.
+            one = await http.get(f"{hub_url(emsp1, 'locations', 'SENDER')}/LOC2", headers=unrouted(emsp1))
+            assert one.json()["status_code"] == 1000, one.text
+            assert (one.headers["OCPI-from-party-id"], one.headers["OCPI-to-party-id"]) == ("CP2", "EM1")
+            assert one.json()["data"] == await cpo2.running.node.locations.get("LOC2", version="2.2.1")
+
+            # A command naming a Location: to that Location's CPO (CPO two, not CPO one).
+            await emsp1.running.node.tokens.put(
+                example("token_example_2_full_rfid.json", EMSP1, uid="TOK1"), version="2.2.1"
+            )
+            start = {"token": await emsp1.running.node.tokens.get("TOK1", version="2.2.1"), "location_id": "LOC2",
+                     "response_url": "https://emsp.example.com/results/1"}  # fmt: skip
+            answer = await http.post(
+                f"{hub_url(emsp1, 'commands', 'RECEIVER')}/START_SESSION", json=start, headers=unrouted(emsp1)
+            )
+            assert answer.json()["data"]["result"] == "ACCEPTED", answer.text
+            [(_, received, requester)] = commands.received
+            assert received.location_id == "LOC2" and requester.party.roles == [PartyRole("EMSP", "DE", "EM1")]
+
+            # A real-time authorization: to the eMSP whose Token the hub holds.
+            authorize = f"{hub_url(cpo1, 'tokens', 'SENDER')}/TOK2/authorize"
+            info = await http.post(authorize, params={"type": "RFID"}, headers=unrouted(cpo1))
+            assert info.json()["data"]["allowed"] == "ALLOWED", info.text
+            assert info.headers["OCPI-from-party-id"] == "EM2"
+
+            # A Session: to the eMSP of its token alone.
+            session = example("session_example_1_simple_start.json", CPO1, id="S9", cdr_token=token_of(EMSP2),
+                              location_id="LOC1")  # fmt: skip
+            pushed = await http.put(
+                f"{hub_url(cpo1, 'sessions', 'RECEIVER')}/NL/CP1/S9", json=session, headers=unrouted(cpo1)
+            )
+            assert (pushed.status_code, pushed.json()["status_code"]) == (201, 1000), pushed.text
+            assert await held(emsp2, "sessions", CPO1, "S9") is not None
+            assert await held(emsp1, "sessions", CPO1, "S9") is None
+
+            # Where the content names no one the hub knows, it answers as before: OCPI-to is needed.
+            unknown = {**start, "location_id": "NOWHERE"}
+            refused = await http.post(
+                f"{hub_url(emsp1, 'commands', 'RECEIVER')}/START_SESSION", json=unknown, headers=unrouted(emsp1)
+            )
+            assert refused.json()["status_code"] == 2001
+            assert refused.json()["status_message"].startswith("a POST of commands without OCPI-to")
+
+
+# --- two hubs reporting one party (D15) -------------------------------------------------------------------------
+
+HUB2 = OwnParty(RoleEnum.HUB, "BE", "HB2", name="The other hub")
+
+
+async def test_of_two_hubs_reporting_one_party_the_first_to_report_it_connected_acts_for_it(tmp_path: Path) -> None:
+    """A CPO and an eMSP both connected to two hubs: each hub reports the CPO CONNECTED to the eMSP. The eMSP takes
+    the CPO's requests (and objects) from the hub that reported it CONNECTED first, not from the other (before,
+    from either); once that hub reports it OFFLINE, from the other."""
+    async with AsyncExitStack() as stack:
+        hub1 = await stack.enter_async_context(serve_node(tmp_path / "hub1.db", [HUB], **QUIET))
+        hub2 = await stack.enter_async_context(serve_node(tmp_path / "hub2.db", [HUB2], **QUIET))
+        cpo_node = await stack.enter_async_context(serve_node(tmp_path / "cpo.db", [CPO1], push=False))
+        emsp_node = await stack.enter_async_context(serve_node(tmp_path / "emsp.db", [EMSP1], push=False))
+        emsp_via1 = await join(hub1, emsp_node)
+        cpo_via1 = await join(hub1, cpo_node)
+        await eventually(lambda: _reported_by(emsp_via1, CPO1, "CONNECTED"), "hub one reported the CPO")
+        emsp_via2 = await join(hub2, emsp_node)
+        cpo_via2 = await join(hub2, cpo_node)
+        await eventually(lambda: _reported_by(emsp_via2, CPO1, "CONNECTED"), "hub two reported the CPO")
+
+        async def answer_via(cpo: Member) -> int:
+            async with httpx.AsyncClient() as http:
+                got = await http.get(hub_url(cpo, "tokens", "SENDER"), headers=routed(cpo, EMSP1))
+            return int(got.json()["status_code"])
+
+        assert await answer_via(cpo_via1) == 1000
+        assert await answer_via(cpo_via2) == 2001  # "OCPI-from NL/CP1 is not one of your parties"
+        [behind1] = [p for p in await emsp_node.node.partners() if p.pk == emsp_via1.hub_partner.pk]
+        assert behind1.owns("NL", "CP1")
+
+        assert hub1.node.hub is not None
+        await hub1.node.hub.record(cpo_via1.at_hub, "OFFLINE")  # as a failed still-alive check leaves it
+        await eventually(lambda: _reported_by(emsp_via1, CPO1, "OFFLINE"), "hub one reported the CPO OFFLINE")
+        assert await answer_via(cpo_via2) == 1000
+
+
+async def _reported_by(member: Member, party: OwnParty, status: str) -> bool:
+    """Whether the hub of `member` reported `party` as `status` to it (as the member noted it)."""
+    query = sa.select(hub_reports.c.status).where(
+        hub_reports.c.hub_pk == member.hub_partner.pk,
+        hub_reports.c.country_code == party.country_code,
+        hub_reports.c.party_id == party.party_id,
+    )
+    async with member.running.store.engine.connect() as conn:
+        return await conn.scalar(query) == status
+
+
+# --- a result awaited across a restart of the hub (D4) ---------------------------------------------------------
+
+
+class AnsweringLater(AcceptingCommands):
+    """A CPO's command hook that accepts every command and posts the result itself, later."""
+
+    async def handle(self, command: str, request: Command, requester: Requester) -> CommandAnswer:
+        self.received.append((command, request, requester))
+        return CommandAnswer(result="ACCEPTED", timeout=60, final_result=None)
+
+
+async def test_a_result_awaited_by_the_hub_survives_its_restart(tmp_path: Path) -> None:
+    """The eMSP's StartSession goes through the hub, which is then stopped and started again on its database; the
+    CPO's result, posted after, still reaches the eMSP. Before, the hub kept what it awaited in memory and
+    refused the result (2001, no result expected under that reference)."""
+    async with AsyncExitStack() as stack:
+        first_run = AsyncExitStack()
+        hub = await first_run.enter_async_context(serve_node(tmp_path / "hub.db", [HUB], **QUIET))
+        port = httpx.URL(hub.versions_url).port
+        cpo_node = await stack.enter_async_context(serve_node(tmp_path / "cpo.db", [CPO1], push=False))
+        emsp_node = await stack.enter_async_context(serve_node(tmp_path / "emsp.db", [EMSP1], push=False))
+        cpo, emsp = await join(hub, cpo_node), await join(hub, emsp_node)
+        await eventually(lambda: _is(emsp, CPO1, "CONNECTED"), "the eMSP knows the CPO")
+        commands = AnsweringLater()
+        cpo_node.node.hooks.commands = commands
+        await cpo_node.node.locations.put(location("LOC1"), version="2.2.1")
+        await emsp_node.node.tokens.put(example("token_example_2_full_rfid.json", EMSP1, uid="TOK1"), version="2.2.1")
+        request = {"token": await emsp_node.node.tokens.get("TOK1", version="2.2.1"), "location_id": "LOC1"}
+        answer, reference = await send_command(
+            emsp_node.node, emsp.hub_partner, "START_SESSION", request, to=(CPO1.country_code, CPO1.party_id)
+        )
+        assert answer.result == "ACCEPTED"
+        [(_, received, _)] = commands.received
+        await first_run.aclose()
+
+        async with serve_node(tmp_path / "hub.db", [HUB], port=port, **QUIET):
+            result = {"result": "ACCEPTED"}
+            await cpo_node.node.post_result(str(received.response_url), result, cpo.hub_partner, "2.2.1")
+            results = emsp_node.node.hooks.results
+            assert isinstance(results, KeepResults)
+
+            async def arrived() -> bool:
+                return any(ref == reference for _, ref, _ in results.results)
+
+            await eventually(arrived, "the CommandResult reached the eMSP after the hub's restart")
+
+
+async def test_a_member_drops_what_it_has_for_a_party_the_hub_reports_offline(tmp_path: Path) -> None:
+    """R20 on a member's side: once its hub reports eMSP two OFFLINE, the CPO's push worker drops the Session of
+    eMSP two's token (not sent, not kept for a retry), and does not send it once eMSP two is CONNECTED again (it
+    GETs what it missed); eMSP one's Session goes on. Before, the CPO pushed it, the hub answered 4003, and the
+    CPO retried it."""
+    everyone = [CPO1, EMSP1, EMSP2]
+    async with topology(tmp_path, {}, everyone, {"push_interval": 0.2}) as (hub, members):
+        cpo, emsp1, emsp2 = (members[p.party_id] for p in everyone)
+        assert hub.node.hub is not None
+        await eventually(lambda: _is(cpo, EMSP2, "CONNECTED"), "the CPO knows eMSP two")
+        await hub.node.hub.record(emsp2.at_hub, "OFFLINE")  # as a failed still-alive check leaves it
+        await eventually(lambda: _is(cpo, EMSP2, "OFFLINE"), "the CPO heard eMSP two is OFFLINE")
+        for session_id, emsp in (("S1", EMSP1), ("S2", EMSP2)):
+            session = example("session_example_1_simple_start.json", CPO1, id=session_id, cdr_token=token_of(emsp),
+                              location_id="LOC1")  # fmt: skip
+            await cpo.running.node.sessions.put(session, version="2.2.1")
+        await eventually(lambda: _holds(emsp1, "sessions", CPO1, "S1"), "eMSP one received its Session")
+        await eventually(lambda: _synced(cpo, cpo.hub_partner), "the CPO has nothing left for the hub")
+        assert await held(emsp2, "sessions", CPO1, "S2") is None
+
+        await hub.node.hub.record(emsp2.at_hub, "CONNECTED")
+        await eventually(lambda: _is(cpo, EMSP2, "CONNECTED"), "the CPO heard eMSP two is back")
+        await eventually(lambda: _synced(cpo, cpo.hub_partner), "the CPO has nothing left for the hub")
+        assert await held(emsp2, "sessions", CPO1, "S2") is None

@@ -10,7 +10,7 @@ import pytest
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import NotFound
 from ocpi.node.config import NodeConfig, OwnParty
-from ocpi.node.hub import PENDING_RESULTS_PER_REQUESTER, Callback, relay_result
+from ocpi.node.hub import CONNECTED, OFFLINE, PENDING_RESULTS_PER_REQUESTER, Callback, relay_result
 from ocpi.node.node import Node
 from ocpi.push import PushWorker
 from ocpi.storage.base import Party, PartyRole
@@ -74,16 +74,64 @@ async def test_a_requester_awaits_at_most_so_many_results_through_the_hub(store:
     quiet = await member(store, "EMSP", "DE", "QUI", "http://127.0.0.1:9/hubclientinfo")
 
     def callback(requester: Party) -> Callback:
-        return Callback("http://127.0.0.1:9/results", requester.pk, cpo.pk, ("DE", "EMS"), ("BE", "CPO"))
+        return Callback(
+            "http://127.0.0.1:9/results",
+            requester.pk,
+            cpo.pk,
+            ("DE", "EMS"),
+            ("BE", "CPO"),
+            "commands",
+            "results",
+            ("2.2.1", "2.3.0"),
+        )
 
-    hub.hub.remember("quiet-1", callback(quiet))
+    await hub.hub.remember("quiet-1", callback(quiet))
     for number in range(PENDING_RESULTS_PER_REQUESTER + 5):
-        hub.hub.remember(f"flood-{number}", callback(flooding))
+        await hub.hub.remember(f"flood-{number}", callback(flooding))
 
-    assert len(hub.hub.callbacks) == PENDING_RESULTS_PER_REQUESTER + 1
-    assert "quiet-1" in hub.hub.callbacks and "flood-5" in hub.hub.callbacks
-    assert not any(f"flood-{number}" in hub.hub.callbacks for number in range(5))
+    awaited = await hub.hub.awaited.references()
+    assert len(awaited) == PENDING_RESULTS_PER_REQUESTER + 1
+    assert "quiet-1" in awaited and "flood-5" in awaited
+    assert not any(f"flood-{number}" in awaited for number in range(5))
     with pytest.raises(NotFound) as refused:
         await relay_result(hub.hub, cpo, "flood-0", b"{}")
     assert refused.value.status_code == 2001
     assert refused.value.message == "no result is expected from you under flood-0"
+
+    # Kept in the database: a hub started again on it (a new Node) still awaits them, as they were.
+    again = Node(NodeConfig(parties=[OwnParty(RoleEnum.HUB, "NL", "HUB")], allow_private_urls=True), store)
+    assert again.hub is not None
+    assert await again.hub.callback("quiet-1") == callback(quiet)
+    assert len(await again.hub.awaited.references()) == PENDING_RESULTS_PER_REQUESTER + 1
+
+
+async def test_nothing_is_queued_for_a_party_that_is_offline(store: SqlStore) -> None:
+    """R20 (mod_hub_client_info, "Another Party goes OFFLINE": "No requests can be sent. Do not queue Push
+    messages. When the other party comes back online, it is their responsibility to do a GET"): while the hub
+    reports a party OFFLINE, what changes is not sent to it nor kept for a retry, and not sent once it is
+    CONNECTED again. Before, the hub pushed to it (or retried until it answered)."""
+    hub = Node(NodeConfig(parties=[OwnParty(RoleEnum.HUB, "NL", "HUB")], allow_private_urls=True), store)
+    assert hub.hub is not None
+    first, second, third = FakePartner("ok"), FakePartner("ok"), FakePartner("ok")
+    async with serve_app(first) as first_url, serve_app(second) as second_url, serve_app(third) as third_url:
+        cpo = await member(store, "CPO", "BE", "CPO", f"{first_url}/hubclientinfo")
+        emsp = await member(store, "EMSP", "DE", "EMS", f"{second_url}/hubclientinfo")
+        other = await member(store, "EMSP", "FR", "EM2", f"{third_url}/hubclientinfo")
+        for party in (cpo, emsp, other):
+            await hub.hub.connected(party)
+        await PushWorker(hub).run_once()
+        for partner in (first, second, third):
+            partner.received.clear()
+
+        await hub.hub.record(emsp, OFFLINE)  # as a failed still-alive check leaves it
+        await hub.hub.suspended(other)
+        await PushWorker(hub).run_once()
+        assert statuses(first) == {"/hubclientinfo/DE/EMS": "OFFLINE", "/hubclientinfo/FR/EM2": "SUSPENDED"}
+        assert statuses(second) == {}  # the eMSP, up all along, was sent nothing while reported OFFLINE
+        state = await PushLedger(store).state(emsp.pk)
+        assert (state.lag, state.failing) == (0, [])  # and nothing is kept for it
+
+        await hub.hub.record(emsp, CONNECTED)
+        await PushWorker(hub).run_once()
+        assert statuses(second) == {}  # back online: it GETs what it missed
+        assert statuses(first)["/hubclientinfo/DE/EMS"] == "CONNECTED"

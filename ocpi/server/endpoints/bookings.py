@@ -38,7 +38,7 @@ def mount_booking_requests(table: RouteTable, pattern: BookingRequests, b: Bindi
             booking_request,
             BookingLocation.model_validate_json(location.canonical),
             None if current is None else Booking.model_validate_json(current.canonical),
-            b.requester(partner),
+            b.requester(partner, request),
         )
         await repository.put(pattern.booking_type, CANONICAL_VERSION, booking, owner=owner)
         node.nudge_push()

@@ -61,7 +61,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             response_url,
-            lambda: handler.active(session_id, duration, b.requester(partner)),
+            lambda: handler.active(session_id, duration, b.requester(partner, request)),
             pattern.active_result_models[b.version],
             True,
         )
@@ -77,7 +77,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             str(parsed.response_url),
-            lambda: handler.set(session_id, parsed.charging_profile, b.requester(partner)),
+            lambda: handler.set(session_id, parsed.charging_profile, b.requester(partner, request)),
             pattern.set_result_models[b.version],
             False,
         )
@@ -89,7 +89,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             response_url,
-            lambda: handler.clear(session_id, b.requester(partner)),
+            lambda: handler.clear(session_id, b.requester(partner, request)),
             pattern.clear_result_models[b.version],
             False,
         )
@@ -130,7 +130,7 @@ def mount_active_profile_receiver(table: RouteTable, pattern: ActiveProfileRecei
     async def put(*, request: Request, partner: Party, session_id: str) -> Response:
         payload = await read_json(request, b.node.config.max_body_bytes)
         parsed = b.canonical(b.read(request, partner, pattern.models[b.version], payload), partner)
-        await b.node.hooks.results.received(f"{b.module}/active", session_id, parsed, b.requester(partner))
+        await b.node.hooks.results.received(f"{b.module}/active", session_id, parsed, b.requester(partner, request))
         return ocpi_response(headers=b.response_headers(request))
 
     table.add(

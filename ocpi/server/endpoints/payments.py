@@ -38,7 +38,7 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
         payload = await read_json(request, node.config.max_body_bytes)
         read = b.read(request, partner, pattern.activation_models[b.version], payload, "Terminal")
         wanted = cast(TerminalActivationRequest, b.canonical(read, partner))
-        terminal = await node.hooks.payment_terminals.activate(wanted, b.requester(partner))
+        terminal = await node.hooks.payment_terminals.activate(wanted, b.requester(partner, request))
         await node.repository.put(terminal_type, CANONICAL_VERSION, terminal, owner=b.owners[0])
         stored = await node.repository.get(terminal_type, b.version, own_key(str(terminal.terminal_id)))
         response = ocpi_response(stored, headers=b.response_headers(request))
@@ -51,7 +51,7 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
         if found is None:
             raise NotFound(f"Terminal {terminal_id} not found")
         terminal = Terminal.model_validate_json(found.canonical)
-        await node.hooks.payment_terminals.deactivate(terminal, b.requester(partner))
+        await node.hooks.payment_terminals.deactivate(terminal, b.requester(partner, request))
         return ocpi_response(headers=b.response_headers(request))
 
     async def put(*, request: Request, partner: Party, terminal_id: str) -> Response:

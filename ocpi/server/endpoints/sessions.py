@@ -38,7 +38,9 @@ def mount_charging_preferences(table: RouteTable, pattern: ChargingPreferencesRe
                 status_code=StatusCode.INVALID_OR_MISSING_PARAMETERS,
             )
         canonical_session = Session.model_validate_json(stored.canonical)
-        result = await b.node.hooks.charging_preferences.apply(canonical_session, preferences, b.requester(partner))
+        result = await b.node.hooks.charging_preferences.apply(
+            canonical_session, preferences, b.requester(partner, request)
+        )
         return ocpi_response(orjson.dumps(result), headers=b.response_headers(request))
 
     table.add(
