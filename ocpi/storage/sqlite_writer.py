@@ -4,6 +4,7 @@ lock; on a file, each write transaction runs whole on one writer thread of its o
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,8 @@ class SqliteWriters:
         # One queue of writers per event loop (a lock belongs to its loop; tests share stores across loops).
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
         self._file_writer: sa.Engine | None = None
+        self._file: str | None = None
+        self._direct: sqlite3.Connection | None = None
         self._thread: ThreadPoolExecutor | None = None
 
     def queue(self) -> asyncio.Lock:
@@ -58,6 +61,7 @@ class SqliteWriters:
         """Write the file at `url` (a plain `sqlite` URL) on a thread of its own."""
         self._file_writer = sa.create_engine(url, connect_args={"timeout": 30})
         tune_sqlite(self._file_writer)
+        self._file = url.database
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="ocpi-sqlite-writer")
 
     @property
@@ -68,8 +72,15 @@ class SqliteWriters:
         """`work` in one write transaction, whole on the writer thread: through aiosqlite each of its statements,
         BEGIN and COMMIT would be a trip to a thread and back, each waiting for the busy event loop while the
         other writers queue behind it (a PUT held the queue ~4 ms)."""
+        return await self._on_thread(self._in_file, work)
+
+    async def run_direct(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """As `run`, on the writer thread's plain `sqlite3` connection instead of SQLAlchemy's."""
+        return await self._on_thread(self._in_direct, work)
+
+    async def _on_thread(self, transaction: Callable[[Callable[[Any], _T]], _T], work: Callable[[Any], _T]) -> _T:
         async with self.queue():
-            written = asyncio.get_running_loop().run_in_executor(self._thread, self._in_file, work)
+            written = asyncio.get_running_loop().run_in_executor(self._thread, transaction, work)
             try:
                 return await asyncio.shield(written)
             except asyncio.CancelledError:
@@ -83,8 +94,26 @@ class SqliteWriters:
         with self._file_writer.begin() as conn:
             return work(conn)
 
+    def _in_direct(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        if self._direct is None:
+            assert self._file is not None
+            self._direct = sqlite3.connect(self._file, isolation_level=None, timeout=30, check_same_thread=False)
+            for pragma in SQLITE_PRAGMAS:
+                self._direct.execute(pragma)
+        self._direct.execute("BEGIN IMMEDIATE")
+        try:
+            done = work(self._direct)
+        except BaseException:
+            self._direct.execute("ROLLBACK")
+            raise
+        self._direct.execute("COMMIT")
+        return done
+
     def close(self) -> None:
         if self._file_writer is not None and self._thread is not None:
             self._thread.shutdown()
+            if self._direct is not None:
+                self._direct.close()
+                self._direct = None
             self._file_writer.dispose()
             self._file_writer = self._thread = None

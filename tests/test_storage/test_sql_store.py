@@ -186,14 +186,14 @@ async def test_a_cancelled_object_write_keeps_the_writers_queue_until_its_transa
     meanwhile (its client left) gives up its place in the writers' queue only when that transaction is over."""
     store = await SqlStore.open(f"sqlite:///{tmp_path / 'ocpi.db'}")
     entered, release = threading.Event(), threading.Event()
-    in_file = store._sqlite._in_file
+    in_file = store._sqlite._in_direct
 
     def held(work: Any) -> Any:
         entered.set()
         release.wait(10)
         return in_file(work)
 
-    monkeypatch.setattr(store._sqlite, "_in_file", held)
+    monkeypatch.setattr(store._sqlite, "_in_direct", held)
     try:
         writing = asyncio.create_task(put(store, key("LOC1"), 0))
         await asyncio.to_thread(entered.wait, 10)
