@@ -362,7 +362,12 @@ class Repository:
                 parents.append(node)
             children = child.children
         assert child is not None
-        if method == "PATCH" and "last_updated" in payload and payload.keys() <= child.patched_alike:
+        if (
+            method == "PATCH"
+            and "last_updated" in payload
+            and payload.keys() <= child.patched_alike
+            and stored.rendered.keys() >= set(object_type.versions)  # a store may keep fewer (then: render them)
+        ):
             return await self._patch_alike(object_type, version, key, stored, child, node, path, payload)
         if method == "PUT":
             model = parse(child.models[version], payload)

@@ -7,6 +7,7 @@ version cannot express survives such a PATCH made in it, an EVSE it leaves out t
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,14 @@ import orjson
 import pytest
 
 from ocpi.core.convert import ConversionContext, Converted
+from ocpi.core.errors import InvalidParameters
 from ocpi.core.interfaces import ObjectType
 from ocpi.modules.locations import convert
 from ocpi.modules.locations.interfaces import CONNECTOR, EVSE, LOCATION
 from ocpi.storage.base import ObjectKey, PutOutcome
 from ocpi.storage.repository import Repository
 from ocpi.storage.sql import SqlStore
-from tests.spec import SPEC_DIR
+from tests.spec import FIXTURES_DIR, SPEC_DIR
 
 EVERY_RENDERING = replace(
     LOCATION,
@@ -41,7 +43,8 @@ def with_mcs_evse() -> dict[str, Any]:
 
 
 def examples() -> list[Any]:
-    found = []
+    location_211 = orjson.loads((FIXTURES_DIR / "2.1.1" / "locations" / "location.json").read_bytes())
+    found = [pytest.param("2.1.1", location_211, WRITERS, id="2.1.1-location")]
     for version in ("2.2.1", "2.3.0"):
         for path in sorted((SPEC_DIR / version / "examples").glob("location_example*.json")):
             location = orjson.loads(path.read_bytes())
@@ -68,7 +71,7 @@ async def stored_bytes(store: SqlStore, key: ObjectKey) -> tuple[bytes, dict[str
 async def test_a_status_patch_stores_what_rendering_every_version_gives(
     version: str, location: dict[str, Any], writers: tuple[str, ...], tmp_path: Path
 ) -> None:
-    owner = (location["country_code"], location["party_id"])
+    owner = (location.get("country_code", "BE"), location.get("party_id", "BEC"))  # 2.1.1: the URL's
     key = ObjectKey.of("locations", *owner, location["id"])
     repositories: dict[str, tuple[Repository, ObjectType]] = {}
     for name, object_type in (("alike", LOCATION), ("rendered", EVERY_RENDERING)):
@@ -158,6 +161,16 @@ async def test_a_status_patch_converts_and_renders_nothing(version: str, store: 
         assert rendering is not None
         document = orjson.loads(rendering)
         assert (document["last_updated"], document["evses"][0]["status"]) == (stamp(1), "CHARGING")
+    # What the version's EVSE refuses is refused naming the field, as a PATCH that is rendered again is.
+    for refused, message in (
+        ({"status": "DANCING"}, "invalid EVSE: status: Input should be 'AVAILABLE'"),
+        ({"last_updated": "yesterday"}, "invalid EVSE: last_updated: Input should be a valid"),
+    ):
+        with pytest.raises(InvalidParameters, match=re.escape(message)):
+            change = {"status": "CHARGING", "last_updated": stamp(3)} | refused
+            await repository.patch(
+                location_type, version, change, owner=("BE", "BEC"), object_id="LOC1", path=("3256",)
+            )
     # A change beyond those fields is converted and rendered as ever.
     change = {"status": "AVAILABLE", "floor_level": "-1", "last_updated": stamp(2)}
     await repository.patch(location_type, version, change, owner=("BE", "BEC"), object_id="LOC1", path=("3256",))
