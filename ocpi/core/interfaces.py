@@ -42,6 +42,11 @@ class Child:
     id_field: str
     models: Mapping[str, type[BaseModel]]
     children: tuple[Child, ...] = ()
+    patched_alike: frozenset[str] = frozenset()
+    """Required fields that every version and the canonical form hold under the same name, of the same type, and
+    that no conversion reads or changes (an EVSE's `status`): a PATCH of these alone is the same change in every
+    version's rendering, so it is applied to each stored rendering as it is instead of rendering the whole object
+    in every version again."""
 
     @property
     def name(self) -> str:

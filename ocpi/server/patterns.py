@@ -255,7 +255,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                 body=model_for_put if method == "PUT" else None,
                 answer=(model_for_put, False) if method == "GET" else None,
                 tags=tags,
-                read_lane=method in ("PUT", "PATCH") and not pattern.segment,  # a partner's stream of updates
+                read_lane=method in ("PUT", "PATCH", "DELETE") and not pattern.segment,  # a partner's stream of updates
             )
 
 

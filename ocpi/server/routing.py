@@ -269,9 +269,9 @@ class RouteTable:
         read_lane: bool = False,
     ) -> None:
         """`handler(request=..., partner=..., <path params>=..., <query params>=...)`; its signature for
-        FastAPI is built here, so path and query parameters show in the OpenAPI document. A GET with
-        `read_lane` (a GET, or a receiver's PUT or PATCH) is also answered by the lane (ocpi/server/lane.py) when
-        it succeeds."""
+        FastAPI is built here, so path and query parameters show in the OpenAPI document. A route with
+        `read_lane` (a GET, or a receiver's PUT, PATCH or DELETE) is also answered by the lane
+        (ocpi/server/lane.py) when it succeeds."""
         parameters = [inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request)]
         if dependency is not None:
             parameters.append(inspect.Parameter("partner", inspect.Parameter.KEYWORD_ONLY, default=Depends(dependency)))

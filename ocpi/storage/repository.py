@@ -77,6 +77,28 @@ def _find_child(container: dict[str, Any], child: Child, child_id: str) -> dict[
     return None
 
 
+def _spliced(
+    object_type: ObjectType, document: dict[str, Any], path: Sequence[str], values: dict[str, Any], stamp: datetime
+) -> dict[str, Any]:
+    """`document` (the object in one version) with `values` set on the child at `path` and its parents' and the
+    object's `last_updated` brought up to `stamp`, as a write of the child does (spec, mod_locations: last_updated
+    of parents); a version that leaves the child out (none of an EVSE's connectors exists in it) keeps the rest."""
+    node: dict[str, Any] | None = document
+    children = object_type.children
+    for child_id in path:
+        assert node is not None
+        node_stamp = parse_datetime(node.get("last_updated"))
+        if node_stamp is None or node_stamp < stamp:
+            node["last_updated"] = format_datetime(stamp)
+        node = _find_child(node, children[0], child_id)
+        if node is None:
+            return document
+        children = children[0].children
+    assert node is not None
+    node.update(values)
+    return document
+
+
 class _ConvertedUp:
     """Per object, its rendering in an older version as last written and that rendering converted to canonical:
     a write in that version merges through canonical what changed from the stored rendering to the new one
@@ -340,6 +362,13 @@ class Repository:
                 parents.append(node)
             children = child.children
         assert child is not None
+        if (
+            method == "PATCH"
+            and "last_updated" in payload
+            and payload.keys() <= child.patched_alike
+            and stored.rendered.keys() >= set(object_type.versions)  # a store may keep fewer (then: render them)
+        ):
+            return await self._patch_alike(object_type, version, key, stored, child, node, path, payload)
         if method == "PUT":
             model = parse(child.models[version], payload)
             body_id = str(getattr(model, child.id_field))
@@ -370,6 +399,47 @@ class Repository:
         if result.outcome is PutOutcome.UPDATED and method == "PUT" and previous is None:
             result.outcome = PutOutcome.CREATED
         return result
+
+    async def _patch_alike(
+        self,
+        object_type: ObjectType,
+        version: str,
+        key: ObjectKey,
+        stored: StoredObject,
+        child: Child,
+        node: dict[str, Any],
+        path: Sequence[str],
+        payload: dict[str, Any],
+    ) -> WriteResult:
+        """A PATCH of the child at `path` that changes only fields it holds alike in every version
+        (`Child.patched_alike`): the same change made in the canonical JSON and in every stored rendering, which
+        is what converting the object and rendering it in every version again would give."""
+        values = parse(partial_model(child.models[version]), payload, what=child.name).to_dict()
+        stamp = parse_datetime(values["last_updated"])
+        assert stamp is not None
+        previous = parse_datetime(node.get("last_updated"))
+        if previous is not None and stamp < previous:
+            return WriteResult(PutOutcome.STALE)
+        spliced: dict[bytes, bytes] = {}
+
+        def splice(rendering: bytes) -> bytes:
+            if rendering not in spliced:
+                spliced[rendering] = orjson.dumps(_spliced(object_type, orjson.loads(rendering), path, values, stamp))
+            return spliced[rendering]
+
+        canonical = splice(stored.canonical)
+        rendered = {v: None if r is None else splice(r) for v, r in stored.rendered.items()}
+        outcome = await self._keep(
+            object_type,
+            key,
+            max(stored.last_updated, stamp),
+            canonical,
+            rendered,
+            audience=stored.audience,
+            expected=stored.canonical,
+            previous=stored,
+        )
+        return WriteResult(outcome)
 
     async def _replace(
         self,
@@ -442,11 +512,35 @@ class Repository:
         stamp = getattr(canonical, "last_updated", None) or _now()
         rendered = await self.render(object_type, canonical, key, context)
         canonical_json = rendered[CANONICAL] or canonical.model_dump_json().encode()
-        options: dict[str, Any] = {"expected": expected, "audience": object_type.audience(canonical)}
+        outcome = await self._keep(
+            object_type,
+            key,
+            stamp,
+            canonical_json,
+            rendered,
+            audience=object_type.audience(canonical),
+            expected=expected,
+            previous=previous,
+        )
+        return WriteResult(outcome, losses), rendered
+
+    async def _keep(
+        self,
+        object_type: ObjectType,
+        key: ObjectKey,
+        stamp: datetime,
+        canonical: bytes,
+        rendered: dict[str, bytes | None],
+        *,
+        audience: str | None,
+        expected: bytes | None,
+        previous: StoredObject | None,
+    ) -> PutOutcome:
+        """Hand the object to the store; one the node pushes with what changed since `previous`."""
+        options: dict[str, Any] = {"expected": expected, "audience": audience}
         if self._scoped(key):
             options["scope"] = describe(object_type, None if previous is None else previous.rendered, rendered)
-        outcome = await self.store.put(key, stamp, canonical_json, rendered, **options)
-        return WriteResult(outcome, losses), rendered
+        return await self.store.put(key, stamp, canonical, rendered, **options)
 
     async def render(
         self, object_type: ObjectType, canonical: BaseModel, key: ObjectKey, written: ConversionContext | None = None

@@ -10,6 +10,7 @@ the credential cache (`tokens`), the SQLite writer thread (`sqlite_writer`), Pos
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from ocpi.storage.base import (
     TokenClaim,
     TokenKind,
 )
+from ocpi.storage.object_writes import EngineWrites, ObjectWrites, SqliteFileWrites
 from ocpi.storage.parties import (
     check_claims,
     dump_parties,
@@ -47,7 +49,7 @@ from ocpi.storage.secrets import PREFIX as ENCRYPTED
 from ocpi.storage.secrets import NodeKey
 from ocpi.storage.sqlite_reader import OFFSET_ROWS, PAGE_ROWS, SqliteReader
 from ocpi.storage.sqlite_writer import SQLITE_PAGE_SIZE, SqliteWriters, tune_sqlite
-from ocpi.storage.statements import key_matches, key_params, object_row, object_values, storable, stored_object
+from ocpi.storage.statements import key_matches, object_row, object_values, storable, stored_object
 from ocpi.storage.tables import (
     RENDER_COLUMNS,
     VERSION_BITS,
@@ -199,12 +201,13 @@ class SqlStore:
         async with self._sqlite.queue(), self.engine.begin() as conn:
             yield conn
 
-    async def _write_objects(self, work: Callable[[sa.Connection], _T]) -> _T:
-        """`work` in one write transaction; on a SQLite file, on the writer thread (`SqliteWriters.run`)."""
+    async def _write_objects(self, work: Callable[[ObjectWrites], _T]) -> _T:
+        """`work` in one write transaction; on a SQLite file, on the writer thread's own connection
+        (`SqliteWriters.run_direct`)."""
         if not self._sqlite.threaded:
             async with self.transaction() as conn:
-                return await conn.run_sync(work)
-        return await self._sqlite.run(work)
+                return await conn.run_sync(lambda sync: work(EngineWrites(sync)))
+        return await self._sqlite.run_direct(lambda connection: work(SqliteFileWrites(connection)))
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -261,7 +264,7 @@ class SqlStore:
             scope = None
         try:
             return await self._put(key, stamp, values, expected, scope)
-        except IntegrityError:
+        except (IntegrityError, sqlite3.IntegrityError):
             # Created by a concurrent writer between our UPDATE and our INSERT (PostgreSQL, READ COMMITTED):
             # the object exists now, so the same write is an update (or stale) on a second attempt.
             return await self._put(key, stamp, values, expected, scope)
@@ -269,13 +272,13 @@ class SqlStore:
     async def _put(
         self, key: ObjectKey, stamp: datetime, values: dict[str, Any], expected: bytes | None, scope: bytes | None
     ) -> PutOutcome:
-        def write(conn: sa.Connection) -> tuple[int | None, PutOutcome]:
-            pk, outcome = self._write(conn, key, stamp, values, expected)
+        def write(writes: ObjectWrites) -> tuple[int | None, PutOutcome]:
+            pk, outcome = self._write(writes, key, stamp, values, expected)
             if pk is not None:
                 change = {"object_pk": pk, "module": key.module, "changed_at": utcnow(), "scope": scope}
                 if outcome is PutOutcome.CREATED:
                     change["scope"] = None
-                conn.execute(statements.LOG_CHANGE, change)
+                writes.log_change(change)
             return pk, outcome
 
         pk, outcome = await self._write_objects(write)
@@ -285,20 +288,16 @@ class SqlStore:
 
     @staticmethod
     def _write(
-        conn: sa.Connection, key: ObjectKey, stamp: datetime, values: dict[str, Any], expected: bytes | None
+        writes: ObjectWrites, key: ObjectKey, stamp: datetime, values: dict[str, Any], expected: bytes | None
     ) -> tuple[int | None, PutOutcome]:
         """The row written and how (CREATED, UPDATED), or no row and why nothing was written."""
-        matches = key_matches(key)
-        update, update_params = statements.UPDATE_IF_NOT_OLDER, {**matches, "key_stamp": stamp, **values}
-        if expected is not None:
-            update, update_params["key_expected"] = statements.UPDATE_IF_UNCHANGED, expected
         for _ in range(3):
-            pk = conn.execute(update, update_params).scalar()
+            pk = writes.update(key, stamp, values, expected)
             if pk is not None:
-                return int(pk), PutOutcome.UPDATED
-            found = conn.execute(statements.STAMP_OF, matches).first()
+                return pk, PutOutcome.UPDATED
+            found = writes.stamp_of(key)
             if found is not None:
-                if found.last_updated > stamp:
+                if found > stamp:
                     return None, PutOutcome.STALE
                 if expected is not None:
                     return None, PutOutcome.CONFLICT
@@ -306,17 +305,13 @@ class SqlStore:
                 continue
             if expected is not None:
                 return None, PutOutcome.CONFLICT  # it was read, and is gone now
-            inserted = conn.execute(statements.INSERT_OBJECT, {**key_params(key), **values})
-            return int(inserted.scalar_one()), PutOutcome.CREATED
+            return writes.insert(key, values), PutOutcome.CREATED
         return None, PutOutcome.CONFLICT
 
     async def delete(self, key: ObjectKey) -> bool:
         if not storable(key):
             return False
-        matches = key_matches(key)
-        deleted = await self._write_objects(
-            lambda conn: conn.execute(statements.DELETE_OBJECT, matches).first() is not None
-        )
+        deleted = await self._write_objects(lambda writes: writes.delete(key))
         self._listener.changed()
         return deleted
 

@@ -40,7 +40,7 @@ async def test_every_lane_route_is_the_route_the_app_would_choose(store: SqlStor
     app = node_app(store)
     lane = _lane(store)
     assert len(lane.routes) > 20  # every sender list and GET of one object, per role and version
-    assert {method for method, _, _ in lane.routes} == {"GET", "PUT", "PATCH"}  # and the receivers' writes
+    assert {method for method, _, _ in lane.routes} == {"GET", "PUT", "PATCH", "DELETE"}  # and the receivers' writes
     for (method, prefix, count), route in lane.routes.items():
         path = prefix + "".join(f"/value{n}" for n in range(count))
         scope = {"type": "http", "method": method, "path": path, "root_path": ""}
@@ -282,3 +282,45 @@ async def test_the_lane_writes_as_the_app_writes(version: str, store: SqlStore, 
     assert statuses[4:] == [(200, 2001), (404, 2003), (404, 2003), (400, 2000), (200, 2001)] + (
         [(200, 2001)] if version != "2.1.1" else [(200, 1000)]
     )
+
+
+@pytest.mark.parametrize("version", samples.VERSIONS)
+async def test_the_lane_deletes_as_the_app_deletes(version: str, store: SqlStore, make_partner: PartnerFactory) -> None:
+    """A receiver's DELETE (a Tariff) through the lane: the same answers as the app's, the success the lane's and
+    the refusal (nothing left to delete) the app's, and the object gone."""
+    cpo = await make_partner("CPO", "BE", "BEC")
+    tariff = samples.sample("tariff", version, "T1", ("BE", "BEC"), last_updated=stamp(1))
+    base = url(RoleEnum.EMSP, version, "tariffs", "BE", "BEC")
+    requests = [("PUT", f"{base}/T1", tariff), ("DELETE", f"{base}/T1", None), ("DELETE", f"{base}/T1", None)]
+    answers: dict[bool, list[Any]] = {}
+    lane: LaneRoutes = node_app(store, read_lane=True).state.read_lane
+    answered: list[tuple[str, int]] = []
+    answer = lane.answer
+
+    async def counted(route: Any, values: list[str], request: Request) -> Any:
+        response = await answer(route, values, request)
+        if response is not None:
+            answered.append((request.method, response.status_code))
+        return response
+
+    lane.answer = counted  # type: ignore[method-assign]
+    for read_lane in (True, False):
+        app = node_app(store, read_lane=read_lane)
+        answers[read_lane] = []
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+            for method, path, body in requests:
+                content = b"" if body is None else orjson.dumps(body)
+                headers = cpo.headers(version, **{"X-Request-ID": "r1", "Content-Type": "application/json"})
+                response = await http.request(method, path, content=content, headers=headers)
+                document = response.json()
+                document.pop("timestamp")
+                kept = {k: v for k, v in response.headers.items() if k not in VOLATILE}
+                answers[read_lane].append((method, response.status_code, document, kept))
+        assert await store.get(ObjectKey.of("tariffs", "BE", "BEC", "T1")) is None
+    assert answers[True] == answers[False]
+    assert [(status, document["status_code"]) for _, status, document, _ in answers[True]] == [
+        (201, 1000),
+        (200, 1000),
+        (404, 2003),
+    ]
+    assert answered == [("PUT", 201), ("DELETE", 200)]

@@ -17,6 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from ocpi.storage import sqlite_writer
 from ocpi.storage.base import ListQuery, ObjectKey, PartyRole, PutOutcome, TokenKind
 from ocpi.storage.direct_sql import page_statement
 from ocpi.storage.migrations import alembic_config
@@ -182,18 +183,23 @@ async def test_concurrent_writers_of_objects_and_credentials_all_land(store: Sql
 async def test_a_cancelled_object_write_keeps_the_writers_queue_until_its_transaction_ends(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
-    """On a SQLite file an object write runs on the writer thread, which cannot be stopped: a request cancelled
-    meanwhile (its client left) gives up its place in the writers' queue only when that transaction is over."""
+    """On a SQLite file an object write that meets another's lock runs on the writer thread, which cannot be
+    stopped: a request cancelled meanwhile (its client left) gives up its place in the writers' queue only when
+    that transaction is over."""
     store = await SqlStore.open(f"sqlite:///{tmp_path / 'ocpi.db'}")
     entered, release = threading.Event(), threading.Event()
-    in_file = store._sqlite._in_file
+    in_file = store._sqlite._in_direct
 
     def held(work: Any) -> Any:
         entered.set()
         release.wait(10)
         return in_file(work)
 
-    monkeypatch.setattr(store._sqlite, "_in_file", held)
+    def busy(work: Any) -> Any:
+        raise sqlite_writer._Busy
+
+    monkeypatch.setattr(store._sqlite, "_in_place_transaction", busy)
+    monkeypatch.setattr(store._sqlite, "_in_direct", held)
     try:
         writing = asyncio.create_task(put(store, key("LOC1"), 0))
         await asyncio.to_thread(entered.wait, 10)
@@ -208,6 +214,46 @@ async def test_a_cancelled_object_write_keeps_the_writers_queue_until_its_transa
         assert await store.get(key("LOC1")) is not None  # the transaction ran to its end
     finally:
         release.set()
+        await store.close()
+
+
+async def test_an_object_write_meeting_another_process_lock_waits_for_it_off_the_event_loop(tmp_path: Path) -> None:
+    """Object writes on a SQLite file run in place; one that meets the write lock of another connection (another
+    process: `ocpi load`, a second node) waits for it on the writer thread, while the event loop goes on."""
+    store = await SqlStore.open(f"sqlite:///{tmp_path / 'ocpi.db'}")
+    other = sqlite3.connect(tmp_path / "ocpi.db", isolation_level=None)
+    try:
+        assert await put(store, key("LOC1"), 0) is PutOutcome.CREATED
+        other.execute("BEGIN IMMEDIATE")
+        writing = asyncio.create_task(put(store, key("LOC1"), 1))
+        ticks = 0
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert (ticks, writing.done()) == (20, False)
+        other.execute("COMMIT")
+        assert await writing is PutOutcome.UPDATED
+        found = await store.get(key("LOC1"))
+        assert found is not None and found.last_updated == at(1)
+    finally:
+        other.close()
+        await store.close()
+
+
+async def test_in_place_object_writes_keep_the_wal_checkpointed(tmp_path: Path) -> None:
+    """The in-place writer leaves checkpoints to the writer thread: the WAL does not grow with the writes."""
+    store = await SqlStore.open(f"sqlite:///{tmp_path / 'ocpi.db'}")
+    try:
+        body = "x" * 20_000  # two 16 KB pages per version
+        for rounds in range(6):
+            for n in range(sqlite_writer.CHECKPOINT_EVERY):
+                await store.put(key(f"L{n}"), at(rounds), body.encode(), rendered(body))
+        await asyncio.sleep(0)
+        store._sqlite.close()  # waits for the thread's last checkpoint
+        wal = tmp_path / "ocpi.db-wal"
+        # Six rounds write ~6 x 100 x 8 pages of 16 KB (~75 MB); checkpointed every 100 commits, the WAL is reused.
+        assert wal.stat().st_size < 40 * 1024 * 1024, wal.stat().st_size
+    finally:
         await store.close()
 
 

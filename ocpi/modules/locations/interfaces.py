@@ -17,8 +17,16 @@ from ocpi.modules.locations.v_2_3_0 import schemas as v230
 
 VERSIONS = {"2.1.1": v211, "2.2.1": v221, "2.3.0": v230}
 
-CONNECTOR = Child("connectors", "id", {v: s.Connector for v, s in VERSIONS.items()})
-EVSE = Child("evses", "uid", {v: s.EVSE for v, s in VERSIONS.items()}, children=(CONNECTOR,))
+CONNECTOR = Child(
+    "connectors", "id", {v: s.Connector for v, s in VERSIONS.items()}, patched_alike=frozenset({"last_updated"})
+)
+EVSE = Child(
+    "evses",
+    "uid",
+    {v: s.EVSE for v, s in VERSIONS.items()},
+    children=(CONNECTOR,),
+    patched_alike=frozenset({"status", "last_updated"}),  # Status: one enum, the same in every version
+)
 LOCATION = ObjectType("locations", {v: s.Location for v, s in VERSIONS.items()}, convert, children=(EVSE,))
 
 INTERFACES = ModuleInterfaces(
