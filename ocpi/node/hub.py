@@ -50,7 +50,6 @@ from ocpi.modules.registry import converter, module_interfaces
 from ocpi.node.config import OwnParty
 from ocpi.storage.base import ListQuery, ObjectKey, Party, PartyRole, PutOutcome, StoredObject
 from ocpi.storage.hubs import AwaitedResults
-from ocpi.storage.push import PushLedger
 
 if TYPE_CHECKING:
     from ocpi.node.node import Node
@@ -162,7 +161,7 @@ class Hub:
 
     async def status(self, country_code: str, party_id: str) -> str | None:
         """The connection status the hub reports for a party; None: a party it never connected."""
-        stored = await self.node.store.get(ObjectKey.of(CLIENT_INFO.module, country_code, party_id, ""))
+        stored = await self.node.objects.get(ObjectKey.of(CLIENT_INFO.module, country_code, party_id, ""))
         if stored is None:
             return None
         status = orjson.loads(stored.canonical).get("status")
@@ -198,7 +197,7 @@ class Hub:
         """A party registered (or renewed its credentials): CONNECTED to the others, and owed the directory as
         it stands (its push cursor starts at its registration; the ClientInfo of itself is not sent to it)."""
         await self.record(party, CONNECTED)
-        if await PushLedger(self.node.store).owe(party.pk, CLIENT_INFO.module):
+        if await self.node.ledger.owe(party.pk, CLIENT_INFO.module):
             self.node.nudge_push()
 
     async def suspended(self, party: Party) -> None:
@@ -411,7 +410,7 @@ async def _held_by_one(hub: Hub, module: str, object_id: str, variant: str = "")
     for partner in await hub.partners():
         for role in hub.parties_of(partner):
             owner = (role.country_code.upper(), role.party_id.upper())
-            if await hub.node.store.get(ObjectKey.of(module, *owner, object_id, variant)) is not None:
+            if await hub.node.objects.get(ObjectKey.of(module, *owner, object_id, variant)) is not None:
                 owners.append(owner)
     return owners[0] if len(owners) == 1 else None
 
@@ -717,7 +716,7 @@ async def _broadcast(
     variant = dict(parse_qsl(request.query)).get("type", "")
     repository = hub.node.repository
     if request.method == "DELETE":
-        if len(request.path) != 3 or not await hub.node.store.delete(
+        if len(request.path) != 3 or not await hub.node.objects.delete(
             repository.key_of(object_type, owner, request.path[2], variant)
         ):
             raise NotFound(f"{object_type.name} {'/'.join(request.path[2:])} not found")

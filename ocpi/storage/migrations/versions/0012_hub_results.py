@@ -1,13 +1,13 @@
 """the results a hub awaits for its parties (kept across a restart of the hub); which hub reported which party
 
-Revision ID: 0012_hub
+Revision ID: 0012
 Revises: 0011
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_hub"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
