@@ -212,6 +212,8 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                     raise NotFound(f"{object_type.name} {object_id} not found")
                 return ocpi_response(headers=headers)
             payload = await read_json(request, b.node.config.max_body_bytes)
+            hearing = b.module == "hubclientinfo" and partner.hub is not None  # of a party, from our hub
+            before = await b.node.reported_status(*owner) if hearing else None
             write = repository.put if method == "PUT" else repository.patch
             result = await write(
                 object_type,
@@ -224,6 +226,8 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                 judging=b.node.judging,
             )
             b.note(request, partner, result.deviations)
+            if hearing:
+                await b.node.heard_of(partner, *owner, before)
             if method == "PUT":
                 return written(result.outcome, result.message, headers)
             return ocpi_response(message=result.message, headers=headers)

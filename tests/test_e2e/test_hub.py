@@ -650,3 +650,65 @@ async def test_a_direct_partner_wins_over_the_hub_and_forwarded_requests_carry_n
         assert arrived["x-request-id"] not in ("", "req-1")
         assert (arrived["ocpi-from-country-code"], arrived["ocpi-from-party-id"]) == ("DE", "EM1")
         assert (arrived["ocpi-to-country-code"], arrived["ocpi-to-party-id"]) == ("NL", "CP1")
+
+
+# --- registration races -------------------------------------------------------------------------------------------
+
+
+async def test_the_hubs_first_client_info_reaches_a_party_still_registering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub pushes its directory to a party the moment it registered it, which may be before the party stored
+    the hub's answer: that push waits for the party's registration to complete and is taken at once (before: a
+    2001 refusal, "not one of your parties", and a retry about 2 s later)."""
+    async with (
+        serve_node(tmp_path / "hub.db", [HUB], push=False, **QUIET) as hub,
+        serve_node(tmp_path / "cpo.db", [CPO1]) as cpo,
+        serve_node(tmp_path / "emsp.db", [EMSP1], push=False) as emsp,
+    ):
+        await join(hub, cpo)  # the hub holds CPO one's ClientInfo, owed to whoever joins next
+        store, waiting = emsp.store, asyncio.Event()
+        real_update, real_get = store.update_party, store.get_party
+        pushes: list[asyncio.Task[int]] = []
+
+        async def get_party(pk: int) -> Party | None:
+            waiting.set()  # the eMSP waits, reading its partner again, for its registration to complete
+            return await real_get(pk)
+
+        async def update_party(pk: int, **fields: Any) -> Party:
+            if fields.get("state") == "registered" and not pushes:
+                # The hub's push of its directory, sent while the eMSP has not yet stored the hub's answer.
+                waiting.clear()  # set by this node's own reads so far
+                pushes.append(asyncio.create_task(hub.node.push.run_once()))
+                arrived = asyncio.create_task(waiting.wait())
+                await asyncio.wait([pushes[0], arrived], return_when=asyncio.FIRST_COMPLETED)
+                arrived.cancel()
+            return await real_update(pk, **fields)
+
+        monkeypatch.setattr(store, "get_party", get_party)
+        monkeypatch.setattr(store, "update_party", update_party)
+        member = await join(hub, emsp)
+        assert await pushes[0] == 2  # CPO one's ClientInfo to the eMSP, the eMSP's to CPO one: both taken
+        assert await status_at(member, CPO1) == "CONNECTED"
+        assert (await PushLedger(hub.store).state(member.at_hub.pk)).failing == []
+
+
+async def test_a_session_for_a_party_heard_of_later_is_pushed_once_the_hub_tells_of_it(tmp_path: Path) -> None:
+    """A CPO's Session for an eMSP it has not heard of yet (no ClientInfo of it) is not sent to the hub (it could
+    not know the party is reachable); once the hub's ClientInfo tells it the eMSP is CONNECTED, the Session is
+    pushed to it through the hub (before: never, the eMSP had to GET it)."""
+    async with (
+        serve_node(tmp_path / "hub.db", [HUB], push=False, **QUIET) as hub,
+        serve_node(tmp_path / "cpo.db", [CPO1], push=False) as cpo_node,
+        serve_node(tmp_path / "emsp.db", [EMSP1], push=False) as emsp_node,
+    ):
+        cpo = await join(hub, cpo_node)
+        session = example("session_example_1_simple_start.json", CPO1, id="S1", cdr_token=token_of(EMSP1))
+        await cpo_node.node.sessions.put(session, version="2.2.1")
+        assert await cpo_node.node.push.run_once() == 0  # DE/EM1 is nobody the CPO knows of
+        emsp = await join(hub, emsp_node)
+        assert await hub.node.push.run_once() >= 1  # the hub tells the CPO of the eMSP (and the eMSP of the CPO)
+        assert await status_at(cpo, EMSP1) == "CONNECTED"
+        assert await cpo_node.node.push.run_once() == 1
+        assert await held(emsp, "sessions", CPO1, "S1") is not None
+        assert await cpo_node.node.push.run_once() == 0  # sent once
