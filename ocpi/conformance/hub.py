@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from ocpi.conformance.checks import Result, SpecRef, Stage, check, failed, passed, skipped, verdict
-from ocpi.conformance.context import Context, HubPeer
+from ocpi.conformance.context import EPOCH, Context, HubPeer
 from ocpi.conformance.probe import Exchange
 from ocpi.core.convert import ConversionContext
 from ocpi.core.enums import InterfaceRole, RoleEnum
@@ -141,8 +141,8 @@ def _routed(ctx: Context, to: tuple[str, str]) -> dict[str, str]:
     return headers
 
 
-def _sender_url(ctx: Context, role: str) -> tuple[str, str] | None:
-    """(module, the hub's Sender endpoint of it) for a module a party of `role` sends, None: none."""
+def _sender_url(ctx: Context, role: str) -> str | None:
+    """The hub's Sender endpoint of a module a party of `role` sends; None: none."""
     try:
         played = RoleEnum(role)
     except ValueError:
@@ -151,7 +151,7 @@ def _sender_url(ctx: Context, role: str) -> tuple[str, str] | None:
         if endpoint.role == "SENDER" and endpoint.identifier not in ("credentials", "hubclientinfo"):
             sides = module_interfaces(endpoint.identifier).sides
             if sides.get(played) is InterfaceRole.SENDER:
-                return endpoint.identifier, endpoint.url
+                return endpoint.url
     return None
 
 
@@ -161,11 +161,10 @@ async def _routed_get(ctx: Context, hub: HubPeer) -> tuple[tuple[str, str], Exch
         ctx.cache["routed_get"] = skipped("the hub lists no CONNECTED party (but ours) with a Sender list it offers")
         for info in hub.clients:
             party = (str(info.get("country_code", "")).upper(), str(info.get("party_id", "")).upper())
-            found = _sender_url(ctx, str(info.get("role")))
-            if info.get("status") != "CONNECTED" or party == ctx.options.from_party or found is None:
+            url = _sender_url(ctx, str(info.get("role")))
+            if info.get("status") != "CONNECTED" or party == ctx.options.from_party or url is None:
                 continue
-            url = found[1]
-            params = {"date_from": "1970-01-01T00:00:00Z", "limit": 1}
+            params = {"date_from": EPOCH, "limit": 1}  # Sessions and CDRs require date_from
             answer = await ctx.probe.get(url, params=params, headers=_routed(ctx, party), expect="list", valid=True)
             ctx.cache["routed_get"] = (party, answer)
             break
