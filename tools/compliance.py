@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from starlette.routing import Route
 
+from ocpi.conformance import catalogue
+from ocpi.conformance.hub import HUB_RULES, Rule
 from ocpi.core.enums import InterfaceRole, RoleEnum
 from ocpi.core.rules import RULES
 from ocpi.core.versions import SUPPORTED_VERSIONS
@@ -512,6 +514,14 @@ HUB_DECISIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _rule_row(rule: Rule) -> tuple[str, str, str]:
+    checks = [
+        c.id for c in catalogue() if c.title.startswith((f"{rule.id}: ", f"{rule.id}/")) or f"/{rule.id}:" in c.title
+    ]
+    where = f"{rule.spec.file('2.3.0')} § {rule.spec.title('2.3.0')}"
+    return f"**{rule.id}** {rule.text}", where, ", ".join(_code(c) for c in checks) or "-"
+
+
 def hub_markdown(app: FastAPI | None = None) -> list[str]:
     """The hub's section of the compliance page: its routes and the choices where the spec is silent."""
     app = app or build_hub_app()
@@ -544,6 +554,13 @@ def hub_markdown(app: FastAPI | None = None) -> list[str]:
         "",
     ]
     out += _table(["version", "path", "methods", "what"], rows)
+    out += [
+        "",
+        "The spec's rules for a hub (2.2.1 and 2.3.0 alike), and the checks of `ocpi check` that judge a hub by "
+        "those a caller can see from outside (the others are tested end to end on this library's hub):",
+        "",
+    ]
+    out += _table(["rule", "spec", "checked by"], [_rule_row(rule) for rule in HUB_RULES])
     out += ["", "Where the spec is silent, the hub chooses:", ""]
     out += [f"- **{topic}.** {choice}" for topic, choice in HUB_DECISIONS]
     return [*out, ""]

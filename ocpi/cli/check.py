@@ -17,10 +17,10 @@ from ocpi.conformance import Options, Report, UserError, print_table, run, to_ht
 from ocpi.core.versions import SUPPORTED_VERSIONS
 
 
-def _party(value: str) -> tuple[str, str]:
+def _party(value: str, option: str = "--own-party") -> tuple[str, str]:
     country_code, _, party_id = value.partition("/")
     if len(country_code) != 2 or not 1 <= len(party_id) <= 3:
-        raise UserError(f"--own-party {value!r}: expected COUNTRY_CODE/PARTY_ID, e.g. NL/CHK")
+        raise UserError(f"{option} {value!r}: expected COUNTRY_CODE/PARTY_ID, e.g. NL/CHK")
     return country_code.upper(), party_id.upper()
 
 
@@ -96,11 +96,14 @@ def check(
     listen: str = typer.Option("127.0.0.1:0", "--listen", help="Where our node listens during --write."),
     public_url: str | None = typer.Option(None, "--public-url", help="Where the peer reaches our node."),
     max_pages: int = typer.Option(50, "--max-pages", min=1, help="Pages read at most per list."),
+    to: str | None = typer.Option(None, "--to", help="Check this CC/PID, reached through the hub at VERSIONS_URL."),
+    from_party: str | None = typer.Option(None, "--from", help="Our CC/PID at the hub (OCPI-from of our requests)."),
 ) -> None:
     """Check a partner's OCPI platform against the spec (a registered one by --party).
 
     Versions, authentication, envelope, pagination, objects, and with --write the handshake, pushes, rotation
-    and unregistering."""
+    and unregistering. A Roaming Hub is also checked against the hub's rules; --to CC/PID checks a party through
+    the hub."""
     if party is not None:
         stored_url, stored_token, stored_version = _registered(party, db)
         versions_url, token = versions_url or stored_url, token or stored_token
@@ -123,6 +126,8 @@ def check(
             listen=_listen(listen),
             public_url=public_url,
             max_pages=max_pages,
+            to=None if to is None else _party(to, "--to"),
+            from_party=None if from_party is None else _party(from_party, "--from"),
         )
         report = asyncio.run(run(options))
         print_table(report, Console())

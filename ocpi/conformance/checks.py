@@ -110,6 +110,6 @@ def check(
 
 def catalogue() -> list[Check]:
     """Every check, in the order they run."""
-    from ocpi.conformance import answers, read, write  # noqa: F401 - importing registers the checks
+    from ocpi.conformance import answers, hub, read, write  # noqa: F401 - importing registers the checks
 
     return sorted(CHECKS, key=lambda c: c.stage)

@@ -43,6 +43,11 @@ class Options:
     """Largest accepted difference between the peer's clock and ours, in seconds."""
     outbound: PartnerSettings = field(default_factory=PartnerSettings)
     """The deadline of each call to the peer and the largest answer accepted, as for any partner."""
+    to: tuple[str, str] | None = None
+    """A party reached through the hub at `versions_url`: every request to a functional module names it in OCPI-to,
+    and the checks judge its answers."""
+    from_party: tuple[str, str] | None = None
+    """Our party at a hub (OCPI-from of requests through it; the OCPI-to its answers must name)."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,34 @@ class Walk:
 
 
 @dataclass
+class HubPeer:
+    """What a Roaming Hub says of itself: its Credentials (and the party they name it by), and the parties its Hub
+    Client Info Sender lists."""
+
+    credentials: Exchange
+    party: tuple[str, str] | None
+    listed: Exchange | None
+    """The GET of its ClientInfo list; None: it offers no Hub Client Info Sender."""
+
+    @property
+    def roles(self) -> list[dict[str, Any]]:
+        data = self.credentials.data
+        roles = data.get("roles") if isinstance(data, dict) else None
+        return [r for r in roles if isinstance(r, dict)] if isinstance(roles, list) else []
+
+    @property
+    def clients(self) -> list[dict[str, Any]]:
+        data = self.listed.data if self.listed is not None else None
+        return [i for i in data if isinstance(i, dict)] if isinstance(data, list) else []
+
+    def client(self, party: tuple[str, str]) -> dict[str, Any] | None:
+        return next(
+            (i for i in self.clients if (str(i.get("country_code")).upper(), str(i.get("party_id")).upper()) == party),
+            None,
+        )
+
+
+@dataclass
 class Context:
     options: Options
     probe: Probe
@@ -108,6 +141,10 @@ class Context:
     endpoints: list[Endpoint]
     subjects: list[Subject]
     write_session: WriteSession | None = None
+    hub: HubPeer | None = None
+    """The peer, when it is a Roaming Hub (or the hub a party is checked through, `Options.to`)."""
+    cache: dict[str, Any] = field(default_factory=dict)
+    """What checks share of their own requests (one request for several checks)."""
     _walks: dict[str, Walk] = field(default_factory=dict)
     _known: dict[str, Exchange | None] = field(default_factory=dict)
 

@@ -99,6 +99,9 @@ class Probe:
     """The operator names the peer, so private addresses and plain HTTP are allowed by default (a sandbox on
     localhost); the transport still connects only to the addresses the policy judged."""
     exchanges: list[Exchange] = field(default_factory=list)
+    routing: dict[str, str] = field(default_factory=dict)
+    """Routing headers sent with every request to a URL under one of `routed` (a hub's functional modules)."""
+    routed: tuple[str, ...] = ()
     transport: Transport = field(init=False)
 
     def __post_init__(self) -> None:
@@ -127,12 +130,14 @@ class Probe:
         sent = {"X-Request-ID": str(uuid.uuid4()), "X-Correlation-ID": str(uuid.uuid4())}
         if authorize:
             sent["Authorization"] = self.authorization()
+        target = with_params(url, params or {})
+        if self.routed and target.startswith(self.routed):
+            sent.update(self.routing)
         sent.update(headers or {})
         content = None
         if body is not None:
             sent["Content-Type"] = "application/json"
             content = orjson.dumps(body)
-        target = with_params(url, params or {})
         started = time.time()
         try:
             async with asyncio.timeout(self.settings.timeout):

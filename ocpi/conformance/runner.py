@@ -6,11 +6,13 @@ from contextlib import AsyncExitStack
 from urllib.parse import urljoin
 
 from ocpi.client import join_url
+from ocpi.client.client import CONFIGURATION_MODULES as CONFIGURATION
 from ocpi.conformance.checks import Check, Result, Stage, catalogue, failed, skipped
-from ocpi.conformance.context import Context, Endpoint, Options, Subject, UserError
+from ocpi.conformance.context import Context, Endpoint, HubPeer, Options, Subject, UserError
 from ocpi.conformance.formats import is_absolute
 from ocpi.conformance.probe import Exchange, Probe, Shape, Unreachable
 from ocpi.conformance.report import Finding, Report
+from ocpi.core.enums import InterfaceRole, RoleEnum
 from ocpi.core.interfaces import SenderList
 from ocpi.core.versions import NEWEST_FIRST
 from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces
@@ -91,8 +93,52 @@ async def discover(options: Options, probe: Probe) -> Context:
         if isinstance(e, dict)
     ]
     context = Context(options, probe, version, versions, details, endpoints, [])
+    context.hub = await _hub_peer(context)
+    _route(context)
     context.subjects = await _subjects(context)
     return context
+
+
+async def _hub_peer(context: Context) -> HubPeer | None:
+    """The peer as a Roaming Hub: its Credentials name it HUB (2.2.1) or give `hub_party_id` (2.3.0), or it offers
+    a Hub Client Info Sender; None: it is no hub."""
+    url = context.endpoint("credentials")
+    listing = context.endpoint("hubclientinfo", "SENDER") if context.version != "2.1.1" else None
+    if url is None or context.version == "2.1.1":
+        return None
+    credentials = await context.probe.get(url, expect="object", valid=True)
+    data = credentials.data if isinstance(credentials.data, dict) else {}
+    roles = [r for r in data.get("roles") or [] if isinstance(r, dict)]
+    named = next((r for r in roles if r.get("role") == "HUB"), None)
+    party = (str(named.get("country_code")).upper(), str(named.get("party_id")).upper()) if named else None
+    hub_party_id = data.get("hub_party_id")
+    if party is None and isinstance(hub_party_id, str) and len(hub_party_id) == 5:
+        party = (hub_party_id[:2].upper(), hub_party_id[2:].upper())
+    if party is None and listing is None:
+        return None
+    listed = await context.probe.get(listing, params={"limit": 1000}, expect="list", valid=True) if listing else None
+    return HubPeer(credentials, party, listed)
+
+
+def _route(context: Context) -> None:
+    """Through a hub, requests to functional modules name their receiver: `--to` the party checked, else the hub
+    itself (GET All via the hub); configuration modules carry no routing headers."""
+    options, hub = context.options, context.hub
+    if options.to is not None:
+        if hub is None:
+            raise UserError(f"--to {options.to[0]}/{options.to[1]}: {options.versions_url} is no hub")
+        info = hub.client(options.to)
+        if info is None or info.get("status") != "CONNECTED":
+            state = "lists no ClientInfo of it" if info is None else f"reports it {info.get('status')}"
+            raise UserError(f"--to {options.to[0]}/{options.to[1]}: the hub {state}; nothing can be checked through it")
+    to = options.to or (hub.party if hub is not None else None)
+    if to is None:
+        return
+    routing = {"OCPI-to-country-code": to[0], "OCPI-to-party-id": to[1]}
+    if options.from_party is not None:
+        routing |= {"OCPI-from-country-code": options.from_party[0], "OCPI-from-party-id": options.from_party[1]}
+    context.probe.routing = routing
+    context.probe.routed = tuple(e.url.rstrip("/") for e in context.endpoints if e.identifier not in CONFIGURATION)
 
 
 async def _subjects(context: Context) -> list[Subject]:
@@ -107,7 +153,12 @@ async def _subjects(context: Context) -> list[Subject]:
         for pattern in sender_lists(endpoint.identifier, context.version):
             url = join_url(endpoint.url, *((pattern.segment,) if pattern.segment else ()))
             found.append(Subject(endpoint.identifier, url, pattern))
-    if context.version == "2.1.1":
+    if context.options.to is not None and context.hub is not None:  # the party's own Sender lists
+        info = context.hub.client(context.options.to) or {}
+        sends = {m for m in LIST_MODULES if _sends(m, str(info.get("role")))}
+        found = [s for s in found if s.module in sends]
+    if context.version == "2.1.1" or (context.hub is not None and context.options.to is None):
+        # 2.1.1 has no roles; a hub lists itself only some modules (GET All via the hub)
         kept = []
         for subject in found:
             answer = await context.probe.get(subject.url, params={**subject.base_params, "limit": 1})
@@ -115,6 +166,13 @@ async def _subjects(context: Context) -> list[Subject]:
                 kept.append(subject)
         found = kept
     return found
+
+
+def _sends(module: str, role: str) -> bool:
+    try:
+        return module_interfaces(module).sides.get(RoleEnum(role)) is InterfaceRole.SENDER
+    except ValueError:
+        return False
 
 
 async def _run_check(check: Check, context: Context) -> list[Finding]:

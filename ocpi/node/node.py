@@ -27,6 +27,7 @@ from ocpi.push.context import SyncContext
 from ocpi.storage.base import (
     CredentialLookup,
     ListQuery,
+    ObjectKey,
     Party,
     PartyRole,
     Store,
@@ -274,6 +275,24 @@ class Node:
                 continue
             roles.append(PartyRole(str(info["role"]), cc, pid))
         return replace(partner, roles=roles)
+
+    async def heard_of(self, hub: Party, country_code: str, party_id: str, before: str | None) -> None:
+        """`hub` told of a party, which was unknown here (`before`: None) and is now CONNECTED: what this node
+        holds for that party alone (its Sessions and CDRs, by their audience), left unsent while the party was
+        unknown, is owed to the hub, to be pushed TO the party through it. Not when the party is this node's own or
+        a direct partner's (a direct connection wins)."""
+        if before is not None or await self.reported_status(country_code, party_id) != "CONNECTED":
+            return
+        direct = [p for p in await self.store.list_parties() if p.state == "registered" and p.pk != hub.pk]
+        if self.config.is_own(country_code, party_id) or any(p.owns(country_code, party_id) for p in direct):
+            return
+        if await self.ledger.owe(hub.pk, audience=audience_name(country_code, party_id)):
+            self.nudge_push()
+
+    async def reported_status(self, country_code: str, party_id: str) -> str | None:
+        """The status of a party as the ClientInfo this node holds reports it; None: it holds none."""
+        stored = await self.objects.get(ObjectKey.of("hubclientinfo", country_code, party_id, ""))
+        return None if stored is None else orjson.loads(stored.canonical).get("status")
 
     def partner_client(self, party: Party) -> OcpiClient:
         if not party.outbound_token or not party.version:

@@ -3,6 +3,7 @@ node's routes built on it (`caller_of`: any valid token; `partner_of`: a registe
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -56,6 +57,21 @@ def require_registered(caller: Caller) -> Party:
     return caller.party
 
 
+async def _once_registered(node: Node, party: Party) -> Party:
+    """`party` once the handshake this node started with it ended. The token we gave it in our POST is valid before
+    its answer is stored: a hub pushes its directory to a party the moment it registered it, so that push can come
+    while the party (roles, hub) is still unknown here. Waited for within the handshake's own deadline (another
+    process, `ocpi register`, may be the one running it)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + node.config.outbound.timeout
+    while party.state == "invited" and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+        party = await node.store.get_party(party.pk) or party
+    if party.state != "registered":
+        raise AuthenticationError(f"the registration of this token's partner did not complete ({party.state})")
+    return party
+
+
 def caller_of(node: Node) -> Callable[[Request], Awaitable[Caller]]:
     """The dependency of versions and credentials: any valid token of `node`, token A included."""
 
@@ -72,6 +88,8 @@ def partner_of(node: Node) -> Callable[[Request], Awaitable[Party]]:
     async def partner(request: Request) -> Party:
         caller = await identify(request, node.credentials)
         party = require_registered(caller)
+        if party.state == "invited":
+            party = await _once_registered(node, party)
         path = request.scope["path"]
         if caller.base64 == ("/2.1.1/" in path) and (caller.base64 or _BASE64_VERSION.search(path)):
             spelt, expected = ("Base64", "raw") if caller.base64 else ("raw", "Base64")

@@ -216,6 +216,8 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                     raise NotFound(f"{object_type.name} {object_id} not found")
                 return ocpi_response(headers=headers)
             payload = await read_json(request, b.node.config.max_body_bytes)
+            hearing = b.module == "hubclientinfo" and partner.hub is not None  # of a party, from our hub
+            before = await b.node.reported_status(*owner) if hearing else None
             write = repository.put if method == "PUT" else repository.patch
             result = await write(
                 object_type,
@@ -231,6 +233,8 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
             reported = payload.get("status") if isinstance(payload, dict) else None
             if object_type.module == "hubclientinfo" and partner.hub is not None and reported:
                 await HubReports(b.node.store).note(partner.pk, *owner, str(reported))
+            if hearing:
+                await b.node.heard_of(partner, *owner, before)
             if method == "PUT":
                 return written(result.outcome, result.message, headers)
             return ocpi_response(message=result.message, headers=headers)

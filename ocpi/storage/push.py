@@ -299,15 +299,24 @@ class PushLedger:
                 sa.update(push_cursors).where(push_cursors.c.party_pk == party_pk).values(last_success_at=self.clock())
             )
 
-    async def owe(self, party_pk: int, module: str) -> int:
-        """Send the partner every object of `module` held now, besides what changes after its cursor (a party
-        joining a hub is owed the hub's whole directory): each object joins the partner's due objects, sent by the
-        next sync like a retry (attempt 0). Returns how many."""
+    async def owe(self, party_pk: int, module: str | None = None, *, audience: str | None = None) -> int:
+        """Send the partner every object of `module` (or meant for `audience`) held now, besides what changes after
+        its cursor (a party joining a hub is owed the hub's whole directory; a hub partner, the Sessions and CDRs of
+        a party it told of only now): each object joins the partner's due objects, sent by the next sync like a
+        retry (attempt 0). Returns how many."""
+        assert module is not None or audience is not None, "owe what? a module, an audience or both"
+        chosen = sa.select(objects.c.pk)
+        if module is not None:
+            chosen = chosen.where(objects.c.module == module)
+        if audience is not None:
+            chosen = chosen.where(objects.c.audience == audience)
         async with self.store.transaction() as conn:
-            held = {row.pk for row in await conn.execute(sa.select(objects.c.pk).where(objects.c.module == module))}
-            held |= {
-                -row.pk for row in await conn.execute(sa.select(object_refs.c.pk).where(object_refs.c.module == module))
-            }
+            held = {row.pk for row in await conn.execute(chosen)}
+            if audience is None:  # objects kept elsewhere have no audience here: they are owed by module alone
+                held |= {
+                    -row.pk
+                    for row in await conn.execute(sa.select(object_refs.c.pk).where(object_refs.c.module == module))
+                }
             listed = await conn.execute(
                 sa.select(push_failures.c.object_pk).where(push_failures.c.party_pk == party_pk)
             )

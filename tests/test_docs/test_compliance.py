@@ -7,6 +7,8 @@ import re
 
 from starlette.routing import Route
 
+from ocpi.conformance import catalogue
+from ocpi.conformance.hub import HUB_RULES
 from ocpi.core.enums import RoleEnum
 from ocpi.core.rules import RULES
 from ocpi.node.config import OwnParty
@@ -113,3 +115,13 @@ def test_the_hub_section_lists_its_routes_and_its_choices() -> None:
     for topic, _ in HUB_DECISIONS:
         assert f"- **{topic}.**" in section
     assert [topic.split()[0] for topic, _ in HUB_DECISIONS] == [f"D{n}" for n in range(1, 16)]
+
+
+def test_the_hub_section_lists_the_rules_and_the_checks_of_each() -> None:
+    section = "\n".join(hub_markdown())
+    for rule in HUB_RULES:
+        assert f"| **{rule.id}** {rule.text} |" in section
+    hub_checks = [c.id for c in catalogue() if c.id.startswith(("hub.", "routed."))]
+    assert hub_checks and all(f"`{check_id}`" in section for check_id in hub_checks)
+    assert "| **R17** The hub's errors: 4001 unknown receiver" in section
+    assert "`hub.R17.unknown_receiver`, `hub.R17.offline_receiver` |" in section

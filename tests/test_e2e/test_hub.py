@@ -28,6 +28,7 @@ from ocpi.storage.base import ObjectKey, Party, PartyRole, TokenKind
 from ocpi.storage.hubs import hub_reports
 from ocpi.storage.push import PushLedger
 from ocpi.testing import listening, serving
+from tests.conftest import POSTGRES_URL, open_clean_store
 from tests.nodes import RunningNode, eventually, serve_node
 from tests.spec import SPEC_DIR
 from tests.test_cli.nodes import OCPI, cli_env, ocpi_serve
@@ -38,6 +39,18 @@ CPO2 = OwnParty(RoleEnum.CPO, "BE", "CP2", name="CPO two")
 EMSP1 = OwnParty(RoleEnum.EMSP, "DE", "EM1", name="eMSP one")
 EMSP2 = OwnParty(RoleEnum.EMSP, "FR", "EM2", name="eMSP two")
 QUIET = {"still_alive_interval": 3600.0}  # the tests run each still-alive check themselves
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def hub_db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The hub's database on every backend (its directory, routing and fan-out are what these tests are about);
+    the members, ordinary nodes, stay on SQLite files."""
+    if request.param == "sqlite":
+        return tmp_path / "hub.db"
+    if not POSTGRES_URL:
+        pytest.skip("OCPI_TEST_POSTGRES_URL is not set")
+    await (await open_clean_store(POSTGRES_URL)).close()
+    return POSTGRES_URL
 
 
 @dataclass
@@ -68,11 +81,16 @@ async def topology(
     versions: dict[str, str],
     members: list[OwnParty],
     member_options: dict[str, Any] | None = None,
+    *,
+    hub_db: Path | str | None = None,
     **hub_options: Any,
 ) -> AsyncIterator[tuple[RunningNode, dict[str, Member]]]:
-    """A hub and `members`, each serving the version `versions[party_id]` (default 2.2.1), all joined to it."""
+    """A hub on `hub_db` (a SQLite file beside the members' when not given) and `members`, each serving the
+    version `versions[party_id]` (default 2.2.1), all joined to it."""
     async with AsyncExitStack() as stack:
-        hub = await stack.enter_async_context(serve_node(tmp_path / "hub.db", [HUB], **{**QUIET, **hub_options}))
+        hub = await stack.enter_async_context(
+            serve_node(hub_db or tmp_path / "hub.db", [HUB], **{**QUIET, **hub_options})
+        )
         joined: dict[str, Member] = {}
         for party in members:
             version = versions.get(party.party_id, "2.2.1")
@@ -95,10 +113,12 @@ async def status_at(member: Member, party: OwnParty) -> str | None:
 
 
 @pytest.mark.parametrize("version", ["2.2.1", "2.3.0"])
-async def test_parties_register_with_the_hub_and_learn_of_each_other(tmp_path: Path, version: str) -> None:
+async def test_parties_register_with_the_hub_and_learn_of_each_other(
+    tmp_path: Path, hub_db: Path | str, version: str
+) -> None:
     everyone = [CPO1, CPO2, EMSP1, EMSP2]
     versions = {p.party_id: version for p in everyone}
-    async with topology(tmp_path, versions, everyone) as (_hub, members):
+    async with topology(tmp_path, versions, everyone, hub_db=hub_db) as (_hub, members):
         # R2 / R3: what the hub says of itself in its Credentials, per version.
         member = members["EM1"]
         async with httpx.AsyncClient() as http:
@@ -149,8 +169,10 @@ async def test_parties_register_with_the_hub_and_learn_of_each_other(tmp_path: P
                 await eventually(arrived, f"{joined.party.party_id} holds {other.party_id} as {expected}")
 
 
-async def test_a_party_going_offline_and_unregistering_is_reported_to_the_others(tmp_path: Path) -> None:
-    async with topology(tmp_path, {"EM2": "2.3.0"}, [CPO1, EMSP1]) as (hub, members):
+async def test_a_party_going_offline_and_unregistering_is_reported_to_the_others(
+    tmp_path: Path, hub_db: Path | str
+) -> None:
+    async with topology(tmp_path, {"EM2": "2.3.0"}, [CPO1, EMSP1], hub_db=hub_db) as (hub, members):
         cpo, emsp = members["CP1"], members["EM1"]
         assert hub.node.hub is not None
         await eventually(lambda: _is(cpo, EMSP1, "CONNECTED"), "the CPO knows the eMSP as CONNECTED")
@@ -276,11 +298,11 @@ MIXES = [("2.2.1", "2.2.1"), ("2.3.0", "2.3.0"), ("2.2.1", "2.3.0"), ("2.3.0", "
 
 @pytest.mark.parametrize(("cpo_version", "emsp_version"), MIXES)
 async def test_a_get_to_a_cpo_goes_through_the_hub_in_each_partys_version(
-    tmp_path: Path, cpo_version: str, emsp_version: str
+    tmp_path: Path, hub_db: Path | str, cpo_version: str, emsp_version: str
 ) -> None:
     versions = {"CP1": cpo_version, "EM1": emsp_version}
     # No push from the members here: every request in this test is one they send through the hub themselves.
-    async with topology(tmp_path, versions, [CPO1, EMSP1], {"push": False}) as (_hub, members):
+    async with topology(tmp_path, versions, [CPO1, EMSP1], {"push": False}, hub_db=hub_db) as (_hub, members):
         cpo, emsp = members["CP1"], members["EM1"]
         for location_id in ("LOC1", "LOC2", "LOC3"):
             await cpo.running.node.locations.put(location(location_id), version="2.2.1")
@@ -320,9 +342,9 @@ async def test_a_get_to_a_cpo_goes_through_the_hub_in_each_partys_version(
         )
 
 
-async def test_what_the_hub_answers_itself(tmp_path: Path) -> None:
+async def test_what_the_hub_answers_itself(tmp_path: Path, hub_db: Path | str) -> None:
     """R17: unknown receiver 4001, a receiver not connected 4003 at once, and the requests it refuses (2001)."""
-    async with topology(tmp_path, {}, [CPO1, EMSP1]) as (hub, members):
+    async with topology(tmp_path, {}, [CPO1, EMSP1], hub_db=hub_db) as (hub, members):
         assert hub.node.hub is not None
         emsp = members["EM1"]
         sender = hub_url(emsp, "locations", "SENDER")
@@ -428,10 +450,10 @@ async def held(member: Member, module: str, owner: OwnParty, object_id: str, var
     ids=["2.2.1", "2.3.0", "mixed"],
 )
 async def test_broadcast_push_and_party_specific_objects_through_the_hub(
-    tmp_path: Path, versions: dict[str, str]
+    tmp_path: Path, hub_db: Path | str, versions: dict[str, str]
 ) -> None:
     everyone = [CPO1, CPO2, EMSP1, EMSP2]
-    async with topology(tmp_path, versions, everyone, {"push_interval": 0.2}) as (hub, members):
+    async with topology(tmp_path, versions, everyone, {"push_interval": 0.2}, hub_db=hub_db) as (hub, members):
         cpo1, cpo2, emsp1, emsp2 = (members[p.party_id] for p in everyone)
         assert hub.node.hub is not None
         for joined in members.values():  # every member knows every other party from the hub's ClientInfo
@@ -557,13 +579,13 @@ class RecordingAuthorization:
 
 @pytest.mark.parametrize(("cpo_version", "emsp_version"), MIXES)
 async def test_start_session_authorization_and_patch_through_the_hub(
-    tmp_path: Path, cpo_version: str, emsp_version: str
+    tmp_path: Path, hub_db: Path | str, cpo_version: str, emsp_version: str
 ) -> None:
     """In each version and across them (the hub converting the command, its response and its asynchronous
     result, the authorization and its answer, a PATCH of an EVSE between the two versions): before, a mixed pair
     was refused 4000. A hook's requester is the party behind the hub, not the hub."""
     versions = {"CP1": cpo_version, "EM1": emsp_version}
-    async with topology(tmp_path, versions, [CPO1, EMSP1], {"push": False}) as (hub, members):
+    async with topology(tmp_path, versions, [CPO1, EMSP1], {"push": False}, hub_db=hub_db) as (hub, members):
         cpo, emsp = members["CP1"], members["EM1"]
         commands = AcceptingCommands()
         cpo.running.node.hooks.commands = commands
@@ -633,13 +655,15 @@ async def test_start_session_authorization_and_patch_through_the_hub(
 # --- a party with a hub and a direct partner; what reaches the receiver of a forwarded request ----------------
 
 
-async def test_a_direct_partner_wins_over_the_hub_and_forwarded_requests_carry_new_request_ids(tmp_path: Path) -> None:
+async def test_a_direct_partner_wins_over_the_hub_and_forwarded_requests_carry_new_request_ids(
+    tmp_path: Path, hub_db: Path | str
+) -> None:
     """D9: eMSP one is connected to the hub and, directly, to CPO two (also behind the hub): the hub may speak for
     CPO one, not for CPO two, whose requests come over the direct connection. R15: a request forwarded by the
     hub reaches the CPO with a new X-Request-ID and the same X-Correlation-ID, and the routing headers as sent."""
     seen: list[dict[str, str]] = []
     async with AsyncExitStack() as stack:
-        hub = await stack.enter_async_context(serve_node(tmp_path / "hub.db", [HUB], **QUIET))
+        hub = await stack.enter_async_context(serve_node(hub_db, [HUB], **QUIET))
         sock = await stack.enter_async_context(listening())
         cpo_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         cpo_app = get_application(parties=[CPO1], store=f"sqlite:///{tmp_path / 'cpo.db'}", base_url=cpo_url,
@@ -966,3 +990,67 @@ async def test_a_member_drops_what_it_has_for_a_party_the_hub_reports_offline(tm
         await eventually(lambda: _is(cpo, EMSP2, "CONNECTED"), "the CPO heard eMSP two is back")
         await eventually(lambda: _synced(cpo, cpo.hub_partner), "the CPO has nothing left for the hub")
         assert await held(emsp2, "sessions", CPO1, "S2") is None
+
+
+# --- registration races -------------------------------------------------------------------------------------------
+
+
+async def test_the_hubs_first_client_info_reaches_a_party_still_registering(
+    tmp_path: Path, hub_db: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub pushes its directory to a party the moment it registered it, which may be before the party stored
+    the hub's answer: that push waits for the party's registration to complete and is taken at once (before: a
+    2001 refusal, "not one of your parties", and a retry about 2 s later)."""
+    async with (
+        serve_node(hub_db, [HUB], push=False, **QUIET) as hub,
+        serve_node(tmp_path / "cpo.db", [CPO1]) as cpo,
+        serve_node(tmp_path / "emsp.db", [EMSP1], push=False) as emsp,
+    ):
+        await join(hub, cpo)  # the hub holds CPO one's ClientInfo, owed to whoever joins next
+        store, waiting = emsp.store, asyncio.Event()
+        real_update, real_get = store.update_party, store.get_party
+        pushes: list[asyncio.Task[int]] = []
+
+        async def get_party(pk: int) -> Party | None:
+            waiting.set()  # the eMSP waits, reading its partner again, for its registration to complete
+            return await real_get(pk)
+
+        async def update_party(pk: int, **fields: Any) -> Party:
+            if fields.get("state") == "registered" and not pushes:
+                # The hub's push of its directory, sent while the eMSP has not yet stored the hub's answer.
+                waiting.clear()  # set by this node's own reads so far
+                pushes.append(asyncio.create_task(hub.node.push.run_once()))
+                arrived = asyncio.create_task(waiting.wait())
+                await asyncio.wait([pushes[0], arrived], return_when=asyncio.FIRST_COMPLETED)
+                arrived.cancel()
+            return await real_update(pk, **fields)
+
+        monkeypatch.setattr(store, "get_party", get_party)
+        monkeypatch.setattr(store, "update_party", update_party)
+        member = await join(hub, emsp)
+        assert await pushes[0] == 2  # CPO one's ClientInfo to the eMSP, the eMSP's to CPO one: both taken
+        assert await status_at(member, CPO1) == "CONNECTED"
+        assert (await PushLedger(hub.store).state(member.at_hub.pk)).failing == []
+
+
+async def test_a_session_for_a_party_heard_of_later_is_pushed_once_the_hub_tells_of_it(
+    tmp_path: Path, hub_db: Path | str
+) -> None:
+    """A CPO's Session for an eMSP it has not heard of yet (no ClientInfo of it) is not sent to the hub (it could
+    not know the party is reachable); once the hub's ClientInfo tells it the eMSP is CONNECTED, the Session is
+    pushed to it through the hub (before: never, the eMSP had to GET it)."""
+    async with (
+        serve_node(hub_db, [HUB], push=False, **QUIET) as hub,
+        serve_node(tmp_path / "cpo.db", [CPO1], push=False) as cpo_node,
+        serve_node(tmp_path / "emsp.db", [EMSP1], push=False) as emsp_node,
+    ):
+        cpo = await join(hub, cpo_node)
+        session = example("session_example_1_simple_start.json", CPO1, id="S1", cdr_token=token_of(EMSP1))
+        await cpo_node.node.sessions.put(session, version="2.2.1")
+        assert await cpo_node.node.push.run_once() == 0  # DE/EM1 is nobody the CPO knows of
+        emsp = await join(hub, emsp_node)
+        assert await hub.node.push.run_once() >= 1  # the hub tells the CPO of the eMSP (and the eMSP of the CPO)
+        assert await status_at(cpo, EMSP1) == "CONNECTED"
+        assert await cpo_node.node.push.run_once() == 1
+        assert await held(emsp, "sessions", CPO1, "S1") is not None
+        assert await cpo_node.node.push.run_once() == 0  # sent once
