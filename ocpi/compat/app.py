@@ -4,7 +4,8 @@ pull, every interface of the modules asked for) whose objects are the applicatio
 What the seed system took from the environment it takes from there too: `COUNTRY_CODE`, `PARTY_ID` (one party
 per role), `PROTOCOL` and `OCPI_HOST` (the public URL), `OCPI_PREFIX`, `PUSH_PREFIX`, `PROJECT_NAME`,
 `COMMAND_AWAIT_TIME`; and, new, `OCPI_DB`: the database of the node's own state (partners, tokens, change log),
-`sqlite:///./ocpi.db` by default. Keyword arguments override each."""
+`sqlite:///./ocpi.db` by default, and `OCPI_ALLOW_PRIVATE_URLS` (as `ocpi serve` reads them). Keyword arguments
+override each."""
 
 from __future__ import annotations
 
@@ -94,6 +95,8 @@ def get_application(
     hooks = Hooks(commands=commands, authorization=CrudAuthorizer(crud, data_version), results=CrudResults(crud, data_version))
     sources = {m.value: CrudSource(crud, m, data_version, own) for m in wanted if m in OBJECT_MODULES}
     options.setdefault("prefix", "/" + _setting("OCPI_PREFIX", "ocpi").strip("/"))
+    if _setting("OCPI_ALLOW_PRIVATE_URLS", "").lower() in ("1", "true", "yes"):
+        options.setdefault("allow_private_urls", True)
     app = node_application(
         parties=parties,
         store=store or _setting("OCPI_DB", "sqlite:///./ocpi.db"),
