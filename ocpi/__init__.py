@@ -2,9 +2,9 @@
 
 What an application needs is importable from here: `get_application` builds a node's FastAPI app
 (`app.node` is the `Node`), `OwnParty`/`NodeConfig` say what the node is, `Hooks` decide what only the
-application can, `register`/`send_command`/`authorize_token` call partners, `SqlStore` (or your own `Store`) keeps
-the data, `OcpiClient` talks to any OCPI party. Each is imported on first use, so `import ocpi` stays cheap (the
-CLI starts without FastAPI, SQLAlchemy or Pydantic)."""
+application can, `register`/`send_command`/`authorize_token` call partners, `SqlStore` (or your own `Store`, or
+the `Sources` of your own data that the node calls) keeps the data, `OcpiClient` talks to any OCPI party. Each is
+imported on first use, so `import ocpi` stays cheap (the CLI starts without FastAPI, SQLAlchemy or Pydantic)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ocpi.push.pull import pull, resync
     from ocpi.server.app import OcpiApplication, get_application
     from ocpi.storage.base import Credential, CredentialLookup, ObjectKey, Party, PartyRole, Store, StoredObject
+    from ocpi.storage.sources import Source, SourcePage, SourceQuery, Sources, WritableSource
     from ocpi.storage.sql import SqlStore
 
 __version__ = LIBRARY_VERSION
@@ -71,6 +72,11 @@ _HOMES = {
     "Credential": "ocpi.storage.base",
     "CredentialLookup": "ocpi.storage.base",
     "SqlStore": "ocpi.storage.sql",
+    "Source": "ocpi.storage.sources",
+    "WritableSource": "ocpi.storage.sources",
+    "Sources": "ocpi.storage.sources",
+    "SourceQuery": "ocpi.storage.sources",
+    "SourcePage": "ocpi.storage.sources",
     "OcpiClient": "ocpi.client",
     "PartnerSettings": "ocpi.client",
     "UrlPolicy": "ocpi.client",
@@ -130,12 +136,17 @@ __all__ = [
     "Requester",
     "ResultListener",
     "RoleEnum",
+    "Source",
+    "SourcePage",
+    "SourceQuery",
+    "Sources",
     "SqlStore",
     "Store",
     "StoredObject",
     "TokenAuthorizer",
     "UrlPolicy",
     "VersionNumber",
+    "WritableSource",
     "__version__",
     "authorize_token",
     "get_application",

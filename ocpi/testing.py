@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from ocpi.node.config import OwnParty
 from ocpi.node.node import Node
 from ocpi.server.app import get_application
+from ocpi.storage.base import Store
 from ocpi.storage.sql import SqlStore
 
 
@@ -39,7 +40,13 @@ class LocalNode:
 
     @property
     def store(self) -> SqlStore:
+        """The node's SQL database: its partners, tokens, change log (and its objects, unless kept elsewhere)."""
         return self.node.store
+
+    @property
+    def objects(self) -> Store:
+        """Where the node's objects are: its SQL store, or the application's store or sources."""
+        return self.node.objects
 
     @property
     def versions_url(self) -> str:

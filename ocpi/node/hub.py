@@ -35,7 +35,6 @@ from ocpi.modules.hubclientinfo.interfaces import CLIENT_INFO
 from ocpi.modules.registry import module_interfaces
 from ocpi.node.config import OwnParty
 from ocpi.storage.base import ListQuery, ObjectKey, Party, PartyRole, PutOutcome, StoredObject
-from ocpi.storage.push import PushLedger
 
 if TYPE_CHECKING:
     from ocpi.node.node import Node
@@ -119,7 +118,7 @@ class Hub:
 
     async def status(self, country_code: str, party_id: str) -> str | None:
         """The connection status the hub reports for a party; None: a party it never connected."""
-        stored = await self.node.store.get(ObjectKey.of(CLIENT_INFO.module, country_code, party_id, ""))
+        stored = await self.node.objects.get(ObjectKey.of(CLIENT_INFO.module, country_code, party_id, ""))
         if stored is None:
             return None
         status = orjson.loads(stored.canonical).get("status")
@@ -157,7 +156,7 @@ class Hub:
         """A party registered (or renewed its credentials): CONNECTED to the others, and owed the directory as
         it stands (its push cursor starts at its registration; the ClientInfo of itself is not sent to it)."""
         await self.record(party, CONNECTED)
-        if await PushLedger(self.node.store).owe(party.pk, CLIENT_INFO.module):
+        if await self.node.ledger.owe(party.pk, CLIENT_INFO.module):
             self.node.nudge_push()
 
     async def suspended(self, party: Party) -> None:

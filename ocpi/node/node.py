@@ -13,19 +13,30 @@ from pydantic import BaseModel
 
 from ocpi.client import OcpiClient, UrlPolicy
 from ocpi.client.client import Endpoint
+from ocpi.core.enums import CANONICAL_VERSION
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
 from ocpi.core.interfaces import ObjectType, SenderList, audience_name
 from ocpi.core.validation import Judging, judge, parse
 from ocpi.logs import NodeEvents
+from ocpi.modules.registry import canonical_module, from_canonical
 from ocpi.node.config import NodeConfig
 from ocpi.node.hooks import Hooks
 from ocpi.node.hub import Hub
 from ocpi.node.pricing import PRICED_MODULES, with_total_cost
 from ocpi.push.context import SyncContext
-from ocpi.storage.base import CredentialLookup, ListQuery, Party, PartyRole, StoredObject, read_every_item
-from ocpi.storage.push import PushLedger
+from ocpi.storage.base import (
+    CredentialLookup,
+    ListQuery,
+    Party,
+    PartyRole,
+    Store,
+    StoredObject,
+    read_every_item,
+)
+from ocpi.storage.push import LoggedChanges, PushLedger
 from ocpi.storage.quirks import QuirkRecorder
 from ocpi.storage.repository import Repository, WriteResult
+from ocpi.storage.sources import Sources, SourceStore, writable
 from ocpi.storage.sql import SqlStore
 
 if TYPE_CHECKING:
@@ -46,8 +57,19 @@ class Node:
         store: SqlStore | None,
         hooks: Hooks | None = None,
         authenticator: CredentialLookup | None = None,
+        *,
+        objects: Store | None = None,
+        sources: Sources | None = None,
     ):
+        """`store`: the node's SQL database (partners, tokens, the change log, cursors; and its objects unless told
+        otherwise), None until `attach` gives it; `objects`: a `Store` of the application's for the objects;
+        `sources`: the modules whose objects the application keeps itself and the node asks for
+        (`ocpi.storage.sources`)."""
         self.config = config
+        self._objects_given = objects
+        self._sources = sources
+        if sources is not None:
+            _check_sources(config, sources)
         self.hooks = hooks or Hooks()
         self.authenticator = authenticator
         self.events = NodeEvents()
@@ -63,7 +85,7 @@ class Node:
             self.attach(store)
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("store", "repository", "quirks"):
+        if name in ("store", "objects", "ledger", "repository", "quirks"):
             raise AttributeError(
                 f"the OCPI node has not started, so it has no {name} yet: it starts with its app, on the app's "
                 "first request, or with `await node.ready()`"
@@ -90,7 +112,7 @@ class Node:
         """What push and pull need of this node (`ocpi.push`)."""
         return SyncContext(
             list_parties=self.partners,
-            ledger=PushLedger(self.store),
+            ledger=self.ledger,
             repository=self.repository,
             quirks=self.quirks,
             events=self.events,
@@ -134,9 +156,18 @@ class Node:
         return self.own("tokens")
 
     def attach(self, store: SqlStore) -> None:
-        """Use `store` (opened at startup when the app was given a database URL)."""
+        """Use `store` (opened at startup when the app was given a database URL): the node's state there, and its
+        objects there too unless the application keeps them (`objects`, `sources`), each change of those appended
+        to the change log in `store`."""
         self.store = store
-        self.repository = Repository(store, pushed=lambda key: self.config.is_own(key.country_code, key.party_id))
+        self.ledger = PushLedger(store)
+        objects: Store = store
+        if self._objects_given is not None:
+            objects = LoggedChanges(self._objects_given, self.ledger)
+        if self._sources is not None:
+            objects = SourceStore(self._sources, objects, self.ledger.changed)
+        self.ledger.objects_store = self.objects = objects
+        self.repository = Repository(objects, pushed=lambda key: self.config.is_own(key.country_code, key.party_id))
         self.quirks = QuirkRecorder(store)
 
     @property
@@ -222,7 +253,9 @@ class Node:
         wins). A request it forwards may come from them and name them as owners in its URL."""
         if partner.hub is None:
             return partner
-        infos = await read_every_item(self.store, ListQuery("hubclientinfo", "2.3.0", limit=self.config.max_page_size))
+        infos = await read_every_item(
+            self.objects, ListQuery("hubclientinfo", "2.3.0", limit=self.config.max_page_size)
+        )
         if not infos:
             return partner
         direct = [p for p in await self.store.list_parties() if p.state == "registered" and p.pk != partner.pk]
@@ -243,15 +276,34 @@ class Node:
     async def close(self) -> None:
         """Nothing to release: clients are opened per call and the store is closed by whoever opened it."""
 
-    async def post_result(self, url: str, body: Any, partner: Party, version: str) -> None:
-        """POST an asynchronous result to a partner's `response_url`, under our URL policy (the URL is the
-        partner's to choose). Not retried: the spec says such messages are not queued (the partner asks
-        again)."""
+    async def post_result(self, url: str, result: BaseModel, partner: Party, version: str) -> None:
+        """POST an asynchronous result (the canonical model: a `CommandResult`, a `ChargingProfileResult`, ...;
+        or a model of `version` already) to a partner's `response_url`, in the partner's `version`, under our URL
+        policy (the URL is the partner's to choose). Not retried: the spec says such messages are not queued (the
+        partner asks again)."""
+        module = canonical_module(result)
+        if module is not None and version != CANONICAL_VERSION:
+            result = from_canonical(module, result, version)
         async with self.client(token=partner.outbound_token or "", version=version, party=partner) as client:
             try:
-                await client.post(url, body)
+                await client.post(url, result)
             except OcpiError as error:
                 log.warning("result POST to %s failed: %s", url, error.message)
+
+
+def _check_sources(config: NodeConfig, sources: Sources) -> None:
+    """Refuse, before the node starts, a read-only source of a module whose objects partners send to this node."""
+    from ocpi.core.enums import InterfaceRole
+    from ocpi.modules.registry import module_interfaces
+
+    for module, source in sources.by_module().items():
+        sides = module_interfaces(module).sides
+        receiving = [p for p in config.parties if sides.get(p.role) is InterfaceRole.RECEIVER]
+        if receiving and not writable(source):
+            raise ValueError(
+                f"the {module} source must take writes (put and delete, `WritableSource`): this node receives "
+                f"{module} from partners as {receiving[0].role}"
+            )
 
 
 def _routing(sender: tuple[str, str], receiver: tuple[str, str]) -> dict[str, str]:
@@ -341,6 +393,26 @@ class OwnObjects:
         )
         self.node.nudge_push()
         return result
+
+    async def changed(
+        self, changed: BaseModel | str, *, owner: tuple[str, str] | None = None, variant: str = ""
+    ) -> None:
+        """Tell the node that one of these objects changed where the application keeps it (its source, or a store
+        of its own written without the node): push sends every partner the object as it is now, a PUT of the whole
+        object. `changed`: the object (its canonical model), or its id (of `owner`, by default the node's party;
+        `variant`: a Token's type)."""
+        await self.node.ready()
+        object_type = self.object_type
+        if isinstance(changed, BaseModel):
+            object_id = str(getattr(changed, object_type.id_field))
+            owner = (str(getattr(changed, "country_code", "")), str(getattr(changed, "party_id", "")))
+            if object_type.variant_field:
+                variant = str(getattr(changed, object_type.variant_field, "") or "")
+        else:
+            object_id = changed
+        key = self.node.repository.key_of(object_type, self._owner(owner), object_id, variant)
+        await self.node.ledger.changed(key)
+        self.node.nudge_push()
 
     async def get(
         self, object_id: str, *, version: str = "2.3.0", owner: tuple[str, str] | None = None, variant: str = ""

@@ -57,7 +57,7 @@ async def _location(node: Node, owner: tuple[str, str], obj: BaseModel) -> Locat
         location_id = obj.cdr_location.id  # type: ignore[attr-defined]
     if location_id is None:
         return None
-    stored = await node.store.get(ObjectKey.of("locations", owner[0], owner[1], str(location_id)))
+    stored = await node.objects.get(ObjectKey.of("locations", owner[0], owner[1], str(location_id)))
     return None if stored is None else Location.model_validate_json(stored.canonical)
 
 
@@ -66,7 +66,7 @@ async def _tariff(node: Node, owner: tuple[str, str], obj: BaseModel, location: 
     candidates: list[Tariff] = list(embedded or [])
     if not candidates and location is not None:
         for tariff_id in _connector_tariff_ids(obj, location):
-            stored = await node.store.get(ObjectKey.of("tariffs", owner[0], owner[1], tariff_id))
+            stored = await node.objects.get(ObjectKey.of("tariffs", owner[0], owner[1], tariff_id))
             if stored is not None:
                 candidates.append(Tariff.model_validate(orjson.loads(stored.canonical)))
     if not candidates:

@@ -72,7 +72,8 @@ class PushWorker:
         self.context = context_of(node)
         self.clock = clock
         self.probe_interval = probe_interval
-        self.ledger = PushLedger(self.context.ledger.store, clock)
+        given = self.context.ledger
+        self.ledger = PushLedger(given.store, clock, objects=given.objects_store)
         self._down: dict[int, tuple[datetime, str]] = {}  # partners that do not answer: next probe, last error
         self._releases: dict[int, int] = {}  # retry sets released since the partner last took something
         self.batch = batch

@@ -39,7 +39,8 @@ from ocpi.server.lane import LANE_TRIED, LaneRoutes, ReadLane
 from ocpi.server.openapi import install_docs, install_openapi
 from ocpi.server.operations import install_operations
 from ocpi.server.routing import Binding, RouteTable
-from ocpi.storage.base import CredentialLookup
+from ocpi.storage.base import CredentialLookup, Store
+from ocpi.storage.sources import Sources
 from ocpi.storage.sql import SqlStore
 
 log = logging.getLogger("ocpi.server")
@@ -123,6 +124,8 @@ def get_application(
     roles: Sequence[RoleEnum | str] = (),
     party: tuple[str, str] | None = None,
     store: SqlStore | str = "sqlite:///./ocpi.db",
+    objects: Store | None = None,
+    sources: Sources | None = None,
     versions: Sequence[str] = SUPPORTED_VERSIONS,
     modules: Sequence[str] | None = None,
     hooks: Hooks | None = None,
@@ -139,6 +142,9 @@ def get_application(
     `/ocpi/{role}/{version}/{module}/...`; `/ocpi/versions` lists them all. Tokens are looked up in the store
     unless an `authenticator` (anything with `find_credential(token)`) is given; `hooks` decide what only the
     application can (commands, real-time authorization, charging profiles, terminals, bookings).
+    The node keeps its own state (partners, tokens, change log, cursors) in `store`, and its objects there too
+    unless the application keeps them: in a `Store` of its own (`objects`), or as the source of truth that the
+    node calls, per module (`sources`, `ocpi.storage.sources`); either way push, pull and every interface work.
     `config`: a whole `NodeConfig` instead of the arguments that make one; `options`: any other setting of
     `NodeConfig` (`NodeOptions`: `push_interval=0.5`, `strict=True`, `metrics=True`, ...).
     `freeze_after_startup`: once started, `freeze_startup_objects()` (for an app that is its process's only one:
@@ -158,7 +164,14 @@ def get_application(
             bookings=bookings,
             **options,
         )
-    node = Node(config, store if isinstance(store, SqlStore) else None, hooks, authenticator)
+    node = Node(
+        config,
+        store if isinstance(store, SqlStore) else None,
+        hooks,
+        authenticator,
+        objects=objects,
+        sources=sources,
+    )
     lifecycle = NodeLifecycle(node, store, freeze_after_startup)
     if lifecycle.opens_store:
         node.starter = lifecycle.start

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote, unquote_plus
 
 import orjson
 from fastapi import Request
@@ -103,7 +103,9 @@ def parse_query_datetime(name: str, value: str | None) -> datetime | None:
 _PAGING = frozenset({"offset", "limit", "after"})
 
 
-def link_header(root: str, path: str, query_string: bytes, offset: int, limit: int, after: int | None = None) -> str:
+def link_header(
+    root: str, path: str, query_string: bytes, offset: int, limit: int, after: int | str | None = None
+) -> str:
     """`<url>; rel="next"` keeping every other query parameter as the client wrote it, with the next offset
     (and, for our own keyset pagination, the position the page ended at)."""
     kept = [
@@ -113,7 +115,7 @@ def link_header(root: str, path: str, query_string: bytes, offset: int, limit: i
     ]
     kept += (f"offset={offset}", f"limit={limit}")
     if after is not None:
-        kept.append(f"after={after}")
+        kept.append(f"after={quote(str(after), safe='')}")
     return f'<{root}{path}?{"&".join(kept)}>; rel="next"'
 
 

@@ -43,6 +43,8 @@ from ocpi.storage.base import ListQuery, ObjectKey, Party, PutOutcome
 
 log = logging.getLogger("ocpi.server")
 
+MAX_CURSOR = 200
+"""The longest `after` a list takes (an application source's cursor included)."""
 PAGE_QUERY = {
     "offset": (int, Query(0, ge=0, le=2**31 - 1)),  # beyond: no database takes it as OFFSET (was a 500)
     "limit": (int | None, Query(None, ge=1)),
@@ -50,7 +52,8 @@ PAGE_QUERY = {
     "date_to": (str | None, Query(None)),
     # Our own Link carries where the page ended, so a crawl that follows it never counts through the
     # objects it already has (keyset pagination); `offset` stays authoritative for clients that build URLs.
-    "after": (int | None, Query(None, ge=0, le=2**63 - 1, include_in_schema=False)),
+    # The position is the store's: a row number of the built-in store, an application source's own cursor.
+    "after": (str | None, Query(None, max_length=MAX_CURSOR, include_in_schema=False)),
 }
 
 
@@ -102,7 +105,7 @@ def mount_sender_list(table: RouteTable, pattern: SenderList, b: Binding) -> Non
         limit: int | None,
         date_from: str | None,
         date_to: str | None,
-        after: int | None,
+        after: str | None,
     ) -> Response:
         b.check_routing(request, partner)
         since = parse_query_datetime("date_from", date_from)
@@ -208,7 +211,7 @@ def mount_owner_keyed_receiver(table: RouteTable, pattern: OwnerKeyedReceiver, b
                     raise NotFound(f"{object_type.name} not found")
                 return ocpi_response(found, headers=headers)
             if method == "DELETE":
-                if not await b.node.store.delete(repository.key_of(object_type, owner, object_id, variant)):
+                if not await b.node.objects.delete(repository.key_of(object_type, owner, object_id, variant)):
                     raise NotFound(f"{object_type.name} {object_id} not found")
                 return ocpi_response(headers=headers)
             payload = await read_json(request, b.node.config.max_body_bytes)
@@ -275,7 +278,7 @@ def mount_post_receiver(table: RouteTable, pattern: PostReceiver, b: Binding) ->
         where = f"/{object_id}" if pattern.get_by_id else f"/{owner[0]}/{owner[1]}/{object_id}"
         location = b.url(request, segment + where)
         headers = {**b.response_headers(request), "Location": location}
-        if await b.node.store.get(key) is not None:
+        if await b.node.objects.get(key) is not None:
             return ocpi_response(message=f"{object_type.name} {object_id} was already received", headers=headers)
         result = await b.node.repository.put(
             object_type, b.version, payload, owner=owner, object_id=object_id, judging=b.node.judging
@@ -356,7 +359,7 @@ def mount_command_receiver(table: RouteTable, pattern: CommandReceiver, b: Bindi
                 headers=b.response_headers(request),
             )
             if answer.result == "ACCEPTED" and answer.final_result is not None and body.get("response_url"):
-                result = parse(result_model, {"result": answer.final_result}).to_dict()  # type: ignore[attr-defined]
+                result = parse(result_model, {"result": answer.final_result})
                 response.background = BackgroundTask(node.post_result, body["response_url"], result, partner, b.version)
             return response
 
@@ -374,7 +377,7 @@ def _command_response(model: Any, version: str, result: str, timeout: int, messa
 
 async def _own_location_exists(b: Binding, location_id: str) -> bool:
     for owner in b.node.config.owners(b.role):
-        if await b.node.store.get(ObjectKey.of("locations", owner[0], owner[1], location_id)) is not None:
+        if await b.node.objects.get(ObjectKey.of("locations", owner[0], owner[1], location_id)) is not None:
             return True
     return False
 
@@ -425,7 +428,7 @@ def mount_token_authorization(table: RouteTable, pattern: TokenAuthorization, b:
             key = ObjectKey.of(token_object.module, owner[0], owner[1], token_uid, kind)
             token_json = await b.node.repository.get(token_object, b.version, key)
             if token_json is not None:
-                stored = await b.node.store.get(key)
+                stored = await b.node.objects.get(key)
                 break
         if stored is None or token_json is None:
             if b.version == "2.1.1":

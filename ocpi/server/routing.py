@@ -87,7 +87,7 @@ class Binding:
     async def own_stored(self, module: str, object_id: str) -> StoredObject | None:
         """One of this role's own objects of `module` (under any of its parties), as stored."""
         for owner in self.owners:
-            stored = await self.node.store.get(ObjectKey.of(module, owner[0], owner[1], object_id))
+            stored = await self.node.objects.get(ObjectKey.of(module, owner[0], owner[1], object_id))
             if stored is not None:
                 return stored
         return None

@@ -64,8 +64,9 @@ class PutOutcome(enum.Enum):
 class Page:
     items: list[bytes]
     total: int
-    last_position: int | None = None
-    """Where this page ended in the store's order, for the next page's `ListQuery.after` (keyset)."""
+    last_position: int | str | None = None
+    """Where this page ended in the store's order, for the next page's `ListQuery.after` (keyset): the built-in
+    store's row number, or the opaque cursor of an application's source (`ocpi.storage.sources`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,7 @@ class ListQuery:
     date_to: datetime | None = None
     offset: int = 0
     limit: int = 50
-    after: int | None = None
+    after: int | str | None = None
     """Continue after this position (a previous `Page.last_position`) instead of skipping `offset` objects:
     the same page, found through the index instead of by counting every object before it."""
     audiences: Sequence[str] | None = None

@@ -4,8 +4,9 @@ tables, so a slow partner holds back no one."""
 
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,13 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ocpi.storage.base import ObjectKey, StoredObject
+from ocpi.storage.base import ListQuery, ObjectKey, Page, PutOutcome, Store, StoredObject
 from ocpi.storage.changes import EVERY_VERSION, Part, part_in, unite
 from ocpi.storage.claims import PartnerClaims
 from ocpi.storage.direct_sql import OBJECT_COLUMN_NAMES
 from ocpi.storage.sql import SqlStore
-from ocpi.storage.statements import stored_object
-from ocpi.storage.tables import aware, changes, metadata, naive_utc, objects, parties, utcnow
+from ocpi.storage.statements import key_params, storable, stored_object
+from ocpi.storage.tables import aware, changes, metadata, naive_utc, object_refs, objects, parties, utcnow
 
 push_cursors = sa.Table(
     "ocpi_push_cursors",
@@ -113,11 +114,34 @@ def united_scope(scopes: Iterable[bytes | None], version: str) -> bytes | None:
 
 
 class PushLedger:
-    def __init__(self, store: SqlStore, clock: Callable[[], datetime] = utcnow):
-        """`clock`: now, as naive UTC (the ledger's times; a test's simulated clock)."""
+    def __init__(self, store: SqlStore, clock: Callable[[], datetime] = utcnow, *, objects: Store | None = None):
+        """`store`: the node's SQL database, which keeps the change log and every partner's state; `objects`: where
+        the node's objects are (default: `store` itself), read when their changes are sent. `clock`: now, as naive
+        UTC (the ledger's times; a test's simulated clock)."""
         self.store = store
         self.engine = store.engine
         self.clock = clock
+        self.objects_store: Store = store if objects is None else objects
+
+    async def changed(self, key: ObjectKey, scope: bytes | None = None) -> None:
+        """Append a change of an object kept outside the SQL store (`SqlStore.put` appends those of its own objects
+        in their write's transaction): push sends the object as it is then. The object is named in the log by its
+        key's row in `ocpi_object_refs`, negated, so that it shares the log and the retry sets with the others.
+        `scope`: what changed (`ocpi.storage.changes`); None: the whole object."""
+        if not storable(key):
+            return
+        params = key_params(key)
+        matches = sa.and_(*(object_refs.c[name] == value for name, value in params.items()))
+        async with self.store.transaction() as conn:
+            ref = (await conn.execute(sa.select(object_refs.c.pk).where(matches))).scalar()
+            if ref is None:
+                inserted = await conn.execute(
+                    sa.insert(object_refs).values(object_id=key.object_id, **params).returning(object_refs.c.pk)
+                )
+                ref = inserted.scalar_one()
+            await conn.execute(
+                sa.insert(changes).values(object_pk=-ref, module=key.module, changed_at=utcnow(), scope=scope)
+            )
 
     def claim(self, party_pk: int) -> AbstractAsyncContextManager[bool]:
         """Hold the partner for one sync: yields False when another worker (of any process) holds it."""
@@ -179,10 +203,27 @@ class PushLedger:
             return await self._objects(conn, pks)
 
     async def _objects(self, conn: AsyncConnection, pks: list[int]) -> dict[int, StoredObject]:
-        if not pks:
-            return {}
-        rows = (await conn.execute(sa.select(objects).where(objects.c.pk.in_(pks)))).all()
-        return {row.pk: _stored(row) for row in rows}
+        """The objects by their numbers in the log: rows of `ocpi_objects`, or (negated) keys of objects kept
+        elsewhere, read from where they are (those gone since are missing)."""
+        found: dict[int, StoredObject] = {}
+        own = [pk for pk in pks if pk > 0]
+        if own:
+            rows = (await conn.execute(sa.select(objects).where(objects.c.pk.in_(own)))).all()
+            found.update((row.pk, _stored(row)) for row in rows)
+        refs = [-pk for pk in pks if pk < 0]
+        if refs:
+            rows = (await conn.execute(sa.select(object_refs).where(object_refs.c.pk.in_(refs)))).all()
+            keys = {
+                -row.pk: ObjectKey(row.module, row.country_code, row.party_id, row.object_id, row.variant)
+                for row in rows
+            }
+            for pk, obj in zip(
+                keys, await asyncio.gather(*(self.objects_store.get(k) for k in keys.values())), strict=True
+            ):
+                if obj is not None:
+                    obj.pk = pk
+                    found[pk] = obj
+        return found
 
     async def advance(self, party_pk: int, seq: int, *, delivered: bool = False, error: str | None = None) -> None:
         """Move the cursor to `seq`; `delivered`: the partner took something on the way (its last success)."""
@@ -264,6 +305,9 @@ class PushLedger:
         next sync like a retry (attempt 0). Returns how many."""
         async with self.store.transaction() as conn:
             held = {row.pk for row in await conn.execute(sa.select(objects.c.pk).where(objects.c.module == module))}
+            held |= {
+                -row.pk for row in await conn.execute(sa.select(object_refs.c.pk).where(object_refs.c.module == module))
+            }
             listed = await conn.execute(
                 sa.select(push_failures.c.object_pk).where(push_failures.c.party_pk == party_pk)
             )
@@ -367,3 +411,50 @@ def _failure(row: Any) -> Failure:
 def _stored(row: Any) -> StoredObject:
     key = ObjectKey(row.module, row.country_code, row.party_id, row.object_id, row.variant)
     return stored_object(key, [getattr(row, name) for name in OBJECT_COLUMN_NAMES])
+
+
+class LoggedChanges:
+    """An application's own `Store` for the node's objects, each write appended to the node's change log (in the
+    node's SQL database, `PushLedger.changed`) once the store took it, so push sends it as it sends the built-in
+    store's. The store and the log are two databases: a write the store took whose change could not be appended
+    (the node stopped in between) is sent with the object's next change."""
+
+    keeps_scopes = True
+    """`put` takes the `scope` of a change, kept with its change record."""
+
+    def __init__(self, store: Store, ledger: PushLedger):
+        self.store = store
+        self.ledger = ledger
+
+    async def get(self, key: ObjectKey) -> StoredObject | None:
+        return await self.store.get(key)
+
+    async def get_rendered(self, key: ObjectKey, version: str) -> bytes | None:
+        return await self.store.get_rendered(key, version)
+
+    async def put(
+        self,
+        key: ObjectKey,
+        last_updated: datetime,
+        canonical: bytes,
+        rendered: Mapping[str, bytes | None],
+        *,
+        expected: bytes | None = None,
+        audience: str | None = None,
+        scope: bytes | None = None,
+    ) -> PutOutcome:
+        outcome = await self.store.put(key, last_updated, canonical, rendered, expected=expected, audience=audience)
+        if outcome is PutOutcome.UPDATED:
+            await self.ledger.changed(key, scope)
+        elif outcome is PutOutcome.CREATED:
+            await self.ledger.changed(key)
+        return outcome
+
+    async def delete(self, key: ObjectKey) -> bool:
+        return await self.store.delete(key)
+
+    async def page(self, query: ListQuery) -> Page:
+        return await self.store.page(query)
+
+    async def close(self) -> None:
+        await self.store.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from ocpi.core.errors import InvalidParameters
 from ocpi.storage import statements
 from ocpi.storage.base import (
     Credential,
@@ -94,6 +96,16 @@ def async_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url.removeprefix(prefix)
     return url
+
+
+def _position(after: str) -> int:
+    """A list's `after` parameter as a position of this store (the row number its Link gave)."""
+    if not after.isascii() or not after.isdigit() or int(after) > MAX_POSITION:
+        raise InvalidParameters(f"after: '{after[:40]}' is not a position this node's Link header gave")
+    return int(after)
+
+
+MAX_POSITION = 2**63 - 1
 
 
 class SqlStore:
@@ -321,6 +333,8 @@ class SqlStore:
         return deleted
 
     async def page(self, query: ListQuery) -> Page:
+        if isinstance(query.after, str):
+            query = replace(query, after=_position(query.after))
         column, bit = RENDER_COLUMNS[query.version], VERSION_BITS[query.version]
         rows: Sequence[Any]
         if (

@@ -19,6 +19,7 @@ __all__ = [
     "credential_tokens",
     "metadata",
     "naive_utc",
+    "object_refs",
     "objects",
     "parties",
     "party_states",
@@ -77,6 +78,21 @@ changes = sa.Table(
     sa.Column("changed_at", sa.DateTime(), nullable=False),
     # What the write changed, per version (`ocpi.storage.changes`); NULL: the whole object.
     sa.Column("scope", sa.LargeBinary, nullable=True),
+)
+
+object_refs = sa.Table(
+    "ocpi_object_refs",
+    metadata,
+    # The change log and the retry sets name an object kept outside `ocpi_objects` (in a store or a source of the
+    # application's) by its row here, negated: one sequence of numbers for both kinds (`PushLedger.changed`).
+    sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("module", sa.String(32), nullable=False),
+    sa.Column("country_code", sa.String(2), nullable=False),
+    sa.Column("party_id", sa.String(3), nullable=False),
+    sa.Column("object_id", sa.String(64), nullable=False),
+    sa.Column("object_key", sa.String(64), nullable=False),
+    sa.Column("variant", sa.String(32), nullable=False, server_default=""),
+    sa.UniqueConstraint("module", "country_code", "party_id", "object_key", "variant", name="uq_ocpi_object_refs_key"),
 )
 
 parties = sa.Table(

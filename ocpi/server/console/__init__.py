@@ -110,7 +110,7 @@ def install(app: Any, node: Node) -> None:
     sessions = Sessions.for_token(token)
 
     def ledger() -> PushLedger:  # the store is attached at startup
-        return PushLedger(node.store)
+        return node.ledger
 
     def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
         session = request.cookies.get(COOKIE, "")

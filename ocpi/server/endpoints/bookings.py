@@ -30,10 +30,10 @@ def mount_booking_requests(table: RouteTable, pattern: BookingRequests, b: Bindi
         owner = b.owners[0]
         repository = node.repository
         location_key = repository.key_of(pattern.location_type, owner, booking_request.booking_location_id)
-        location = await node.store.get(location_key)
+        location = await node.objects.get(location_key)
         if location is None:
             raise UnknownLocation(f"BookingLocation {booking_request.booking_location_id} is not known here")
-        current = await node.store.get(repository.key_of(pattern.booking_type, owner, booking_request.request_id))
+        current = await node.objects.get(repository.key_of(pattern.booking_type, owner, booking_request.request_id))
         booking = await node.hooks.bookings.request(
             booking_request,
             BookingLocation.model_validate_json(location.canonical),

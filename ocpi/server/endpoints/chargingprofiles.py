@@ -50,7 +50,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             body: dict[str, Any] = {"result": outcome.final_result}
             if with_profile and outcome.profile is not None:
                 body["profile"] = from_canonical(b.module, outcome.profile, b.version).to_dict()  # type: ignore[attr-defined]
-            result = parse(result_model, body).to_dict()
+            result = parse(result_model, body)
             response.background = BackgroundTask(node.post_result, response_url, result, partner, b.version)
         return response
 

@@ -47,7 +47,7 @@ def mount_terminal_actions(table: RouteTable, pattern: TerminalActions, b: Bindi
         return response
 
     async def deactivate(*, request: Request, partner: Party, terminal_id: str) -> Response:
-        found = await node.store.get(own_key(terminal_id))
+        found = await node.objects.get(own_key(terminal_id))
         if found is None:
             raise NotFound(f"Terminal {terminal_id} not found")
         terminal = Terminal.model_validate_json(found.canonical)
