@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any, Unpack
+from typing import Any, Unpack, cast
 
 from fastapi import Request
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 
 from ocpi.compat.base import Authenticator, Crud
 from ocpi.compat.credentials import AuthenticatorCredentials
@@ -92,7 +92,9 @@ def get_application(
         polls=30 * int(_setting("COMMAND_AWAIT_TIME", "5")),
         poll_interval=2.0,
     )
-    hooks = Hooks(commands=commands, authorization=CrudAuthorizer(crud, data_version), results=CrudResults(crud, data_version))
+    hooks = Hooks(
+        commands=commands, authorization=CrudAuthorizer(crud, data_version), results=CrudResults(crud, data_version)
+    )
     sources = {m.value: CrudSource(crud, m, data_version, own) for m in wanted if m in OBJECT_MODULES}
     options.setdefault("prefix", "/" + _setting("OCPI_PREFIX", "ocpi").strip("/"))
     if _setting("OCPI_ALLOW_PRIVATE_URLS", "").lower() in ("1", "true", "yes"):
@@ -105,7 +107,7 @@ def get_application(
         hooks=hooks,
         authenticator=lookup,
         base_url=base_url or f"{_setting('PROTOCOL', 'https')}://{_setting('OCPI_HOST', 'www.example.com')}",
-        sources=Sources(**sources),
+        sources=Sources(**cast(dict[str, Any], sources)),  # each a source of its module's model
         **options,
     )
     if http_push:
@@ -122,7 +124,7 @@ def _mount_push(
     token of `get_valid_token_c()`): the object, read through `Crud.get`, is marked changed; the node pushes it
     to every registered partner it is for, with retries (`receivers` is not needed: the node knows its partners)."""
 
-    async def push(request: Request, version: str) -> ORJSONResponse:
+    async def push(request: Request, version: str) -> Response:
         valid = await authenticator.get_valid_token_c()
         if not any(token in valid for token in token_candidates(request.headers.get("authorization"))):
             raise AuthenticationError("push: a token of the application's Authenticator.get_valid_token_c() is needed")
@@ -131,13 +133,14 @@ def _mount_push(
         source = sources.get(str(module))
         if source is None or not isinstance(object_id, str):
             raise InvalidParameters(
-                f"module_id: one of {', '.join(sources)} (the modules of this node kept by the Crud); object_id: a string"
+                f"module_id: one of {', '.join(sources)} (the modules of this node kept by the Crud); "
+                "object_id: a string"
             )
         obj = await source.own_object(object_id)
         if obj is None:
             raise NotFound(f"object_id: the Crud has no {source.module.value} {object_id!r}")
         await getattr(app.node, source.module.value).changed(obj)
-        return ORJSONResponse({"receiver_responses": []})
+        return Response(b'{"receiver_responses":[]}', media_type="application/json")
 
     prefix = "/" + _setting("PUSH_PREFIX", "push").strip("/")
     app.add_api_route(f"{prefix}/{{version}}", push, methods=["POST"], include_in_schema=False)

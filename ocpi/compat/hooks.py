@@ -47,7 +47,12 @@ class CrudCommands:
         data = orjson.loads(commands_convert.from_canonical(request, self.version).value.to_json())  # type: ignore[attr-defined]
         version = VersionNumber(self.version)
         answer = await self.crud.do(
-            ModuleID.commands, RoleEnum.cpo, Action.send_command, data, command=command, auth_token=None,
+            ModuleID.commands,
+            RoleEnum.cpo,
+            Action.send_command,
+            data,
+            command=command,
+            auth_token=None,
             version=version,
         )
         if not answer:
@@ -71,7 +76,12 @@ class CrudCommands:
                 await asyncio.sleep(self.poll_interval)
             try:
                 found = await self.crud.get(
-                    ModuleID.commands, RoleEnum.cpo, 0, command_data=data, command=command, auth_token=None,
+                    ModuleID.commands,
+                    RoleEnum.cpo,
+                    0,
+                    command_data=data,
+                    command=command,
+                    auth_token=None,
                     version=VersionNumber(self.version),
                 )
             except Exception:
@@ -106,7 +116,11 @@ class CrudAuthorizer:
             "location_reference": None if location is None else location.model_dump(mode="json", exclude_none=True),
         }
         answer = await self.crud.do(
-            ModuleID.tokens, RoleEnum.emsp, Action.authorize_token, data=data, auth_token=None,
+            ModuleID.tokens,
+            RoleEnum.emsp,
+            Action.authorize_token,
+            data=data,
+            auth_token=None,
             version=VersionNumber(self.version),
         )
         if not answer:

@@ -82,13 +82,16 @@ class CrudSource:
         # for, so what the filters exclude is left out of the page here.
         kept = [obj for obj in converted if self._wanted(obj, query, owners)]
         if len(kept) < len(converted):
-            log.info("%s: the application's list gave %d objects its filters exclude", self.module.value,
-                     len(converted) - len(kept))
+            log.info(
+                "%s: the application's list gave %d objects its filters exclude",
+                self.module.value,
+                len(converted) - len(kept),
+            )
         cursor = None if is_last_page or not items else str(offset + len(items))
         return SourcePage(kept, total, cursor)
 
     async def put(self, obj: BaseModel) -> None:
-        country_code, party_id, object_id, variant = self._key(obj)
+        country_code, party_id, _, variant = self._key(obj)
         role = self._role(country_code, party_id)
         options = self._options(role, (country_code, party_id))
         if self.module is ModuleID.tokens:
@@ -159,7 +162,7 @@ class CrudSource:
         if self.version != CANONICAL:
             context = ConversionContext(*owner)
             obj = self.object_type.converter.from_canonical(obj, self.version, context).value
-        return orjson.loads(obj.to_json())  # type: ignore[attr-defined,no-any-return]
+        return orjson.loads(obj.to_json())  # type: ignore[attr-defined]
 
     def _wanted(self, obj: BaseModel, query: SourceQuery, owners: set[tuple[str, str]] | None) -> bool:
         country_code, party_id, _, _ = self._key(obj)

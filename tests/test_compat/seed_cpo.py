@@ -60,8 +60,9 @@ class CpoCrud(Crud):
         storage.pop(f"{module.value}:{id}", None)
 
     @classmethod
-    async def do(cls, module: ModuleID, role: RoleEnum | None, action: Action, *args, data: dict | None = None,
-                 **kwargs) -> Any:
+    async def do(
+        cls, module: ModuleID, role: RoleEnum | None, action: Action, *args, data: dict | None = None, **kwargs
+    ) -> Any:
         if module == ModuleID.commands and action == Action.send_command:
             commands_sent.append((kwargs["command"], args[0]))
             return {"result": "ACCEPTED", "timeout": 30}

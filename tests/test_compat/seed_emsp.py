@@ -46,8 +46,9 @@ class EmspCrud(Crud):
         storage.pop(f"{module.value}:{id}", None)
 
     @classmethod
-    async def do(cls, module: ModuleID, role: RoleEnum | None, action: Action, *args, data: dict | None = None,
-                 **kwargs) -> Any:
+    async def do(
+        cls, module: ModuleID, role: RoleEnum | None, action: Action, *args, data: dict | None = None, **kwargs
+    ) -> Any:
         if module == ModuleID.tokens and action == Action.authorize_token:
             authorizations.append(data)
             token = storage.get(f"tokens:{data['token_uid']}")

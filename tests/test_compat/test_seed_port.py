@@ -44,9 +44,7 @@ async def seed_node(create_app: Callable[..., Any], database: Path) -> AsyncIter
     """The seed application's `get_application(...)` served on 127.0.0.1; the node's own state in `database`."""
     async with listening() as sock:
         base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        app = create_app(
-            base_url=base_url, store=f"sqlite:///{database}", allow_private_urls=True, push_interval=0.1
-        )
+        app = create_app(base_url=base_url, store=f"sqlite:///{database}", allow_private_urls=True, push_interval=0.1)
         async with serving(app, sock):
             yield LocalNode(app, base_url)
 
@@ -73,7 +71,8 @@ async def test_seed_cpo_registers_serves_pushes_and_takes_commands(
         assert partner.state == "registered" and partner.version == "2.3.0"
         async with httpx.AsyncClient() as http:
             again = await http.get(
-                f"{cpo.base_url}/ocpi/versions", headers={"Authorization": authorization_header("my-emsp-token-456", "2.3.0")}
+                f"{cpo.base_url}/ocpi/versions",
+                headers={"Authorization": authorization_header("my-emsp-token-456", "2.3.0")},
             )
             assert again.status_code == 401 and again.json()["status_message"] == USED_TOKEN_A
 
@@ -84,8 +83,11 @@ async def test_seed_cpo_registers_serves_pushes_and_takes_commands(
         assert pulled is not None and orjson.loads(pulled.canonical)["name"] == "Gent Zuid"
 
         # push: the application changes its object and asks for a push, as it did with the seed system
-        seed_cpo.storage["locations:LOC1"] = {**location, "name": "Gent Zuid (renamed)",
-                                              "last_updated": "2025-01-01T00:00:00Z"}
+        seed_cpo.storage["locations:LOC1"] = {
+            **location,
+            "name": "Gent Zuid (renamed)",
+            "last_updated": "2025-01-01T00:00:00Z",
+        }
         async with httpx.AsyncClient() as http:
             pushed = await http.post(
                 f"{cpo.base_url}/push/2.3.0",
@@ -134,12 +136,14 @@ async def test_a_token_c_of_the_authenticator_alone_is_refused_with_what_to_do(
     seed_cpo.storage["locations:LOC1"] = example("2.3.0", "location_example.json")
     async with seed_node(seed_cpo.create_app, tmp_path / "cpo.db") as cpo, httpx.AsyncClient() as http:
         answer = await http.get(
-            f"{cpo.base_url}/ocpi/cpo/2.3.0/locations", headers={"Authorization": authorization_header("my-cpo-token-123", "2.3.0")}
+            f"{cpo.base_url}/ocpi/cpo/2.3.0/locations",
+            headers={"Authorization": authorization_header("my-cpo-token-123", "2.3.0")},
         )
         assert answer.status_code == 401
         assert answer.json()["status_message"] == UNBOUND_TOKEN_C
         unknown = await http.get(
-            f"{cpo.base_url}/ocpi/cpo/2.3.0/locations", headers={"Authorization": authorization_header("nobody", "2.3.0")}
+            f"{cpo.base_url}/ocpi/cpo/2.3.0/locations",
+            headers={"Authorization": authorization_header("nobody", "2.3.0")},
         )
         assert unknown.status_code == 401 and "unknown" in unknown.json()["status_message"]
 
