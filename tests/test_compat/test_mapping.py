@@ -137,3 +137,38 @@ async def test_the_push_request_needs_the_applications_token_and_a_module_it_kee
         )
         missing = await http.post(url, json={**body, "object_id": "NOPE"}, headers=own)
         assert missing.status_code == 404 and "the Crud has no locations 'NOPE'" in missing.json()["status_message"]
+
+
+async def test_an_application_in_211_gives_objects_without_owner_and_the_node_supplies_it(
+    tmp_path: Path, env: None
+) -> None:
+    seed_cpo.storage["locations:LOC1"] = {
+        "id": "LOC1",
+        "type": "ON_STREET",
+        "address": "Stationsplein 1",
+        "city": "Amsterdam",
+        "postal_code": "1012AB",
+        "country": "NLD",
+        "coordinates": {"latitude": "52.378900", "longitude": "4.900700"},
+        "last_updated": "2024-01-01T00:00:00Z",
+    }
+
+    def create_app(**settings: Any) -> Any:
+        return compat.get_application(
+            version_numbers=[compat.VersionNumber.v_2_1_1],
+            roles=[compat.RoleEnum.cpo],
+            crud=seed_cpo.CpoCrud,
+            modules=[compat.ModuleID.locations],
+            authenticator=seed_cpo.CpoAuthenticator,
+            **settings,
+        )
+
+    async with seed_node(create_app, tmp_path / "cpo.db") as cpo, httpx.AsyncClient() as http:
+        await bind_partner_token(cpo)
+        headers = {"Authorization": authorization_header(PARTNER_TOKEN, "2.1.1")}
+        listed = await http.get(f"{cpo.base_url}/ocpi/cpo/2.1.1/locations", headers=headers)
+        one = await http.get(f"{cpo.base_url}/ocpi/cpo/2.1.1/locations/LOC1", headers=headers)
+        stored = await cpo.node.locations.get("LOC1")
+    assert [o["id"] for o in listed.json()["data"]] == ["LOC1"]
+    assert one.json()["data"]["address"] == "Stationsplein 1"
+    assert (stored["country_code"], stored["party_id"], stored["id"]) == ("BE", "BEC", "LOC1")  # canonical

@@ -17,6 +17,7 @@ import pytest
 
 from ocpi.compat.credentials import UNBOUND_TOKEN_C, USED_TOKEN_A
 from ocpi.core.enums import RoleEnum
+from ocpi.core.errors import OcpiError
 from ocpi.core.utils import authorization_header
 from ocpi.node.config import OwnParty
 from ocpi.node.handshake import register
@@ -172,6 +173,20 @@ async def test_seed_emsp_receives_authorizes_and_keeps_owner_checks(
         received = seed_emsp.storage["locations:LOC1"]
         assert (received["country_code"], received["party_id"], received["evses"][0]["uid"]) == ("BE", "BEC", "3256")
 
+        # a Session (then a PATCH: Crud.update gets the whole object) and a CDR of one of the eMSP's tokens
+        session = example("2.2.1", "session_example_2_short_finished.json")
+        session["cdr_token"] |= {"country_code": "DE", "party_id": "TNM"}
+        await cpo.node.sessions.put(session, version="2.2.1")
+        await cpo.node.sessions.patch("101", {"kwh": 42, "last_updated": "2030-01-01T00:00:00Z"}, version="2.2.1")
+        await cpo.node.cdrs.put(example("2.2.1", "cdr_example.json"), version="2.2.1")
+
+        async def session_and_cdr_received() -> bool:
+            session = seed_emsp.storage.get("sessions:101")
+            return session is not None and session["kwh"] == 42 and "cdrs:12345" in seed_emsp.storage
+
+        await eventually(session_and_cdr_received, "the patched session and the CDR in the eMSP application")
+        assert seed_emsp.storage["sessions:101"]["cdr_token"]["uid"] == session["cdr_token"]["uid"]
+
         # pull of the application's own Tokens (the Crud's list)
         report = await pull(cpo.node, partner, "tokens")
         assert report.stored == 1, report
@@ -192,3 +207,47 @@ async def test_seed_emsp_receives_authorizes_and_keeps_owner_checks(
             )
         assert refused.json()["status_code"] == 2001 and "not one of your parties" in refused.json()["status_message"]
         assert "locations:LOC2" not in seed_emsp.storage
+
+
+async def test_seed_emsp_answers_it_cannot_give_and_results_it_receives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COUNTRY_CODE", "DE")
+    monkeypatch.setenv("PARTY_ID", "TNM")
+    token = example("2.2.1", "token_example_2_full_rfid.json")
+    seed_emsp.storage[f"tokens:{token['uid']}"] = copy.deepcopy(token)
+    answers: list[Any] = []
+
+    async def answering(cls: Any, module: Any, role: Any, action: Any, *args: Any, **kwargs: Any) -> Any:
+        return answers.pop(0)
+
+    monkeypatch.setattr(seed_emsp.EmspCrud, "do", classmethod(answering))
+    async with (
+        seed_node(seed_emsp.create_app, tmp_path / "emsp.db") as emsp,
+        serve_node(tmp_path / "cpo.db", [PLAIN_CPO], push_interval=0.1) as cpo,
+    ):
+        partner = await register(cpo.node, f"{emsp.base_url}/ocpi/versions", "cpo-registration-token")
+        # nothing from `do`: not enough information (2002), as in the seed system
+        answers.append({})
+        with pytest.raises(OcpiError) as nothing:
+            await authorize_token(cpo.node, partner, token["uid"])
+        assert nothing.value.status_code == 2002
+        # the seed system's own eMSP example answers {"status": "ACCEPTED"}: no AuthorizationInfo, said so
+        answers.append({"status": "ACCEPTED"})
+        with pytest.raises(OcpiError) as unusable:
+            await authorize_token(cpo.node, partner, token["uid"])
+        assert unusable.value.status_code == 3000
+        assert 'answered no AuthorizationInfo (a dict with "allowed": one of ALLOWED' in unusable.value.message
+
+        # a command the eMSP sends (through its node): the CPO's result reaches Crud.update(commands, EMSP, ...)
+        await cpo.node.locations.put(example("2.2.1", "location_example.json"), version="2.2.1")
+        [cpo_as_partner] = await emsp.store.list_parties()
+        request = {"token": token, "location_id": "LOC1", "evse_uid": "3256"}
+        answer, reference = await send_command(emsp.node, cpo_as_partner, "START_SESSION", request)
+        assert answer.result == "ACCEPTED"
+
+        async def result_kept() -> bool:
+            return f"commands:{reference}" in seed_emsp.storage
+
+        await eventually(result_kept, "the command's result in the eMSP application")
+        assert seed_emsp.storage[f"commands:{reference}"]["result"] == "ACCEPTED"
