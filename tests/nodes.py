@@ -10,9 +10,39 @@ from typing import Any
 
 from ocpi.conformance.peer import serve_node as _serve_on
 from ocpi.node.config import OwnParty
+from ocpi.storage.sources import Sources
 from ocpi.testing import LocalNode, listening, serving
+from tests.test_docs.samples import DOCS, samples
 
 RunningNode = LocalNode
+
+OWN_DATA = ("sql", "store", "sources")
+"""Where a node's objects are kept (`own_data`): its SQL store, the guide's `MemoryStore` (`objects=`), or the
+guide's `MemorySource`s (`sources=`)."""
+
+
+def guide_classes() -> dict[str, Any]:
+    """The classes the guide "Bringing your own data" defines (`MemoryStore`, `MemorySource`), from the page itself:
+    the tests run nodes on exactly what the documentation shows."""
+    namespace: dict[str, Any] = {"__name__": "own_store_guide"}
+    for sample in samples(DOCS / "guides" / "own-store.md"):
+        if "\nclass " in sample.code:
+            exec(compile(sample.code, sample.where, "exec"), namespace)
+    return namespace
+
+
+def own_data(kind: str) -> dict[str, Any]:
+    """The options of `get_application` for a node whose objects are kept as `kind` (one of `OWN_DATA`) says; its
+    own state is in its SQL store whatever the kind. Give the same options to a node restarted on the same data."""
+    guide = guide_classes()
+    if kind == "store":
+        return {"objects": guide["MemoryStore"]()}
+    if kind == "sources":
+        source = guide["MemorySource"]
+        every = {module: source() for module in ("locations", "sessions", "cdrs", "tariffs")}
+        return {"sources": Sources(**every, tokens=source("uid", "type"))}
+    assert kind == "sql", kind
+    return {}
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, attempts: int = 400) -> None:

@@ -94,7 +94,13 @@ def test_mypy_sees_the_types_through_ocpi(tmp_path: Path) -> None:
         "reveal_type(app)\n"
         "reveal_type(app.node)\n"
         "ocpi.get_application(parties=[], push_intervall=0.5)\n"
-        "ocpi.get_application(parties=[], strict='yes')\n",
+        "ocpi.get_application(parties=[], strict='yes')\n"
+        "from ocpi.modules.tokens.v_2_3_0.schemas import Token\n"
+        "class Tokens:\n"
+        "    async def get(self, key: ocpi.ObjectKey) -> Token | None: ...\n"
+        "    async def page(self, query: ocpi.SourceQuery) -> ocpi.SourcePage[Token]: ...\n"
+        "ocpi.Sources(tokens=Tokens())\n"
+        "ocpi.Sources(locations=Tokens())\n",
         encoding="utf-8",
     )
     root = INIT.parents[1]
@@ -107,6 +113,8 @@ def test_mypy_sees_the_types_through_ocpi(tmp_path: Path) -> None:
     assert any('Revealed type is "ocpi.node.node.Node"' in line for line in lines), out
     assert any(':5: error: Unexpected keyword argument "push_intervall"' in line for line in lines), out
     assert any(":6: error:" in line and "strict" in line for line in lines), out
+    assert not any(":11: error" in line for line in lines), out  # a source of Tokens is the tokens source
+    assert any(":12: error:" in line and '"locations"' in line for line in lines), out  # not the locations one
 
 
 def test_the_api_reference_starts_from_get_application_and_lists_every_export() -> None:

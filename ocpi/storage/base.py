@@ -88,8 +88,9 @@ class ListQuery:
 
 
 class Store(Protocol):
-    """Where a node's objects, partners and credentials live: what `SqlStore` implements, and what a store over
-    your own database implements."""
+    """Where a node's objects live: what `SqlStore` implements (which also keeps the node's partners, credentials
+    and change log), and what a store of objects over your own database implements (`get_application(objects=...)`;
+    guide: "Bringing your own data")."""
 
     async def get(self, key: ObjectKey) -> StoredObject | None: ...
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ocpi.core.data_types import format_datetime
-from tests.nodes import RunningNode, eventually
+from tests.nodes import OWN_DATA, RunningNode, eventually
 from tests.test_e2e.test_sync import VERSIONS, example, registered_pair, stored
 
 
@@ -55,9 +55,10 @@ async def converged(cpo: RunningNode, emsp: RunningNode, module: str, object_id:
     await eventually(same, f"{module} {object_id} at the eMSP as at the CPO, in {version}")
 
 
+@pytest.mark.parametrize("data", OWN_DATA)
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_each_change_arrives_as_the_smallest_correct_request(tmp_path: Path, version: str) -> None:
-    async with registered_pair(tmp_path, version) as (cpo, emsp, _):
+async def test_each_change_arrives_as_the_smallest_correct_request(tmp_path: Path, version: str, data: str) -> None:
+    async with registered_pair(tmp_path, version, data) as (cpo, emsp, _):
         received = recording(emsp)
         base = datetime.now(UTC).replace(microsecond=0)
         stamps = (format_datetime(base + timedelta(seconds=n)) for n in range(1, 100))

@@ -12,7 +12,7 @@ from ocpi.modules.commands.v_2_3_0.schemas import CommandResult, StartSession
 from ocpi.modules.tokens.v_2_3_0.schemas import Token
 from ocpi.node.hooks import Command, CommandAnswer, KeepResults, Requester
 from ocpi.node.outbound import authorize_token, send_command
-from tests.nodes import eventually
+from tests.nodes import OWN_DATA, eventually
 from tests.test_e2e.test_sync import VERSIONS, example, registered_pair
 
 
@@ -25,9 +25,12 @@ class RecordingCommands:
         return CommandAnswer(result="ACCEPTED", timeout=15, final_result="ACCEPTED")
 
 
+@pytest.mark.parametrize("data", OWN_DATA)
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_start_session_reaches_the_cpo_hook_and_the_result_comes_back(tmp_path: Path, version: str) -> None:
-    async with registered_pair(tmp_path, version) as (cpo, emsp, emsp_as_partner):
+async def test_start_session_reaches_the_cpo_hook_and_the_result_comes_back(
+    tmp_path: Path, version: str, data: str
+) -> None:
+    async with registered_pair(tmp_path, version, data) as (cpo, emsp, emsp_as_partner):
         commands = RecordingCommands()
         cpo.node.hooks.commands = commands
         await cpo.node.locations.put(example("location_example.json"), version="2.2.1")
@@ -77,9 +80,10 @@ async def test_start_session_reaches_the_cpo_hook_and_the_result_comes_back(tmp_
         await asyncio.sleep(0)
 
 
+@pytest.mark.parametrize("data", OWN_DATA)
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_cpo_authorizes_a_token_in_real_time(tmp_path: Path, version: str) -> None:
-    async with registered_pair(tmp_path, version) as (cpo, emsp, emsp_as_partner):
+async def test_cpo_authorizes_a_token_in_real_time(tmp_path: Path, version: str, data: str) -> None:
+    async with registered_pair(tmp_path, version, data) as (cpo, emsp, emsp_as_partner):
         token = example("token_example_2_full_rfid.json")
         await emsp.node.tokens.put(token, version="2.2.1")
         info = await authorize_token(

@@ -15,11 +15,12 @@ import pytest
 
 from ocpi.core.data_types import format_datetime
 from ocpi.core.enums import RoleEnum
+from ocpi.modules.locations.v_2_3_0.schemas import Location, Status
 from ocpi.node.config import OwnParty
 from ocpi.node.handshake import register
 from ocpi.push.pull import pull
 from ocpi.storage.base import ObjectKey, Party, TokenKind
-from tests.nodes import RunningNode, eventually, serve_node
+from tests.nodes import OWN_DATA, RunningNode, eventually, own_data, serve_node
 from tests.spec import SPEC_DIR
 
 CPO = OwnParty(RoleEnum.CPO, "BE", "BEC", name="CPO node")
@@ -34,12 +35,14 @@ def example(name: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def registered_pair(tmp_path: Path, version: str) -> AsyncIterator[tuple[RunningNode, RunningNode, Party]]:
-    """A CPO node and an eMSP node; the eMSP registered with the CPO. Yields (cpo, emsp, the eMSP as the
-    CPO's partner)."""
+async def registered_pair(
+    tmp_path: Path, version: str, data: str = "sql"
+) -> AsyncIterator[tuple[RunningNode, RunningNode, Party]]:
+    """A CPO node and an eMSP node, each with its objects kept as `data` says (`OWN_DATA`); the eMSP registered
+    with the CPO. Yields (cpo, emsp, the eMSP as the CPO's partner)."""
     async with (
-        serve_node(tmp_path / "cpo.db", [CPO], versions=(version,), push_interval=0.1) as cpo,
-        serve_node(tmp_path / "emsp.db", [EMSP], versions=(version,), push_interval=0.1) as emsp,
+        serve_node(tmp_path / "cpo.db", [CPO], versions=(version,), push_interval=0.1, **own_data(data)) as cpo,
+        serve_node(tmp_path / "emsp.db", [EMSP], versions=(version,), push_interval=0.1, **own_data(data)) as emsp,
     ):
         token_a = await cpo.store.issue_token(TokenKind.A)
         await register(emsp.node, f"{cpo.base_url}/ocpi/cpo/versions", token_a)
@@ -49,15 +52,16 @@ async def registered_pair(tmp_path: Path, version: str) -> AsyncIterator[tuple[R
 
 async def stored(running: RunningNode, module: str, object_id: str, version: str, variant: str = "") -> Any:
     key = ObjectKey.of(module, "BE", "BEC", object_id, variant)
-    found = await running.store.get(key)
+    found = await running.objects.get(key)
     if found is None or found.rendered.get(version) is None:
         return None
     return orjson.loads(found.rendered[version])  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("data", OWN_DATA)
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_cpo_pushes_every_module_it_owns(tmp_path: Path, version: str) -> None:
-    async with registered_pair(tmp_path, version) as (cpo, emsp, _):
+async def test_cpo_pushes_every_module_it_owns(tmp_path: Path, version: str, data: str) -> None:
+    async with registered_pair(tmp_path, version, data) as (cpo, emsp, _):
         location = example("location_example.json")
         await cpo.node.locations.put(location, version="2.2.1")
         later = format_datetime(datetime.now(UTC))
@@ -82,11 +86,40 @@ async def test_cpo_pushes_every_module_it_owns(tmp_path: Path, version: str) -> 
         evse = (await stored(emsp, "locations", "LOC1", version))["evses"][0]
         assert evse["uid"] == "3256" and evse["status"] == "CHARGING"
         assert (await stored(emsp, "sessions", "101", version))["kwh"] == 42
+        for running in (cpo, emsp):  # kept where `data` says: in the SQL store only when it is the objects' store
+            in_sql = await running.store.get(ObjectKey.of("locations", "BE", "BEC", "LOC1"))
+            assert (in_sql is not None) is (data == "sql")
 
 
+async def test_an_object_the_application_changed_in_its_source_is_pushed(tmp_path: Path) -> None:
+    cpo_data = own_data("sources")
+    charge_points = cpo_data["sources"].locations  # the application's own data
+    async with (
+        serve_node(tmp_path / "cpo.db", [CPO], versions=("2.2.1",), push_interval=0.1, **cpo_data) as cpo,
+        serve_node(tmp_path / "emsp.db", [EMSP], versions=("2.2.1",), push_interval=0.1) as emsp,
+    ):
+        await register(emsp.node, f"{cpo.base_url}/ocpi/cpo/versions", await cpo.store.issue_token(TokenKind.A))
+        location = Location.model_validate(example("location_example.json") | {"country_code": "BE", "party_id": "BEC"})
+        await charge_points.put(location)
+        await cpo.node.locations.changed(location)
+        await eventually(lambda: _status_at(emsp, "AVAILABLE"), "the Location at the eMSP")
+        location.evses[0].status = Status.CHARGING  # type: ignore[index]
+        location.last_updated = datetime.now(UTC)
+        await charge_points.put(location)
+        assert await _status_at(emsp, "AVAILABLE"), "pushed before the node was told"
+        await cpo.node.locations.changed("LOC1")
+        await eventually(lambda: _status_at(emsp, "CHARGING"), "the changed Location at the eMSP")
+
+
+async def _status_at(emsp: RunningNode, status: str) -> bool:
+    found = await stored(emsp, "locations", "LOC1", "2.2.1")
+    return found is not None and found["evses"][0]["status"] == status
+
+
+@pytest.mark.parametrize("data", OWN_DATA)
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_emsp_pulls_250_locations_through_pagination(tmp_path: Path, version: str) -> None:
-    async with registered_pair(tmp_path, version) as (cpo, emsp, _):
+async def test_emsp_pulls_250_locations_through_pagination(tmp_path: Path, version: str, data: str) -> None:
+    async with registered_pair(tmp_path, version, data) as (cpo, emsp, _):
         template = example("location_example.json")
         for index in range(250):
             location = copy.deepcopy(template)
@@ -106,11 +139,12 @@ def _everything(module: str, version: str) -> Any:
     return ListQuery(module, version, None, None, None, 0, 1000)
 
 
+@pytest.mark.parametrize("data", OWN_DATA)
 @pytest.mark.parametrize("version", VERSIONS)
-async def test_outage_converges_to_latest_state_without_replays(tmp_path: Path, version: str) -> None:
-    emsp_db = tmp_path / "emsp.db"
-    async with serve_node(tmp_path / "cpo.db", [CPO], versions=(version,), push_interval=0.1) as cpo:
-        async with serve_node(emsp_db, [EMSP], versions=(version,), push_interval=0.1) as emsp:
+async def test_outage_converges_to_latest_state_without_replays(tmp_path: Path, version: str, data: str) -> None:
+    emsp_db, emsp_data = tmp_path / "emsp.db", own_data(data)
+    async with serve_node(tmp_path / "cpo.db", [CPO], versions=(version,), push_interval=0.1, **own_data(data)) as cpo:
+        async with serve_node(emsp_db, [EMSP], versions=(version,), push_interval=0.1, **emsp_data) as emsp:
             token_a = await cpo.store.issue_token(TokenKind.A)
             await register(emsp.node, f"{cpo.base_url}/ocpi/cpo/versions", token_a)
             port = int(emsp.base_url.rsplit(":", 1)[1])
@@ -135,7 +169,7 @@ async def test_outage_converges_to_latest_state_without_replays(tmp_path: Path, 
         await eventually(all_failing, "the 10 locations and the CDR in the eMSP's retry set, collapsed")
         assert "Connection refused" in str((await cpo.node.push.ledger.state(partner.pk)).last_error)
         # back up, at the same address
-        async with serve_node(emsp_db, [EMSP], versions=(version,), port=port) as emsp:
+        async with serve_node(emsp_db, [EMSP], versions=(version,), port=port, **emsp_data) as emsp:
             original_put = emsp.node.repository.put
 
             async def counting_put(object_type: Any, *args: Any, **kwargs: Any) -> Any:
