@@ -36,7 +36,7 @@ from ocpi.storage.base import (
 from ocpi.storage.push import LoggedChanges, PushLedger
 from ocpi.storage.quirks import QuirkRecorder
 from ocpi.storage.repository import Repository, WriteResult
-from ocpi.storage.sources import Sources, SourceStore, writable
+from ocpi.storage.sources import SourcesGiven, SourceStore, by_module, writable
 from ocpi.storage.sql import SqlStore
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class Node:
         authenticator: CredentialLookup | None = None,
         *,
         objects: Store | None = None,
-        sources: Sources | None = None,
+        sources: SourcesGiven | None = None,
     ):
         """`store`: the node's SQL database (partners, tokens, the change log, cursors; and its objects unless told
         otherwise), None until `attach` gives it; `objects`: a `Store` of the application's for the objects;
@@ -291,12 +291,19 @@ class Node:
                 log.warning("result POST to %s failed: %s", url, error.message)
 
 
-def _check_sources(config: NodeConfig, sources: Sources) -> None:
-    """Refuse, before the node starts, a read-only source of a module whose objects partners send to this node."""
+def _check_sources(config: NodeConfig, sources: SourcesGiven) -> None:
+    """Refuse, before the node starts, a source of no module's objects, and a read-only source of a module whose
+    objects partners send to this node."""
     from ocpi.core.enums import InterfaceRole
-    from ocpi.modules.registry import module_interfaces
+    from ocpi.modules.registry import FUNCTIONAL_MODULES, module_interfaces, object_type
 
-    for module, source in sources.by_module().items():
+    for module, source in by_module(sources).items():
+        try:
+            if module not in FUNCTIONAL_MODULES:
+                raise LookupError(module)
+            object_type(module)
+        except LookupError:
+            raise ValueError(f"a source is given for '{module}', which is no module with a list of objects") from None
         sides = module_interfaces(module).sides
         receiving = [p for p in config.parties if sides.get(p.role) is InterfaceRole.RECEIVER]
         if receiving and not writable(source):

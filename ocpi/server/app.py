@@ -40,7 +40,7 @@ from ocpi.server.openapi import install_docs, install_openapi
 from ocpi.server.operations import install_operations
 from ocpi.server.routing import Binding, RouteTable
 from ocpi.storage.base import CredentialLookup, Store
-from ocpi.storage.sources import Sources
+from ocpi.storage.sources import SourcesGiven
 from ocpi.storage.sql import SqlStore
 
 log = logging.getLogger("ocpi.server")
@@ -125,7 +125,7 @@ def get_application(
     party: tuple[str, str] | None = None,
     store: SqlStore | str = "sqlite:///./ocpi.db",
     objects: Store | None = None,
-    sources: Sources | None = None,
+    sources: SourcesGiven | None = None,
     versions: Sequence[str] = SUPPORTED_VERSIONS,
     modules: Sequence[str] | None = None,
     hooks: Hooks | None = None,

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from ocpi.modules.tariffs.v_2_3_0.schemas import Tariff
     from ocpi.modules.tokens.v_2_3_0.schemas import Token
 
-__all__ = ["Source", "SourcePage", "SourceQuery", "SourceStore", "Sources", "WritableSource"]
+__all__ = ["Source", "SourcePage", "SourceQuery", "SourceStore", "Sources", "SourcesGiven", "WritableSource"]
 
 log = logging.getLogger("ocpi.storage")
 CANONICAL = "2.3.0"
@@ -98,7 +98,8 @@ class WritableSource(Source[M], Protocol[M]):
 
     async def put(self, obj: M) -> None:
         """Create or replace the object (its key is in it). The node has checked it, and that it is not older
-        than the one you hold."""
+        than the one `get` gave just before (a PATCH is applied to that one): the source and the node share no
+        transaction, so a change of the object made elsewhere in between is replaced; give each object one writer."""
         ...
 
     async def delete(self, key: ObjectKey) -> bool:
@@ -121,6 +122,15 @@ class Sources:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
+SourcesGiven = Sources | Mapping[str, Source[Any]]
+"""The sources of a node: a `Sources`, or any module's source by its module id (`{"locations": ...}`, for a layer
+that serves every module alike)."""
+
+
+def by_module(sources: SourcesGiven) -> dict[str, Source[Any]]:
+    return sources.by_module() if isinstance(sources, Sources) else dict(sources)
+
+
 def writable(source: Source[Any]) -> bool:
     return callable(getattr(source, "put", None)) and callable(getattr(source, "delete", None))
 
@@ -133,10 +143,10 @@ class SourceStore:
     in `fallback`. Each object is rendered in the version asked for on every read. `changed` appends a change of a
     source's object to the node's change log (`PushLedger.changed`) when it is written through the node."""
 
-    def __init__(self, sources: Sources | Mapping[str, Source[Any]], fallback: Store, changed: Changed):
+    def __init__(self, sources: SourcesGiven, fallback: Store, changed: Changed):
         from ocpi.modules.registry import object_type
 
-        given = sources.by_module() if isinstance(sources, Sources) else dict(sources)
+        given = by_module(sources)
         self.sources: dict[str, tuple[ObjectType, Source[Any]]] = {m: (object_type(m), s) for m, s in given.items()}
         self.fallback = fallback
         self.changed = changed

@@ -17,7 +17,7 @@ from ocpi.modules.sessions.v_2_3_0.schemas import Session
 from ocpi.node.config import OwnParty
 from ocpi.server.app import get_application
 from ocpi.storage.base import ObjectKey
-from ocpi.storage.sources import SourcePage, SourceQuery, Sources
+from ocpi.storage.sources import SourcePage, SourceQuery, Sources, SourcesGiven
 from ocpi.storage.sql import SqlStore
 from tests.conftest import NODE_PARTIES, Partner, PartnerFactory
 from tests.nodes import guide_classes
@@ -45,7 +45,7 @@ CPO_ONLY = (OwnParty(RoleEnum.CPO, "NL", "CPO"),)
 
 
 async def client_on(
-    store: SqlStore, sources: Sources, parties: Sequence[OwnParty] = CPO_ONLY
+    store: SqlStore, sources: SourcesGiven, parties: Sequence[OwnParty] = CPO_ONLY
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the app of a node with `sources` (a CPO alone unless told: it receives no locations, so its
     locations source may be read-only)."""
@@ -185,3 +185,13 @@ async def test_a_partners_writes_go_to_a_writable_source(store: SqlStore, make_p
         envelope(await http.patch(target, json=patch, headers=cpo.headers()))
         kept = await received.get(ObjectKey.of("locations", "DE", "CPX", "loc9"))
         assert isinstance(kept, Location) and kept.name == "Renamed"
+
+
+async def test_sources_may_be_given_by_module_id(store: SqlStore, partner: Partner) -> None:
+    locations = MemorySource()
+    await locations.put(location("LOC1"))
+    async for http in client_on(store, {"locations": locations}):
+        found = envelope(await http.get(url(RoleEnum.CPO, "2.2.1", "locations", "LOC1"), headers=partner.headers()))
+        assert found["data"]["id"] == "LOC1"
+    with pytest.raises(ValueError, match="a source is given for 'chargers', which is no module with a list of objects"):
+        get_application(parties=CPO_ONLY, store=store, sources={"chargers": locations})
