@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any, Unpack, cast
+from typing import Any, Unpack
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -30,7 +30,6 @@ from ocpi.node.hooks import Hooks
 from ocpi.server.app import OcpiApplication
 from ocpi.server.app import get_application as node_application
 from ocpi.server.http import read_json
-from ocpi.storage.sources import Sources
 from ocpi.storage.sql import SqlStore
 
 __all__ = ["get_application"]
@@ -107,7 +106,7 @@ def get_application(
         hooks=hooks,
         authenticator=lookup,
         base_url=base_url or f"{_setting('PROTOCOL', 'https')}://{_setting('OCPI_HOST', 'www.example.com')}",
-        sources=Sources(**cast(dict[str, Any], sources)),  # each a source of its module's model
+        sources=sources,
         **options,
     )
     if http_push:
