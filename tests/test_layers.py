@@ -27,6 +27,7 @@ LAYER_OF = {
     "testing": "tools",
     "conformance": "tools",
     "demo": "tools",
+    "compat": "tools",  # the seed system's API over a whole node
     "cli": "cli",
     "": "package",  # ocpi/__init__.py: the public face, lazily importing any layer
 }

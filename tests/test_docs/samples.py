@@ -67,12 +67,16 @@ def pages() -> list[Path]:
 
 @contextmanager
 def working_directory(path: Path) -> Iterator[None]:
-    previous = Path.cwd()
+    """In `path`, and with the environment as it was once done: a page may set variables (the settings it shows),
+    which must not reach the pages and tests after it."""
+    previous, environment = Path.cwd(), dict(os.environ)
     os.chdir(path)
     try:
         yield
     finally:
         os.chdir(previous)
+        os.environ.clear()
+        os.environ.update(environment)
 
 
 def run_page(page: Path, workdir: Path, given: dict[str, Any] | None = None) -> dict[str, Any]:
