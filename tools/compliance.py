@@ -262,6 +262,16 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
         "`ocpi.storage.base.PutOutcome.STALE`, `WriteResult.message`",
     ),
     Ambiguity(
+        "Writes in an older version",
+        "A PUT replaces an object and a PATCH changes it as the sender's version sees it; the spec says nothing of "
+        "what a newer version holds that the sender's cannot express (a 2.3.0 `help_phone`, an EVSE whose every "
+        "connector is MCS) on a node serving several versions.",
+        "A write in an older version changes all that its version expresses (a PUT removes what it leaves out of "
+        "that) and keeps the rest: what changed from the stored object's rendering in that version to the write is "
+        "applied to the canonical form, EVSEs and connectors matched by `uid` and `id`.",
+        "`ocpi.storage.repository.merge_changes`",
+    ),
+    Ambiguity(
         "What cannot be deleted",
         "No DELETE for Locations, Tokens, Sessions, CDRs (use REMOVED, valid=false, COMPLETED, Credit CDRs); "
         "Tariffs have DELETE, and PATCH only in 2.1.1; CDRs are POSTed to the module URL and answered with a "

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
-from ocpi.core.convert import ConversionContext, Loss
+from ocpi.core.convert import ConversionContext, Converted, Loss
 from ocpi.core.data_types import format_datetime, parse_datetime
 from ocpi.core.errors import InvalidParameters, NotFound, ServerError
 from ocpi.core.interfaces import ALL_VERSIONS, Child, ObjectType
@@ -49,15 +49,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def merge_changes(old: Any, before: Any, after: Any) -> Any:
+def merge_changes(old: Any, before: Any, after: Any, children: Sequence[Child] = ()) -> Any:
     """Apply to `old` (canonical) only what changed from `before` to `after` (both converted up from an older
-    version), so canonical-only data the older version cannot express survives a write made in it."""
+    version), so canonical-only data the older version cannot express survives a write made in it. `children`:
+    the objects nested in these (`ObjectType.children`), whose lists are matched item by item on their id, so
+    that a child the older version leaves out (an EVSE of MCS connectors only) survives as well."""
     if before == after:
         return old
     if isinstance(old, dict) and isinstance(before, dict) and isinstance(after, dict):
+        nested = {child.field: child for child in children}
         merged = {k: v for k, v in old.items() if k in after or k not in before}
         for key, value in after.items():
-            merged[key] = merge_changes(old.get(key), before.get(key), value) if key in old else value
+            if key not in old:
+                merged[key] = value
+            elif key in nested:
+                merged[key] = _merge_children(old[key], before.get(key), value, nested[key])
+            else:
+                merged[key] = merge_changes(old[key], before.get(key), value)
+        for key in nested.keys() & old.keys() & (before.keys() - after.keys()):  # the write left them all out
+            if kept := _merge_children(old[key], before[key], [], nested[key]):
+                merged[key] = kept
         return merged
     if (
         isinstance(old, list)
@@ -65,8 +76,50 @@ def merge_changes(old: Any, before: Any, after: Any) -> Any:
         and isinstance(after, list)
         and len(old) == len(before) == len(after)
     ):
-        return [merge_changes(o, b, a) for o, b, a in zip(old, before, after, strict=True)]
+        return [merge_changes(o, b, a, children) for o, b, a in zip(old, before, after, strict=True)]
     return after
+
+
+def _merge_children(old: Any, before: Any, after: Any, child: Child) -> Any:
+    """`merge_changes` of a list of `child` objects, matched on their id: an item the older version left out of
+    `before` and `after` stays, after the item it followed; one `before` had and `after` has not is removed."""
+    if before == after:
+        return old
+    if before is None:  # the older version left them all out
+        before = []
+    keyed = [_by_id(items, child) for items in (old, before, after)]
+    if any(items is None for items in keyed):  # an item without an id, or an id twice: by position
+        return merge_changes(old, before, after, child.children)
+    olds, befores, afters = keyed
+    assert olds is not None and befores is not None and afters is not None
+    hidden: dict[str | None, list[Any]] = {}
+    anchor = None
+    for item_id, item in olds.items():
+        if item_id in befores or item_id in afters:
+            anchor = item_id
+        else:
+            hidden.setdefault(anchor, []).append(item)
+    merged = hidden.pop(None, [])
+    for item_id, item in afters.items():
+        merged.append(
+            merge_changes(olds[item_id], befores.get(item_id), item, child.children) if item_id in olds else item
+        )
+        merged += hidden.pop(item_id, [])
+    for rest in hidden.values():  # they followed an item this write removed
+        merged += rest
+    return merged
+
+
+def _by_id(items: Any, child: Child) -> dict[str, Any] | None:
+    """The `child` objects in `items` by their id (as `_find_child` compares them); None if they have none."""
+    if not isinstance(items, list):
+        return None
+    found = {
+        str(item[child.id_field]).casefold(): item
+        for item in items
+        if isinstance(item, dict) and child.id_field in item
+    }
+    return found if len(found) == len(items) else None
 
 
 def _find_child(container: dict[str, Any], child: Child, child_id: str) -> dict[str, Any] | None:
@@ -179,7 +232,8 @@ class Repository:
         path: Sequence[str] = (),
         judging: Judging | None = None,
     ) -> WriteResult:
-        """Create or replace the object (or, with `path`, one child of it) from a `version` payload.
+        """Create or replace the object (or, with `path`, one child of it) from a `version` payload. In a version
+        older than canonical, what that version cannot express of the stored object stays (`merge_changes`).
 
         `owner` is the (country_code, party_id) the object is filed under: from the URL for a receiver, our
         own party for our objects. The payload's own owner and id, where the version has them, must agree.
@@ -203,27 +257,26 @@ class Repository:
         variant = self._variant(object_type, model, variant)
         key = self.key_of(object_type, owner, object_id, variant)
         canonical, context = self._to_canonical(object_type, version, model, owner)
-        result = await self._retrying(
-            lambda: self._put_once(object_type, key, canonical.value, canonical.losses, context)
-        )
+        result = await self._retrying(lambda: self._put_once(object_type, version, key, canonical, context, payload))
         result.deviations = found
         return result
 
     async def _put_once(
         self,
         object_type: ObjectType,
+        version: str,
         key: ObjectKey,
-        canonical: BaseModel,
-        losses: list[Loss],
+        after: Converted[Any],
         context: ConversionContext,
+        document: dict[str, Any],
     ) -> WriteResult:
-        """Replace the object; when the store is told what changed, compared with the object it replaces (so
-        only if that is still the stored one)."""
-        previous = await self.store.get(key) if self._scoped(key) else None
-        expected = None if previous is None else previous.canonical
-        return await self._store(
-            object_type, key, canonical, losses, expected=expected, context=context, previous=previous
-        )
+        """Replace the object: in an older version, all that version expresses of it and nothing else (`_merged`);
+        when the store is told what changed, compared with the object it replaces (so only if that is still the
+        stored one)."""
+        previous = await self.store.get(key) if version != CANONICAL or self._scoped(key) else None
+        if previous is not None:
+            return await self._merged(object_type, version, key, previous, after, context, document)
+        return await self._store(object_type, key, after.value, after.losses, context=context)
 
     def _scoped(self, key: ObjectKey) -> bool:
         return getattr(self.store, "keeps_scopes", False) and (self.pushed is None or self.pushed(key))
@@ -317,7 +370,7 @@ class Repository:
         if "last_updated" not in payload:
             merged["last_updated"] = format_datetime(_now())
         merged = {k: v for k, v in merged.items() if v is not None}
-        return await self._replace(object_type, version, key, stored, current, merged)
+        return await self._replace(object_type, version, key, stored, merged)
 
     async def _write_child(
         self,
@@ -395,7 +448,7 @@ class Repository:
             parent_stamp = parse_datetime(parent.get("last_updated"))
             if parent_stamp is None or parent_stamp < stamp:
                 parent["last_updated"] = format_datetime(stamp)
-        result = await self._replace(object_type, version, key, stored, current, document)
+        result = await self._replace(object_type, version, key, stored, document)
         if result.outcome is PutOutcome.UPDATED and method == "PUT" and previous is None:
             result.outcome = PutOutcome.CREATED
         return result
@@ -442,28 +495,39 @@ class Repository:
         return WriteResult(outcome)
 
     async def _replace(
+        self, object_type: ObjectType, version: str, key: ObjectKey, stored: StoredObject, document: dict[str, Any]
+    ) -> WriteResult:
+        """Replace `stored` with `document`, the object in `version` changed by a PATCH or a child's write."""
+        model = parse(object_type.models[version], document)
+        after, context = self._to_canonical(object_type, version, model, (key.country_code, key.party_id))
+        return await self._merged(object_type, version, key, stored, after, context, document)
+
+    async def _merged(
         self,
         object_type: ObjectType,
         version: str,
         key: ObjectKey,
         stored: StoredObject,
-        current: dict[str, Any],
+        after: Converted[Any],
+        context: ConversionContext,
         document: dict[str, Any],
     ) -> WriteResult:
-        owner = (key.country_code, key.party_id)
-        model = parse(object_type.models[version], document)
-        after, context = self._to_canonical(object_type, version, model, owner)
-        if version == CANONICAL:
+        """Keep `after` (`document` of `version`, converted up) in place of `stored`. In an older version, only
+        what changed from the stored rendering in that version to `document` is applied (`merge_changes`)."""
+        current = stored.rendered.get(version)
+        if version == CANONICAL or current is None:
             return await self._store(
-                object_type, key, after.value, after.losses, expected=stored.canonical, previous=stored
+                object_type, key, after.value, after.losses, expected=stored.canonical, context=context, previous=stored
             )
-        before = self._ups.get(key, version, stored.rendered.get(version))
+        before = self._ups.get(key, version, current)
         if before is None:
-            up, _ = self._to_canonical(object_type, version, parse(object_type.models[version], current), owner)
+            model = parse(object_type.models[version], self._version_document(object_type, version, stored))
+            up, _ = self._to_canonical(object_type, version, model, (key.country_code, key.party_id))
             before = up.value.to_dict()
         after_dict = after.value.to_dict()
-        merged = merge_changes(orjson.loads(stored.canonical), before, after_dict)
-        canonical = parse(object_type.models[CANONICAL], merged)
+        merged = merge_changes(orjson.loads(stored.canonical), before, after_dict, object_type.children)
+        # Nothing that only canonical held: the write's own conversion, without validating it again.
+        canonical = after.value if merged == after_dict else parse(object_type.models[CANONICAL], merged)
         result, rendered = await self._store_rendered(
             object_type, key, canonical, after.losses, expected=stored.canonical, context=context, previous=stored
         )

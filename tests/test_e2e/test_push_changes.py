@@ -15,6 +15,7 @@ import pytest
 from ocpi.core.data_types import format_datetime
 from tests.nodes import OWN_DATA, RunningNode, eventually
 from tests.test_e2e.test_sync import VERSIONS, example, registered_pair, stored
+from tests.test_storage.test_patched_alike import with_mcs_evse
 
 
 @dataclass(frozen=True)
@@ -153,3 +154,19 @@ async def test_each_change_arrives_as_the_smallest_correct_request(tmp_path: Pat
 def patch_stamp(document: dict[str, Any]) -> str:
     """The EVSE 3256's own last_updated as stored: an application that PUTs its whole Location keeps it."""
     return str(next(evse["last_updated"] for evse in document["evses"] if evse["uid"] == "3256"))
+
+
+async def test_a_write_in_an_older_version_pushes_its_change_and_keeps_what_it_cannot_express(tmp_path: Path) -> None:
+    """The CPO's Location holds an EVSE that 2.2.1 cannot express (MCS only); its application changes another
+    EVSE's floor level in 2.2.1. A 2.3.0 partner receives a PATCH of that EVSE and still has the MCS EVSE."""
+    async with registered_pair(tmp_path, "2.3.0") as (cpo, emsp, _):
+        received = recording(emsp)
+        await cpo.node.locations.put(with_mcs_evse() | {"last_updated": "2031-01-01T00:00:00Z"})
+        await converged(cpo, emsp, "locations", "LOC1", "2.3.0")
+        received.clear()
+        change = {"floor_level": "-3", "last_updated": "2031-01-01T00:00:01Z"}
+        await cpo.node.locations.patch("LOC1", change, version="2.2.1", path=("3256",))
+        await converged(cpo, emsp, "locations", "LOC1", "2.3.0")
+        assert received == [Received("PATCH", "locations", ("3256",), change)]
+        location = await stored(emsp, "locations", "LOC1", "2.3.0")
+        assert [evse["uid"] for evse in location["evses"]] == ["3256", "3257", "MCS1"]

@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import orjson
+import pytest
 
+from ocpi.core.enums import RoleEnum
+from ocpi.core.interfaces import Child
 from ocpi.modules.locations.interfaces import LOCATION
 from ocpi.storage.base import ObjectKey
-from ocpi.storage.repository import Repository
+from ocpi.storage.repository import Repository, merge_changes
 from ocpi.storage.sql import SqlStore
+from tests.conftest import Partner, PartnerFactory
 from tests.test_e2e.test_sync import example
+from tests.test_server.support import envelope, url
+from tests.test_storage.test_patched_alike import with_mcs_evse
 
 OWNER = ("BE", "BEC")
 KEY = ObjectKey.of("locations", *OWNER, "LOC1")
@@ -145,3 +152,156 @@ async def test_a_second_repository_on_the_same_store_merges_from_what_is_stored(
     stored = await canonical(store)
     assert (stored["name"], stored["address"], stored["evses"][0]["status"]) == ("one", "Grote Markt 1", "CHARGING")
     assert stored["help_phone"] == "+32 9 123 45 67"
+
+
+# --- through a node's receiver, a Location holding what older versions cannot express --------------------------
+# Stored in 2.3.0: an EVSE whose only connector is MCS (2.2.1 and 2.1.1 leave the EVSE out), the Location's
+# `help_phone` and a connector's `capabilities` (2.3.0 only). Then one write in an older version: what it changes
+# is applied, what it cannot see stays, where it was. A whole-object PUT too: it replaces all that its version
+# expresses (an EVSE it leaves out is removed), and nothing of what its version cannot express.
+
+HIDDEN_EVSE = "MCS1"
+OLDER = ("2.1.1", "2.2.1")
+
+
+@pytest.fixture
+async def cpo(make_partner: PartnerFactory) -> Partner:
+    return await make_partner("CPO", *OWNER)
+
+
+async def received(client: httpx.AsyncClient, cpo: Partner, version: str, *path: str) -> dict[str, Any]:
+    response = await client.get(url(RoleEnum.EMSP, version, "locations", *OWNER, *path), headers=cpo.headers(version))
+    data = envelope(response)["data"]
+    assert isinstance(data, dict)
+    return data
+
+
+async def written(
+    client: httpx.AsyncClient,
+    cpo: Partner,
+    method: str,
+    version: str,
+    body: dict[str, Any],
+    *path: str,
+    http_status: int = 200,
+) -> dict[str, Any]:
+    """The Location as 2.3.0 reads it after the write; the write read back in its own version as written."""
+    target = url(RoleEnum.EMSP, version, "locations", *OWNER, *path)
+    envelope(await client.request(method, target, json=body, headers=cpo.headers(version)), http_status)
+    mine = await received(client, cpo, version, *path)
+    for name, value in body.items():
+        if name != "last_updated":
+            assert mine[name] == value, (name, mine[name], value)
+    return await received(client, cpo, "2.3.0", "LOC1")
+
+
+@pytest.fixture
+async def stored(client: httpx.AsyncClient, cpo: Partner) -> dict[str, Any]:
+    """The Location as 2.3.0 reads it, after the CPO PUT it in 2.3.0."""
+    location = with_mcs_evse() | {"help_phone": "+32 9 123 45 67", "last_updated": stamp(0)}
+    location["evses"][0]["connectors"][1] |= {"capabilities": PLUG_AND_CHARGE}
+    target = url(RoleEnum.EMSP, "2.3.0", "locations", *OWNER, "LOC1")
+    envelope(await client.put(target, json=location, headers=cpo.headers("2.3.0")), 201)
+    for version in OLDER:
+        assert HIDDEN_EVSE not in uids(await received(client, cpo, version, "LOC1"))
+    return await received(client, cpo, "2.3.0", "LOC1")
+
+
+def uids(location: dict[str, Any]) -> list[str]:
+    return [evse["uid"] for evse in location.get("evses") or []]
+
+
+def assert_hidden_parts_kept(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """What the older versions cannot express is in `after` as it was in `before`."""
+    assert after["evses"][uids(after).index(HIDDEN_EVSE)] == before["evses"][uids(before).index(HIDDEN_EVSE)]
+    assert after["help_phone"] == before["help_phone"]
+    assert connector(after)["capabilities"] == PLUG_AND_CHARGE
+
+
+@pytest.mark.parametrize("version", OLDER)
+async def test_a_patch_of_an_evse_field_in_an_older_version_keeps_an_evse_it_cannot_express(
+    version: str, client: httpx.AsyncClient, cpo: Partner, stored: dict[str, Any]
+) -> None:
+    after = await written(
+        client, cpo, "PATCH", version, {"floor_level": "-3", "last_updated": stamp(1)}, "LOC1", "3256"
+    )
+    assert uids(after) == ["3256", "3257", HIDDEN_EVSE]
+    assert (after["evses"][0]["floor_level"], after["last_updated"]) == ("-3", stamp(1))
+    assert_hidden_parts_kept(stored, after)
+
+
+@pytest.mark.parametrize("version", OLDER)
+async def test_a_patch_of_a_connector_in_an_older_version_keeps_an_evse_it_cannot_express(
+    version: str, client: httpx.AsyncClient, cpo: Partner, stored: dict[str, Any]
+) -> None:
+    voltage = "voltage" if version == "2.1.1" else "max_voltage"
+    change = {voltage: 400, "last_updated": stamp(1)}
+    after = await written(client, cpo, "PATCH", version, change, "LOC1", "3256", "2")
+    assert uids(after) == ["3256", "3257", HIDDEN_EVSE]
+    assert connector(after)["max_voltage"] == 400
+    assert_hidden_parts_kept(stored, after)
+
+
+@pytest.mark.parametrize("version", OLDER)
+async def test_a_patch_of_the_locations_own_fields_in_an_older_version_keeps_what_it_cannot_express(
+    version: str, client: httpx.AsyncClient, cpo: Partner, stored: dict[str, Any]
+) -> None:
+    after = await written(client, cpo, "PATCH", version, {"name": "Gent", "last_updated": stamp(1)}, "LOC1")
+    assert (uids(after), after["name"]) == (["3256", "3257", HIDDEN_EVSE], "Gent")
+    assert_hidden_parts_kept(stored, after)
+
+
+@pytest.mark.parametrize("version", OLDER)
+async def test_a_put_of_an_evse_in_an_older_version_keeps_an_evse_it_cannot_express(
+    version: str, client: httpx.AsyncClient, cpo: Partner, stored: dict[str, Any]
+) -> None:
+    evse = await received(client, cpo, version, "LOC1", "3257") | {"floor_level": "-3", "last_updated": stamp(1)}
+    after = await written(client, cpo, "PUT", version, evse, "LOC1", "3257")
+    assert uids(after) == ["3256", "3257", HIDDEN_EVSE]
+    assert after["evses"][1]["floor_level"] == "-3"
+    assert_hidden_parts_kept(stored, after)
+
+    # A new EVSE comes after the one the older version cannot express, as it came after the last it sees.
+    evse |= {"uid": "3258", "evse_id": "BE*BEC*E041503004", "last_updated": stamp(2)}
+    after = await written(client, cpo, "PUT", version, evse, "LOC1", "3258", http_status=201)
+    assert uids(after) == ["3256", "3257", HIDDEN_EVSE, "3258"]
+    assert_hidden_parts_kept(stored, after)
+
+
+@pytest.mark.parametrize("version", OLDER)
+async def test_a_put_of_the_location_in_an_older_version_replaces_what_it_expresses_and_keeps_the_rest(
+    version: str, client: httpx.AsyncClient, cpo: Partner, stored: dict[str, Any]
+) -> None:
+    location = await received(client, cpo, version, "LOC1")
+    del location["evses"][1], location["operator"]  # 3257 and the operator: removed by this PUT
+    location |= {"name": "Gent", "last_updated": stamp(1)}
+    after = await written(client, cpo, "PUT", version, location, "LOC1")
+    assert (uids(after), after["name"], "operator" in after) == (["3256", HIDDEN_EVSE], "Gent", False)
+    assert_hidden_parts_kept(stored, after)
+
+
+EVSES = Child("evses", "uid", {})
+
+
+def test_children_are_matched_on_their_id_in_the_order_written() -> None:
+    """An EVSE only canonical holds (H) stays after the one it followed, however the write orders the others;
+    ids compare as `_find_child` compares them (case-insensitive)."""
+    old = {"evses": [{"uid": "A", "x": 1}, {"uid": "H"}, {"uid": "B", "x": 1, "only_canonical": True}]}
+    before = {"evses": [{"uid": "A", "x": 1}, {"uid": "B", "x": 1}]}
+    after = {"evses": [{"uid": "b", "x": 2}, {"uid": "A", "x": 1}]}
+    merged = merge_changes(old, before, after, (EVSES,))
+    assert merged == {"evses": [{"uid": "b", "x": 2, "only_canonical": True}, {"uid": "A", "x": 1}, {"uid": "H"}]}
+    # A write that leaves out every EVSE its version sees removes those, not the one it cannot see.
+    assert merge_changes(old, before, {}, (EVSES,)) == {"evses": [{"uid": "H"}]}
+    assert merge_changes({"evses": old["evses"][:1]}, before, {}, (EVSES,)) == {}
+
+
+def test_children_without_one_id_each_are_merged_by_position() -> None:
+    old = {"evses": [{"uid": "A", "only_canonical": True}, {"uid": "A"}]}
+    before = {"evses": [{"uid": "A"}, {"uid": "A"}]}
+    after = {"evses": [{"uid": "A", "x": 2}, {"uid": "A"}]}
+    assert merge_changes(old, before, after, (EVSES,)) == {
+        "evses": [{"uid": "A", "only_canonical": True, "x": 2}, {"uid": "A"}]
+    }
+    # Of another length: as written.
+    assert merge_changes(old, before, {"evses": [{"uid": "A"}]}, (EVSES,)) == {"evses": [{"uid": "A"}]}

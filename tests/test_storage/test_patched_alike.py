@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from ocpi.core.convert import ConversionContext, Converted
-from ocpi.core.errors import InvalidParameters
+from ocpi.core.errors import InvalidParameters, NotFound
 from ocpi.core.interfaces import ObjectType
 from ocpi.modules.locations import convert
 from ocpi.modules.locations.interfaces import CONNECTOR, EVSE, LOCATION
@@ -44,13 +44,12 @@ def with_mcs_evse() -> dict[str, Any]:
 
 def examples() -> list[Any]:
     location_211 = orjson.loads((FIXTURES_DIR / "2.1.1" / "locations" / "location.json").read_bytes())
-    found = [pytest.param("2.1.1", location_211, WRITERS, id="2.1.1-location")]
+    found = [pytest.param("2.1.1", location_211, id="2.1.1-location")]
     for version in ("2.2.1", "2.3.0"):
         for path in sorted((SPEC_DIR / version / "examples").glob("location_example*.json")):
             location = orjson.loads(path.read_bytes())
-            found.append(pytest.param(version, location, WRITERS, id=f"{version}-{path.stem}"))
-    # Written in 2.3.0 only: a write in an older version renders the EVSE away (see the test after this one).
-    found.append(pytest.param("2.3.0", with_mcs_evse(), ("2.3.0",), id="2.3.0-mcs-evse"))
+            found.append(pytest.param(version, location, id=f"{version}-{path.stem}"))
+    found.append(pytest.param("2.3.0", with_mcs_evse(), id="2.3.0-mcs-evse"))
     return found
 
 
@@ -67,9 +66,9 @@ async def stored_bytes(store: SqlStore, key: ObjectKey) -> tuple[bytes, dict[str
     return found.canonical, found.rendered
 
 
-@pytest.mark.parametrize(("version", "location", "writers"), examples())
+@pytest.mark.parametrize(("version", "location"), examples())
 async def test_a_status_patch_stores_what_rendering_every_version_gives(
-    version: str, location: dict[str, Any], writers: tuple[str, ...], tmp_path: Path
+    version: str, location: dict[str, Any], tmp_path: Path
 ) -> None:
     owner = (location.get("country_code", "BE"), location.get("party_id", "BEC"))  # 2.1.1: the URL's
     key = ObjectKey.of("locations", *owner, location["id"])
@@ -82,25 +81,28 @@ async def test_a_status_patch_stores_what_rendering_every_version_gives(
     evses = [evse["uid"] for evse in location.get("evses") or []]
     writes: list[tuple[str, tuple[str, ...], dict[str, Any]]] = []
     for second, uid in enumerate(evses):
-        for offset, writer in enumerate(writers):
+        for offset, writer in enumerate(WRITERS):
             status = ("CHARGING", "BLOCKED", "OUTOFORDER")[offset]
             writes.append((writer, (uid,), {"status": status, "last_updated": stamp(second * 4 + offset)}))
     if evses:
         uid = evses[0]
         connector = location["evses"][0]["connectors"][0]["id"]
         writes += [
-            (writers[-1], (uid,), {"status": "AVAILABLE", "last_updated": "2000-01-01T00:00:00Z"}),  # older: stale
-            (writers[-1], (uid,), {"status": "RESERVED", "last_updated": "2031-01-01T01:00:00.250+01:00"}),
-            (writers[0], (uid, connector), {"last_updated": stamp(59)}),
+            (WRITERS[-1], (uid,), {"status": "AVAILABLE", "last_updated": "2000-01-01T00:00:00Z"}),  # older: stale
+            (WRITERS[-1], (uid,), {"status": "RESERVED", "last_updated": "2031-01-01T01:00:00.250+01:00"}),
+            (WRITERS[0], (uid, connector), {"last_updated": stamp(59)}),
         ]
     try:
         for writer, path, change in writes:
-            outcomes = []
+            outcomes: list[PutOutcome | str] = []
             for repository, object_type in repositories.values():
-                result = await repository.patch(
-                    object_type, writer, change, owner=owner, object_id=key.object_id, path=path
-                )
-                outcomes.append(result.outcome)
+                try:
+                    result = await repository.patch(
+                        object_type, writer, change, owner=owner, object_id=key.object_id, path=path
+                    )
+                    outcomes.append(result.outcome)
+                except NotFound as error:  # an EVSE the writer's version leaves out
+                    outcomes.append(str(error))
             assert outcomes[0] == outcomes[1], (writer, path, change)
             alike, rendered = [await stored_bytes(r.store, key) for r, _ in repositories.values()]
             assert alike == rendered, (writer, path, change)
