@@ -98,6 +98,12 @@ async def test_faulty_partners_are_retried_and_hold_back_no_one(tmp_path: Path) 
             async def healthy_has(wave: int) -> bool:
                 return len(fakes["healthy"].received) == OBJECTS and names_at(fakes["healthy"]) == {f"wave {wave}"}
 
+            async def stuck_hangs() -> bool:
+                return fakes["stuck"].hanging > 0
+
+            # Both are asked at once: the healthy partner may even have everything before the stuck one's request
+            # has reached it; what matters is that the healthy one did not wait for the stuck one's answer.
+            await eventually(stuck_hangs, "the stuck partner is asked")
             await eventually(lambda: healthy_has(0), "the healthy partner has every location")
             assert fakes["stuck"].hanging > 0, "converged while the stuck partner still hangs"
 
