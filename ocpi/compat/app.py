@@ -95,6 +95,8 @@ def get_application(
         commands=commands, authorization=CrudAuthorizer(crud, data_version), results=CrudResults(crud, data_version)
     )
     sources = {m.value: CrudSource(crud, m, data_version, own) for m in wanted if m in OBJECT_MODULES}
+    for source in sources.values():
+        source.locations = sources.get(ModuleID.locations.value)
     options.setdefault("prefix", "/" + _setting("OCPI_PREFIX", "ocpi").strip("/"))
     if _setting("OCPI_ALLOW_PRIVATE_URLS", "").lower() in ("1", "true", "yes"):
         options.setdefault("allow_private_urls", True)

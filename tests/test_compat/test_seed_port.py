@@ -6,6 +6,7 @@ rules stay on where the seed system had none."""
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ import httpx
 import orjson
 import pytest
 
+from ocpi.compat import VersionNumber
 from ocpi.compat.credentials import UNBOUND_TOKEN_C, USED_TOKEN_A
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import OcpiError
@@ -251,3 +253,43 @@ async def test_seed_emsp_answers_it_cannot_give_and_results_it_receives(
 
         await eventually(result_kept, "the command's result in the eMSP application")
         assert seed_emsp.storage[f"commands:{reference}"]["result"] == "ACCEPTED"
+
+
+async def test_seed_emsp_in_2_1_1_receives_sessions_and_cdrs_with_their_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2.1.1 Sessions and CDRs embed their Location; the node keeps only its ids, so the application's dict must
+    get the Location back (the one it keeps), not placeholders."""
+    monkeypatch.setenv("COUNTRY_CODE", "DE")
+    monkeypatch.setenv("PARTY_ID", "TNM")
+    async with (
+        seed_node(functools.partial(seed_emsp.create_app, VersionNumber.v_2_1_1), tmp_path / "emsp.db") as emsp,
+        serve_node(tmp_path / "cpo.db", [PLAIN_CPO], push_interval=0.1) as cpo,
+    ):
+        partner = await register(cpo.node, f"{emsp.base_url}/ocpi/versions", "cpo-registration-token")
+        assert partner.version == "2.1.1"
+        location = example("2.2.1", "location_example.json")
+        await cpo.node.locations.put(location, version="2.2.1")
+        session = example("2.2.1", "session_example_2_short_finished.json")
+        session["cdr_token"] |= {"country_code": "DE", "party_id": "TNM"}
+        await cpo.node.sessions.put(session, version="2.2.1")
+        await cpo.node.sessions.patch("101", {"kwh": 42, "last_updated": "2030-01-01T00:00:00Z"}, version="2.2.1")
+        cdr = example("2.2.1", "cdr_example.json")
+        cdr["cdr_token"] |= {"country_code": "DE", "party_id": "TNM"}
+        await cpo.node.cdrs.put(cdr, version="2.2.1")
+
+        async def received() -> bool:
+            kept = seed_emsp.storage.get("sessions:101")
+            return kept is not None and kept["kwh"] == 42 and "cdrs:12345" in seed_emsp.storage
+
+        await eventually(received, "the patched session and the CDR in the 2.1.1 eMSP application")
+        for kept in (seed_emsp.storage["sessions:101"], seed_emsp.storage["cdrs:12345"]):
+            embedded = kept["location"]
+            assert (embedded["id"], embedded["address"], embedded["city"], embedded["type"]) == (
+                "LOC1",
+                location["address"],
+                location["city"],
+                "ON_STREET",
+            ), embedded
+            [evse] = embedded["evses"]
+            assert (evse["uid"], evse["status"]) == ("3256", location["evses"][0]["status"])
