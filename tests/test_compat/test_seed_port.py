@@ -34,6 +34,7 @@ from tests.test_compat import seed_cpo, seed_emsp
 
 PLAIN_EMSP = OwnParty(RoleEnum.EMSP, "DE", "TNM", name="plain eMSP")
 PLAIN_CPO = OwnParty(RoleEnum.CPO, "BE", "BEC", name="plain CPO")
+PLAIN_SCSP = OwnParty(RoleEnum.SCSP, "NL", "SCS", name="plain SCSP")
 
 
 def example(version: str, name: str) -> dict[str, Any]:
@@ -54,7 +55,8 @@ async def seed_node(create_app: Callable[..., Any], database: Path) -> AsyncIter
 
 @pytest.fixture(autouse=True)
 def fresh_applications() -> None:
-    for kept in (seed_cpo.storage, seed_cpo.commands_sent, seed_emsp.storage, seed_emsp.authorizations):
+    kept_lists = (seed_cpo.storage, seed_cpo.commands_sent, seed_cpo.profile_requests, seed_emsp.storage)
+    for kept in (*kept_lists, seed_emsp.authorizations):
         kept.clear()
 
 
@@ -293,3 +295,76 @@ async def test_seed_emsp_in_2_1_1_receives_sessions_and_cdrs_with_their_location
             ), embedded
             [evse] = embedded["evses"]
             assert (evse["uid"], evse["status"]) == ("3256", location["evses"][0]["status"])
+
+
+async def test_seed_cpo_answers_charging_profiles_in_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed system's charging profile actions: `Crud.do(chargingprofiles, CPO, <action>, session=...)` answers
+    now, the result comes from `Crud.get(hubclientinfo, CPO, 0, session_id=...)` and reaches the SCSP."""
+    monkeypatch.setenv("COUNTRY_CODE", "BE")
+    monkeypatch.setenv("PARTY_ID", "BEC")
+    seed_cpo.storage["sessions:S1"] = {
+        **example("2.3.0", "session_example_1_simple_start.json"),
+        "id": "S1",
+        "country_code": "BE",
+        "party_id": "BEC",
+    }
+    async with (
+        seed_node(seed_cpo.create_app, tmp_path / "cpo.db") as cpo,
+        serve_node(tmp_path / "scsp.db", [PLAIN_SCSP], push_interval=0.1) as scsp,
+        httpx.AsyncClient() as http,
+    ):
+        partner = await register(scsp.node, f"{cpo.base_url}/ocpi/versions", "my-emsp-token-456")
+        receiver = next(e["url"] for e in partner.endpoints if e["identifier"] == "chargingprofiles")
+        [scsp_as_partner] = await cpo.store.list_parties()
+        results_url = next(e["url"] for e in scsp_as_partner.endpoints if e["identifier"] == "chargingprofiles")
+        headers = {"Authorization": authorization_header(partner.outbound_token or "", partner.version or "")}
+        profile = {"charging_rate_unit": "W", "charging_profile_period": [{"start_period": 0, "limit": 11000.0}]}
+        body = {"charging_profile": profile, "response_url": f"{results_url}/set/REF1"}
+        put = await http.put(f"{receiver}/S1", json=body, headers=headers)
+        assert put.json()["data"] == {"result": "ACCEPTED", "timeout": 30}, put.text
+        assert seed_cpo.storage["chargingprofiles:S1"] == body
+        query = {"duration": "900", "response_url": f"{results_url}/active/REF2"}
+        got = await http.get(f"{receiver}/S1", params=query, headers=headers)
+        assert got.json()["data"]["result"] == "ACCEPTED", got.text
+        results = scsp.node.hooks.results
+        assert isinstance(results, KeepResults)
+
+        async def arrived(reference: str) -> bool:
+            return any(ref == reference for _, ref, _ in results.results)
+
+        await eventually(lambda: arrived("REF1"), "the ChargingProfileResult at the SCSP")
+        await eventually(lambda: arrived("REF2"), "the ActiveChargingProfileResult at the SCSP")
+        deleted = await http.delete(
+            f"{receiver}/S1", params={"response_url": f"{results_url}/clear/REF3"}, headers=headers
+        )
+        assert deleted.json()["data"]["result"] == "ACCEPTED", deleted.text
+        await eventually(lambda: arrived("REF3"), "the ClearProfileResult at the SCSP")
+        found = {ref: (kind, result) for kind, ref, result in results.results}
+        assert found["REF1"][0] == "chargingprofiles/set" and found["REF1"][1].result == "ACCEPTED"
+        kind, active = found["REF2"]
+        assert kind == "chargingprofiles/active" and active.result == "ACCEPTED"
+        assert active.profile.charging_profile.charging_profile_period[0].limit == 11000.0
+        assert found["REF3"][0] == "chargingprofiles/clear" and found["REF3"][1].result == "ACCEPTED"
+        assert seed_cpo.profile_requests == [
+            ("SendUpdateChargingProfile", "S1"),
+            ("SendGetChargingProfile", "S1"),
+            ("SendDeleteChargingProfile", "S1"),
+        ]
+        assert "chargingprofiles:S1" not in seed_cpo.storage
+
+        # a session the Crud does not have: UNKNOWN_SESSION, and `do` is not asked
+        unknown = await http.get(f"{receiver}/S9", params=query, headers=headers)
+        assert unknown.json()["data"]["result"] == "UNKNOWN_SESSION" and len(seed_cpo.profile_requests) == 3
+
+        # the seed system's own example answered the stored profile, no ChargingProfileResponse: said so
+        async def stored_profile(cls: Any, module: Any, role: Any, action: Any, *args: Any, **kwargs: Any) -> Any:
+            return body
+
+        monkeypatch.setattr(seed_cpo.CpoCrud, "do", classmethod(stored_profile))
+        refused = await http.get(f"{receiver}/S1", params=query, headers=headers)
+        assert refused.json()["status_code"] == 3000, refused.text
+        assert refused.json()["status_message"] == (
+            "the application's Crud.do(chargingprofiles, CPO, SendGetChargingProfile) answered no "
+            'ChargingProfileResponse (a dict with "result": one of ACCEPTED, NOT_SUPPORTED, REJECTED, TOO_OFTEN, '
+            "UNKNOWN_SESSION)"
+        )
