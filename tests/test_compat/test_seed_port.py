@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -297,7 +298,9 @@ async def test_seed_emsp_in_2_1_1_receives_sessions_and_cdrs_with_their_location
             assert (evse["uid"], evse["status"]) == ("3256", location["evses"][0]["status"])
 
 
-async def test_seed_cpo_answers_charging_profiles_in_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_seed_cpo_answers_charging_profiles_in_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     """The seed system's charging profile actions: `Crud.do(chargingprofiles, CPO, <action>, session=...)` answers
     now, the result comes from `Crud.get(hubclientinfo, CPO, 0, session_id=...)` and reaches the SCSP."""
     monkeypatch.setenv("COUNTRY_CODE", "BE")
@@ -352,9 +355,27 @@ async def test_seed_cpo_answers_charging_profiles_in_do(tmp_path: Path, monkeypa
         ]
         assert "chargingprofiles:S1" not in seed_cpo.storage
 
+        # a result that is none (the profile the Crud kept is no ChargingProfile): REJECTED, the log says where
+        seed_cpo.storage["chargingprofiles:S1"] = {"charging_profile": {**profile, "charging_rate_unit": "kW"}}
+        query = {"duration": "900", "response_url": f"{results_url}/active/REF4"}
+        with caplog.at_level(logging.ERROR, logger="ocpi.compat"):
+            got = await http.get(f"{receiver}/S1", params=query, headers=headers)
+            assert got.json()["data"]["result"] == "ACCEPTED", got.text
+            await eventually(lambda: arrived("REF4"), "the REJECTED result at the SCSP")
+        assert [result.result for _, ref, result in results.results if ref == "REF4"] == ["REJECTED"]
+        assert "no 2.3.0 ActiveChargingProfileResult: profile.charging_profile.charging_rate_unit" in caplog.text
+
         # a session the Crud does not have: UNKNOWN_SESSION, and `do` is not asked
         unknown = await http.get(f"{receiver}/S9", params=query, headers=headers)
-        assert unknown.json()["data"]["result"] == "UNKNOWN_SESSION" and len(seed_cpo.profile_requests) == 3
+        assert unknown.json()["data"]["result"] == "UNKNOWN_SESSION" and len(seed_cpo.profile_requests) == 4
+
+        # nothing from `do`: REJECTED, as the seed system answered
+        async def nothing(cls: Any, module: Any, role: Any, action: Any, *args: Any, **kwargs: Any) -> Any:
+            return None
+
+        monkeypatch.setattr(seed_cpo.CpoCrud, "do", classmethod(nothing))
+        rejected = await http.get(f"{receiver}/S1", params=query, headers=headers)
+        assert rejected.json()["data"] == {"result": "REJECTED", "timeout": 0}, rejected.text
 
         # the seed system's own example answered the stored profile, no ChargingProfileResponse: said so
         async def stored_profile(cls: Any, module: Any, role: Any, action: Any, *args: Any, **kwargs: Any) -> Any:
