@@ -3,9 +3,9 @@ pull, every interface of the modules asked for) whose objects are the applicatio
 
 What the seed system took from the environment it takes from there too: `COUNTRY_CODE`, `PARTY_ID` (one party
 per role), `PROTOCOL` and `OCPI_HOST` (the public URL), `OCPI_PREFIX`, `PUSH_PREFIX`, `PROJECT_NAME`,
-`COMMAND_AWAIT_TIME`; and, new, `OCPI_DB`: the database of the node's own state (partners, tokens, change log),
-`sqlite:///./ocpi.db` by default, and `OCPI_ALLOW_PRIVATE_URLS` (as `ocpi serve` reads them). Keyword arguments
-override each."""
+`COMMAND_AWAIT_TIME`, `GET_ACTIVE_PROFILE_AWAIT_TIME`; and, new, `OCPI_DB`: the database of the node's own state
+(partners, tokens, change log), `sqlite:///./ocpi.db` by default, and `OCPI_ALLOW_PRIVATE_URLS` (as `ocpi serve`
+reads them). Keyword arguments override each."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from ocpi.compat.base import Authenticator, Crud
 from ocpi.compat.credentials import AuthenticatorCredentials
 from ocpi.compat.enums import ModuleID, RoleEnum, VersionNumber
-from ocpi.compat.hooks import CrudAuthorizer, CrudCommands, CrudResults
+from ocpi.compat.hooks import CrudAuthorizer, CrudChargingProfiles, CrudCommands, CrudResults
 from ocpi.compat.sources import OBJECT_MODULES, CrudSource
 from ocpi.core.enums import RoleEnum as Role
 from ocpi.core.errors import AuthenticationError, InvalidParameters, NotFound
@@ -27,6 +27,7 @@ from ocpi.core.utils import token_candidates
 from ocpi.core.versions import SUPPORTED_VERSIONS
 from ocpi.node.config import NodeOptions, OwnParty
 from ocpi.node.hooks import Hooks
+from ocpi.node.node import Node
 from ocpi.server.app import OcpiApplication
 from ocpi.server.app import get_application as node_application
 from ocpi.server.http import read_json
@@ -84,17 +85,24 @@ def get_application(
         return app.node.store
 
     lookup = AuthenticatorCredentials(authenticator, node_store)
-    commands = CrudCommands(
-        crud,
-        data_version,
-        lambda: app.node,
-        polls=30 * int(_setting("COMMAND_AWAIT_TIME", "5")),
-        poll_interval=2.0,
-    )
+
+    def node() -> Node:
+        return app.node
+
+    def polls(setting: str) -> int:
+        return 30 * int(_setting(setting, "5"))
+
     hooks = Hooks(
-        commands=commands, authorization=CrudAuthorizer(crud, data_version), results=CrudResults(crud, data_version)
+        commands=CrudCommands(crud, data_version, node, polls=polls("COMMAND_AWAIT_TIME"), poll_interval=2.0),
+        charging_profiles=CrudChargingProfiles(
+            crud, data_version, node, polls=polls("GET_ACTIVE_PROFILE_AWAIT_TIME"), poll_interval=2.0
+        ),
+        authorization=CrudAuthorizer(crud, data_version),
+        results=CrudResults(crud, data_version),
     )
     sources = {m.value: CrudSource(crud, m, data_version, own) for m in wanted if m in OBJECT_MODULES}
+    for source in sources.values():
+        source.locations = sources.get(ModuleID.locations.value)
     options.setdefault("prefix", "/" + _setting("OCPI_PREFIX", "ocpi").strip("/"))
     if _setting("OCPI_ALLOW_PRIVATE_URLS", "").lower() in ("1", "true", "yes"):
         options.setdefault("allow_private_urls", True)

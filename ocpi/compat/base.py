@@ -58,7 +58,7 @@ class Crud(ABC):
         data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """What is not storage: a command (CPO), a real-time authorization (eMSP)."""
+        """What is not storage: a command (CPO), a charging profile request (CPO), a real-time authorization (eMSP)."""
 
 
 class Authenticator(ABC):

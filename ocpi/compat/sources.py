@@ -50,6 +50,8 @@ class CrudSource:
         self.version = version
         self.own = {(cc.upper(), pid.upper()) for cc, pid in own}
         self.object_type = object_type(module.value)
+        self.locations: CrudSource | None = None
+        """The application's Locations (when it keeps them), for the Location a 2.1.1 Session or CDR embeds."""
 
     # --- the Source protocol --------------------------------------------------------------------------
 
@@ -96,7 +98,7 @@ class CrudSource:
         options = self._options(role, (country_code, party_id))
         if self.module is ModuleID.tokens:
             options["token_type"] = variant
-        data = self._rendered(obj, (country_code, party_id))
+        data = await self._rendered(obj, (country_code, party_id))
         id_ = str(getattr(obj, self.object_type.id_field))
         if await self.crud.get(self.module, role, id_, **options):
             await self.crud.update(self.module, role, data, id_, **options)
@@ -157,12 +159,19 @@ class CrudSource:
         context = ConversionContext(*(owner or (None, None)))
         return self.object_type.converter.to_canonical(parsed, self.version, context).value
 
-    def _rendered(self, obj: BaseModel, owner: tuple[str, str]) -> dict[str, Any]:
+    async def _rendered(self, obj: BaseModel, owner: tuple[str, str]) -> dict[str, Any]:
         """A canonical object as the application's dict (JSON types: strings for times and decimals)."""
         if self.version != CANONICAL:
-            context = ConversionContext(*owner)
+            context = ConversionContext(*owner, location=await self._location(obj, owner))
             obj = self.object_type.converter.from_canonical(obj, self.version, context).value
         return orjson.loads(obj.to_json())  # type: ignore[attr-defined]
+
+    async def _location(self, obj: BaseModel, owner: tuple[str, str]) -> BaseModel | None:
+        """The Location a 2.1.1 Session or CDR embeds, as the application keeps it: the node keeps its id only."""
+        reference = getattr(obj, "location_id", None) or getattr(getattr(obj, "cdr_location", None), "id", None)
+        if self.version != "2.1.1" or self.locations is None or not isinstance(reference, str):
+            return None
+        return await self.locations.get(ObjectKey.of("locations", *owner, reference))
 
     def _wanted(self, obj: BaseModel, query: SourceQuery, owners: set[tuple[str, str]] | None) -> bool:
         country_code, party_id, _, _ = self._key(obj)

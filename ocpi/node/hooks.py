@@ -45,6 +45,9 @@ class Requester:
     version: str
     via: Party | None = None
     """The hub the request came through, None for a direct partner."""
+    response_url: str | None = None
+    """Where the partner wants this request's asynchronous result (a charging profile request's), for a hook
+    that answers later (`final_result=None`) and posts it itself (`node.post_result`)."""
 
 
 @dataclass(slots=True)
@@ -106,7 +109,8 @@ class AllowValidTokens:
 @dataclass(slots=True)
 class ProfileAnswer:
     """ChargingProfileResponse now; `final_result` (with `profile`, an ActiveChargingProfile, for an
-    active-profile request) posted to `response_url` right after, unless None."""
+    active-profile request) posted to `response_url` right after. Leave it None to post the result yourself later
+    (to `Requester.response_url`)."""
 
     result: str = "ACCEPTED"
     timeout: int = 30

@@ -65,17 +65,23 @@ class Binding:
     def functional(self) -> bool:
         return self.module not in ("credentials", "versions", "hubclientinfo")
 
-    def requester(self, partner: Party, request: Request) -> Requester:
+    def requester(self, partner: Party, request: Request, response_url: str | None = None) -> Requester:
         """Who asks a hook, through this binding's version: `partner`; through a hub, the party behind it that
-        OCPI-from names (its one role, over the hub's connection: `Requester.via`)."""
+        OCPI-from names (its one role, over the hub's connection: `Requester.via`). `response_url`: where the
+        request's asynchronous result goes."""
         if partner.hub is not None and self.version != "2.1.1":
             routing = routing_headers(request)
             sender = (routing.get("ocpi-from-country-code", "").upper(), routing.get("ocpi-from-party-id", "").upper())
             hub = (partner.hub.country_code.upper(), partner.hub.party_id.upper())
             behind = [r for r in partner.roles if (r.country_code.upper(), r.party_id.upper()) == sender]
             if behind and sender != hub:
-                return Requester(replace(partner, name="/".join(sender), roles=behind[:1]), self.version, via=partner)
-        return Requester(partner, self.version)
+                return Requester(
+                    replace(partner, name="/".join(sender), roles=behind[:1]),
+                    self.version,
+                    via=partner,
+                    response_url=response_url,
+                )
+        return Requester(partner, self.version, response_url=response_url)
 
     def canonical(self, obj: BaseModel, partner: Party, context: ConversionContext | None = None) -> BaseModel:
         """A partner's object, read at this binding's endpoint (`read`), as the canonical model hooks receive. A

@@ -1,5 +1,6 @@
 """A CPO application written for the seed system's API (from its README, quick start and examples), ported to
-ocpi-python by changing its import lines only: the objects in a dict, commands answered by `do`."""
+ocpi-python by changing its import lines only: the objects in a dict, commands and charging profiles answered by
+`do`, as the seed system's code called it."""
 
 from typing import Any
 
@@ -13,6 +14,7 @@ from ocpi.compat import Action, Authenticator, Crud, ModuleID, RoleEnum, Version
 
 storage: dict[str, dict] = {}
 commands_sent: list[tuple[str, dict]] = []
+profile_requests: list[tuple[str, str]] = []  # (action, session id)
 
 
 class CpoAuthenticator(Authenticator):
@@ -36,6 +38,15 @@ class CpoCrud(Crud):
         if module == ModuleID.commands:
             # The charge point's answer to the command last sent, once it has one.
             return {"result": "ACCEPTED"} if commands_sent else None
+        if module == ModuleID.hub_client_info and "session_id" in kwargs:
+            # The charge point's answer to a charging profile request (the seed system asked under this module).
+            if "duration" not in kwargs:
+                return {"result": "ACCEPTED"}
+            profile = storage.get(f"{ModuleID.charging_profile.value}:{kwargs['session_id']}")
+            if profile is None:
+                return {"result": "UNKNOWN"}
+            active = {"start_date_time": "2025-01-01T00:00:00Z", "charging_profile": profile["charging_profile"]}
+            return {"result": "ACCEPTED", "profile": active}
         return storage.get(f"{module.value}:{id}")
 
     @classmethod
@@ -66,6 +77,15 @@ class CpoCrud(Crud):
         if module == ModuleID.commands and action == Action.send_command:
             commands_sent.append((kwargs["command"], args[0]))
             return {"result": "ACCEPTED", "timeout": 30}
+        if module == ModuleID.charging_profile:
+            session_id = kwargs["session"]["id"]
+            profile_requests.append((action, session_id))
+            key = f"{ModuleID.charging_profile.value}:{session_id}"
+            if action == Action.send_update_charging_profile:
+                storage[key] = args[0]
+            elif action == Action.send_delete_chargingprofile:
+                storage.pop(key, None)
+            return {"result": "ACCEPTED", "timeout": 30}
         return None
 
 
@@ -73,7 +93,7 @@ def create_app(**node_settings: Any) -> Any:
     return get_application(
         version_numbers=[VersionNumber.v_2_2_1, VersionNumber.v_2_3_0],
         roles=[RoleEnum.cpo],
-        modules=[ModuleID.locations, ModuleID.tokens, ModuleID.commands],
+        modules=[ModuleID.locations, ModuleID.sessions, ModuleID.tokens, ModuleID.commands, ModuleID.charging_profile],
         authenticator=CpoAuthenticator,
         crud=CpoCrud,
         http_push=True,

@@ -56,9 +56,9 @@ class EmspCrud(Crud):
         return None
 
 
-def create_app(**node_settings: Any) -> Any:
+def create_app(version: VersionNumber = VersionNumber.v_2_2_1, **node_settings: Any) -> Any:
     return get_application(
-        version_numbers=[VersionNumber.v_2_2_1],
+        version_numbers=[version],
         roles=[RoleEnum.emsp],
         modules=[ModuleID.locations, ModuleID.sessions, ModuleID.cdrs, ModuleID.tokens, ModuleID.commands],
         authenticator=EmspAuthenticator,

@@ -133,7 +133,7 @@ async def test_the_push_request_needs_the_applications_token_and_a_module_it_kee
         wrong = await http.post(url, json={**body, "module_id": "cdrs"}, headers=own)
         assert (
             wrong.json()["status_code"] == 2001
-            and "module_id: one of locations, tokens" in wrong.json()["status_message"]
+            and "module_id: one of locations, sessions, tokens" in wrong.json()["status_message"]
         )
         missing = await http.post(url, json={**body, "object_id": "NOPE"}, headers=own)
         assert missing.status_code == 404 and "the Crud has no locations 'NOPE'" in missing.json()["status_message"]

@@ -6,6 +6,8 @@ rules stay on where the seed system had none."""
 from __future__ import annotations
 
 import copy
+import functools
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ import httpx
 import orjson
 import pytest
 
+from ocpi.compat import VersionNumber
 from ocpi.compat.credentials import UNBOUND_TOKEN_C, USED_TOKEN_A
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import OcpiError
@@ -32,6 +35,7 @@ from tests.test_compat import seed_cpo, seed_emsp
 
 PLAIN_EMSP = OwnParty(RoleEnum.EMSP, "DE", "TNM", name="plain eMSP")
 PLAIN_CPO = OwnParty(RoleEnum.CPO, "BE", "BEC", name="plain CPO")
+PLAIN_SCSP = OwnParty(RoleEnum.SCSP, "NL", "SCS", name="plain SCSP")
 
 
 def example(version: str, name: str) -> dict[str, Any]:
@@ -52,7 +56,8 @@ async def seed_node(create_app: Callable[..., Any], database: Path) -> AsyncIter
 
 @pytest.fixture(autouse=True)
 def fresh_applications() -> None:
-    for kept in (seed_cpo.storage, seed_cpo.commands_sent, seed_emsp.storage, seed_emsp.authorizations):
+    kept_lists = (seed_cpo.storage, seed_cpo.commands_sent, seed_cpo.profile_requests, seed_emsp.storage)
+    for kept in (*kept_lists, seed_emsp.authorizations):
         kept.clear()
 
 
@@ -251,3 +256,136 @@ async def test_seed_emsp_answers_it_cannot_give_and_results_it_receives(
 
         await eventually(result_kept, "the command's result in the eMSP application")
         assert seed_emsp.storage[f"commands:{reference}"]["result"] == "ACCEPTED"
+
+
+async def test_seed_emsp_in_2_1_1_receives_sessions_and_cdrs_with_their_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2.1.1 Sessions and CDRs embed their Location; the node keeps only its ids, so the application's dict must
+    get the Location back (the one it keeps), not placeholders."""
+    monkeypatch.setenv("COUNTRY_CODE", "DE")
+    monkeypatch.setenv("PARTY_ID", "TNM")
+    async with (
+        seed_node(functools.partial(seed_emsp.create_app, VersionNumber.v_2_1_1), tmp_path / "emsp.db") as emsp,
+        serve_node(tmp_path / "cpo.db", [PLAIN_CPO], push_interval=0.1) as cpo,
+    ):
+        partner = await register(cpo.node, f"{emsp.base_url}/ocpi/versions", "cpo-registration-token")
+        assert partner.version == "2.1.1"
+        location = example("2.2.1", "location_example.json")
+        await cpo.node.locations.put(location, version="2.2.1")
+        session = example("2.2.1", "session_example_2_short_finished.json")
+        session["cdr_token"] |= {"country_code": "DE", "party_id": "TNM"}
+        await cpo.node.sessions.put(session, version="2.2.1")
+        await cpo.node.sessions.patch("101", {"kwh": 42, "last_updated": "2030-01-01T00:00:00Z"}, version="2.2.1")
+        cdr = example("2.2.1", "cdr_example.json")
+        cdr["cdr_token"] |= {"country_code": "DE", "party_id": "TNM"}
+        await cpo.node.cdrs.put(cdr, version="2.2.1")
+
+        async def received() -> bool:
+            kept = seed_emsp.storage.get("sessions:101")
+            return kept is not None and kept["kwh"] == 42 and "cdrs:12345" in seed_emsp.storage
+
+        await eventually(received, "the patched session and the CDR in the 2.1.1 eMSP application")
+        for kept in (seed_emsp.storage["sessions:101"], seed_emsp.storage["cdrs:12345"]):
+            embedded = kept["location"]
+            assert (embedded["id"], embedded["address"], embedded["city"], embedded["type"]) == (
+                "LOC1",
+                location["address"],
+                location["city"],
+                "ON_STREET",
+            ), embedded
+            [evse] = embedded["evses"]
+            assert (evse["uid"], evse["status"]) == ("3256", location["evses"][0]["status"])
+
+
+async def test_seed_cpo_answers_charging_profiles_in_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The seed system's charging profile actions: `Crud.do(chargingprofiles, CPO, <action>, session=...)` answers
+    now, the result comes from `Crud.get(hubclientinfo, CPO, 0, session_id=...)` and reaches the SCSP."""
+    monkeypatch.setenv("COUNTRY_CODE", "BE")
+    monkeypatch.setenv("PARTY_ID", "BEC")
+    seed_cpo.storage["sessions:S1"] = {
+        **example("2.3.0", "session_example_1_simple_start.json"),
+        "id": "S1",
+        "country_code": "BE",
+        "party_id": "BEC",
+    }
+    async with (
+        seed_node(seed_cpo.create_app, tmp_path / "cpo.db") as cpo,
+        serve_node(tmp_path / "scsp.db", [PLAIN_SCSP], push_interval=0.1) as scsp,
+        httpx.AsyncClient() as http,
+    ):
+        partner = await register(scsp.node, f"{cpo.base_url}/ocpi/versions", "my-emsp-token-456")
+        receiver = next(e["url"] for e in partner.endpoints if e["identifier"] == "chargingprofiles")
+        [scsp_as_partner] = await cpo.store.list_parties()
+        results_url = next(e["url"] for e in scsp_as_partner.endpoints if e["identifier"] == "chargingprofiles")
+        headers = {"Authorization": authorization_header(partner.outbound_token or "", partner.version or "")}
+        profile = {"charging_rate_unit": "W", "charging_profile_period": [{"start_period": 0, "limit": 11000.0}]}
+        body = {"charging_profile": profile, "response_url": f"{results_url}/set/REF1"}
+        put = await http.put(f"{receiver}/S1", json=body, headers=headers)
+        assert put.json()["data"] == {"result": "ACCEPTED", "timeout": 30}, put.text
+        assert seed_cpo.storage["chargingprofiles:S1"] == body
+        query = {"duration": "900", "response_url": f"{results_url}/active/REF2"}
+        got = await http.get(f"{receiver}/S1", params=query, headers=headers)
+        assert got.json()["data"]["result"] == "ACCEPTED", got.text
+        results = scsp.node.hooks.results
+        assert isinstance(results, KeepResults)
+
+        async def arrived(reference: str) -> bool:
+            return any(ref == reference for _, ref, _ in results.results)
+
+        await eventually(lambda: arrived("REF1"), "the ChargingProfileResult at the SCSP")
+        await eventually(lambda: arrived("REF2"), "the ActiveChargingProfileResult at the SCSP")
+        deleted = await http.delete(
+            f"{receiver}/S1", params={"response_url": f"{results_url}/clear/REF3"}, headers=headers
+        )
+        assert deleted.json()["data"]["result"] == "ACCEPTED", deleted.text
+        await eventually(lambda: arrived("REF3"), "the ClearProfileResult at the SCSP")
+        found = {ref: (kind, result) for kind, ref, result in results.results}
+        assert found["REF1"][0] == "chargingprofiles/set" and found["REF1"][1].result == "ACCEPTED"
+        kind, active = found["REF2"]
+        assert kind == "chargingprofiles/active" and active.result == "ACCEPTED"
+        assert active.profile.charging_profile.charging_profile_period[0].limit == 11000.0
+        assert found["REF3"][0] == "chargingprofiles/clear" and found["REF3"][1].result == "ACCEPTED"
+        assert seed_cpo.profile_requests == [
+            ("SendUpdateChargingProfile", "S1"),
+            ("SendGetChargingProfile", "S1"),
+            ("SendDeleteChargingProfile", "S1"),
+        ]
+        assert "chargingprofiles:S1" not in seed_cpo.storage
+
+        # a result that is none (the profile the Crud kept is no ChargingProfile): REJECTED, the log says where
+        seed_cpo.storage["chargingprofiles:S1"] = {"charging_profile": {**profile, "charging_rate_unit": "kW"}}
+        query = {"duration": "900", "response_url": f"{results_url}/active/REF4"}
+        with caplog.at_level(logging.ERROR, logger="ocpi.compat"):
+            got = await http.get(f"{receiver}/S1", params=query, headers=headers)
+            assert got.json()["data"]["result"] == "ACCEPTED", got.text
+            await eventually(lambda: arrived("REF4"), "the REJECTED result at the SCSP")
+        assert [result.result for _, ref, result in results.results if ref == "REF4"] == ["REJECTED"]
+        assert "no 2.3.0 ActiveChargingProfileResult: profile.charging_profile.charging_rate_unit" in caplog.text
+
+        # a session the Crud does not have: UNKNOWN_SESSION, and `do` is not asked
+        unknown = await http.get(f"{receiver}/S9", params=query, headers=headers)
+        assert unknown.json()["data"]["result"] == "UNKNOWN_SESSION" and len(seed_cpo.profile_requests) == 4
+
+        # nothing from `do`: REJECTED, as the seed system answered
+        async def nothing(cls: Any, module: Any, role: Any, action: Any, *args: Any, **kwargs: Any) -> Any:
+            return None
+
+        monkeypatch.setattr(seed_cpo.CpoCrud, "do", classmethod(nothing))
+        rejected = await http.get(f"{receiver}/S1", params=query, headers=headers)
+        assert rejected.json()["data"] == {"result": "REJECTED", "timeout": 0}, rejected.text
+
+        # the seed system's own example answered the stored profile, no ChargingProfileResponse: said so
+        async def stored_profile(cls: Any, module: Any, role: Any, action: Any, *args: Any, **kwargs: Any) -> Any:
+            return body
+
+        monkeypatch.setattr(seed_cpo.CpoCrud, "do", classmethod(stored_profile))
+        refused = await http.get(f"{receiver}/S1", params=query, headers=headers)
+        assert refused.json()["status_code"] == 3000, refused.text
+        assert refused.json()["status_message"] == (
+            "the application's Crud.do(chargingprofiles, CPO, SendGetChargingProfile) answered no "
+            'ChargingProfileResponse (a dict with "result": one of ACCEPTED, NOT_SUPPORTED, REJECTED, TOO_OFTEN, '
+            "UNKNOWN_SESSION)"
+        )

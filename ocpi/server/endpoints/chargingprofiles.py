@@ -41,7 +41,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             return ocpi_data(
                 parse(response_model, {"result": "UNKNOWN_SESSION", "timeout": 0}), headers=b.response_headers(request)
             )
-        outcome = await call()
+        outcome = await call(b.requester(partner, request, response_url))
         response = ocpi_data(
             parse(response_model, {"result": outcome.result, "timeout": outcome.timeout}),
             headers=b.response_headers(request),
@@ -61,7 +61,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             response_url,
-            lambda: handler.active(session_id, duration, b.requester(partner, request)),
+            lambda requester: handler.active(session_id, duration, requester),
             pattern.active_result_models[b.version],
             True,
         )
@@ -77,7 +77,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             str(parsed.response_url),
-            lambda: handler.set(session_id, parsed.charging_profile, b.requester(partner, request)),
+            lambda requester: handler.set(session_id, parsed.charging_profile, requester),
             pattern.set_result_models[b.version],
             False,
         )
@@ -89,7 +89,7 @@ def mount_charging_profiles(table: RouteTable, pattern: ChargingProfilesReceiver
             partner,
             session_id,
             response_url,
-            lambda: handler.clear(session_id, b.requester(partner, request)),
+            lambda requester: handler.clear(session_id, requester),
             pattern.clear_result_models[b.version],
             False,
         )
