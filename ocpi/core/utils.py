@@ -28,6 +28,16 @@ def uses_base64(version: str) -> bool:
     return str(version) in _BASE64_VERSIONS
 
 
+def from_to_headers(sender: tuple[str, str], receiver: tuple[str, str]) -> dict[str, str]:
+    """The routing headers (2.2+) of a message from `sender` to `receiver`, each a (country_code, party_id)."""
+    return {
+        "OCPI-from-country-code": sender[0],
+        "OCPI-from-party-id": sender[1],
+        "OCPI-to-country-code": receiver[0],
+        "OCPI-to-party-id": receiver[1],
+    }
+
+
 def authorization_header(token: str, version: str, *, base64_token: bool | None = None) -> str:
     """The header value we send: `Token <base64>` for 2.2+ peers, `Token <raw>` for 2.1.1, unless overridden."""
     encode = uses_base64(version) if base64_token is None else base64_token

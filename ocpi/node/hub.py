@@ -43,6 +43,7 @@ from ocpi.core.interfaces import (
 )
 from ocpi.core.model import PatchModel, partial_model
 from ocpi.core.status import StatusCode
+from ocpi.core.utils import from_to_headers
 from ocpi.core.validation import parse
 from ocpi.modules.commands.convert import CommandContext
 from ocpi.modules.hubclientinfo.interfaces import CLIENT_INFO
@@ -347,7 +348,7 @@ async def forward(hub: Hub, caller: Party, request: Relayed) -> RelayAnswer:
                             (request.version, target_version))  # fmt: skip
         body, query = await _expect_result(hub, request, callback, body, query)
     url = join_url(endpoint, *request.path) + (f"?{query}" if query else "")
-    headers = _routing_headers(sender, receiver)
+    headers = from_to_headers(sender, receiver)
     if request.correlation_id:
         headers["X-Correlation-ID"] = request.correlation_id
     try:
@@ -634,7 +635,7 @@ async def relay_result(hub: Hub, caller: Party, reference: str, body: bytes | No
     requester_version, receiver_version = callback.versions
     if body is not None and requester_version != receiver_version:
         body = _convert_result(callback, body)
-    headers = _routing_headers(callback.target, callback.sender)
+    headers = from_to_headers(callback.target, callback.sender)
     try:
         async with hub.node.partner_client(requester) as client:
             answer = await client.request(
@@ -662,12 +663,7 @@ async def _answer_itself(
     """A request to the hub itself (OCPI-to the hub, or none): a Broadcast Push (a write to a party's Receiver
     of a module meant for everyone) or a GET All of what the hub holds of such a module (a GET of the Sender)."""
     module = request.module
-    routing = {
-        "OCPI-from-country-code": hub.party.country_code,
-        "OCPI-from-party-id": hub.party.party_id,
-        "OCPI-to-country-code": sender[0],
-        "OCPI-to-party-id": sender[1],
-    }
+    routing = from_to_headers((hub.party.country_code, hub.party.party_id), sender)
     if request.method == "GET" and request.path:
         raise InvalidParameters(
             f"OCPI-to-country-code/OCPI-to-party-id: required for a GET of one {module} object: the hub forwards it "
@@ -743,7 +739,7 @@ async def _delete_everywhere(hub: Hub, request: Relayed, owner: tuple[str, str])
     once (D11: deletions are not in the push machinery's change log; a party not CONNECTED is skipped, R20)."""
 
     async def send(partner: Party, receiving: tuple[str, str], endpoint: str) -> None:
-        headers = _routing_headers((hub.party.country_code, hub.party.party_id), receiving)
+        headers = from_to_headers((hub.party.country_code, hub.party.party_id), receiving)
         url = join_url(endpoint, *request.path) + (f"?{request.query}" if request.query else "")
         try:
             async with hub.node.partner_client(partner) as client:
@@ -760,15 +756,6 @@ async def _delete_everywhere(hub: Hub, request: Relayed, owner: tuple[str, str])
         if await hub.status(*receiving) == CONNECTED:
             sending.append(send(partner, receiving, endpoint))
     await asyncio.gather(*sending)
-
-
-def _routing_headers(sender: tuple[str, str], receiver: tuple[str, str]) -> dict[str, str]:
-    return {
-        "OCPI-from-country-code": sender[0],
-        "OCPI-from-party-id": sender[1],
-        "OCPI-to-country-code": receiver[0],
-        "OCPI-to-party-id": receiver[1],
-    }
 
 
 async def _list_held(hub: Hub, module: str, request: Relayed, routing: dict[str, str]) -> RelayAnswer:

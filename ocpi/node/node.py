@@ -16,6 +16,7 @@ from ocpi.client.client import Endpoint
 from ocpi.core.enums import CANONICAL_VERSION
 from ocpi.core.errors import OcpiError, UnableToUseClientApi
 from ocpi.core.interfaces import ObjectType, SenderList, audience_name
+from ocpi.core.utils import from_to_headers
 from ocpi.core.validation import Judging, judge, parse
 from ocpi.logs import NodeEvents
 from ocpi.modules.registry import canonical_module, from_canonical
@@ -235,7 +236,7 @@ class Node:
             receiving = self.hub.receiving_party(partner, obj.key.module)
             if receiving is None or obj.key.module == "hubclientinfo":
                 return {}
-            return _routing((self.hub.party.country_code, self.hub.party.party_id), receiving)
+            return from_to_headers((self.hub.party.country_code, self.hub.party.party_id), receiving)
         hub = partner.hub
         if hub is None:
             return {}
@@ -243,7 +244,7 @@ class Node:
         if obj.audience is not None:
             audience_cc, _, audience_pid = obj.audience.partition("/")
             to = (audience_cc, audience_pid)
-        return _routing((obj.key.country_code, obj.key.party_id), to)
+        return from_to_headers((obj.key.country_code, obj.key.party_id), to)
 
     async def partners(self) -> list[Party]:
         """Every party the node knows, a hub with the parties reachable through it (`through_hub`)."""
@@ -337,15 +338,6 @@ def _check_sources(config: NodeConfig, sources: SourcesGiven) -> None:
                 f"the {module} source must take writes (put and delete, `WritableSource`): this node receives "
                 f"{module} from partners as {receiving[0].role}"
             )
-
-
-def _routing(sender: tuple[str, str], receiver: tuple[str, str]) -> dict[str, str]:
-    return {
-        "OCPI-from-country-code": sender[0],
-        "OCPI-from-party-id": sender[1],
-        "OCPI-to-country-code": receiver[0],
-        "OCPI-to-party-id": receiver[1],
-    }
 
 
 def _running(task: asyncio.Task[Any]) -> Callable[[], bool]:

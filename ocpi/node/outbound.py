@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from ocpi.client import join_url
 from ocpi.core.enums import RoleEnum
 from ocpi.core.errors import ClientError, OcpiError, UnableToUseClientApi
+from ocpi.core.utils import from_to_headers
 from ocpi.node.node import Node
 from ocpi.storage.base import Party
 
@@ -36,12 +37,7 @@ def _routed(node: Node, role: RoleEnum, to: tuple[str, str] | None) -> dict[str,
     if to is None:
         return None
     party = node.config.party_for(role)
-    return {
-        "OCPI-from-country-code": party.country_code,
-        "OCPI-from-party-id": party.party_id,
-        "OCPI-to-country-code": to[0],
-        "OCPI-to-party-id": to[1],
-    }
+    return from_to_headers((party.country_code, party.party_id), to)
 
 
 async def send_command(
