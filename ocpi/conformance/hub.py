@@ -7,6 +7,7 @@ answers' headers (the other checks judge the answers as the party's)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +132,26 @@ async def _hub(ctx: Context) -> HubPeer | Result:
     )
 
 
+HubCheck = Callable[[Context, HubPeer], Awaitable[Result]]
+
+
+def hub_check(
+    check_id: str, title: str, spec: SpecRef, *, versions: tuple[str, ...] = HUB_VERSIONS
+) -> Callable[[HubCheck], HubCheck]:
+    """A check of the hub itself (`check`), given the hub; skipped when the peer is no hub or is checked through
+    one (`--to`)."""
+
+    def register(function: HubCheck) -> HubCheck:
+        async def of_the_hub(ctx: Context) -> Result:
+            hub = await _hub(ctx)
+            return hub if isinstance(hub, Result) else await function(ctx, hub)
+
+        check(check_id, title, spec, versions=versions)(of_the_hub)
+        return function
+
+    return register
+
+
 def _routed(ctx: Context, to: tuple[str, str]) -> dict[str, str]:
     headers = {"OCPI-to-country-code": to[0], "OCPI-to-party-id": to[1]}
     if ctx.options.from_party is not None:
@@ -172,13 +193,10 @@ async def _routed_get(ctx: Context, hub: HubPeer) -> tuple[tuple[str, str], Exch
     return found_get
 
 
-@check(
+@hub_check(
     "hub.R2.credentials", "R2: the hub's Credentials name it alone, role HUB", CREDENTIALS_OBJECT, versions=("2.2.1",)
 )
-async def hub_credentials_221(ctx: Context) -> Result:
-    hub = await _hub(ctx)
-    if isinstance(hub, Result):
-        return hub
+async def hub_credentials_221(ctx: Context, hub: HubPeer) -> Result:
     roles = hub.roles
     listed = ", ".join(f"{r.get('role')} {r.get('country_code')}/{r.get('party_id')}" for r in roles)
     if len(roles) != 1 or roles[0].get("role") != "HUB":
@@ -188,16 +206,13 @@ async def hub_credentials_221(ctx: Context) -> Result:
     return passed(f"role HUB {_name(hub.party)}")
 
 
-@check(
+@hub_check(
     "hub.R3.credentials",
     "R3: the hub's Credentials give hub_party_id, one of its roles",
     CREDENTIALS_OBJECT,
     versions=("2.3.0",),
 )
-async def hub_credentials_230(ctx: Context) -> Result:
-    hub = await _hub(ctx)
-    if isinstance(hub, Result):
-        return hub
+async def hub_credentials_230(ctx: Context, hub: HubPeer) -> Result:
     data = hub.credentials.data if isinstance(hub.credentials.data, dict) else {}
     named = data.get("hub_party_id")
     if not isinstance(named, str) or len(named) != 5:
@@ -210,16 +225,8 @@ async def hub_credentials_230(ctx: Context) -> Result:
     return passed(f"hub_party_id {named}, {len(hub.roles)} role(s)")
 
 
-@check(
-    "hub.R4.unrouted",
-    "R4: configuration modules answer without routing headers",
-    ROUTING_HEADERS,
-    versions=HUB_VERSIONS,
-)
-async def hub_unrouted(ctx: Context) -> Result:
-    hub = await _hub(ctx)
-    if isinstance(hub, Result):
-        return hub
+@hub_check("hub.R4.unrouted", "R4: configuration modules answer without routing headers", ROUTING_HEADERS)
+async def hub_unrouted(ctx: Context, hub: HubPeer) -> Result:
     configuration = [ctx.versions, ctx.details, hub.credentials, *([hub.listed] if hub.listed else [])]
     problems = [
         f"{x.label}: {name} {x.headers[name]!r} on a configuration module's answer"
@@ -230,16 +237,8 @@ async def hub_unrouted(ctx: Context) -> Result:
     return verdict(problems, f"{len(configuration)} answers without routing headers", "routing headers where none go")
 
 
-@check(
-    "hub.R19.client_info",
-    "R19: the Hub Client Info Sender lists the parties",
-    CLIENT_INFO_SENDER,
-    versions=HUB_VERSIONS,
-)
-async def hub_client_info(ctx: Context) -> Result:
-    hub = await _hub(ctx)
-    if isinstance(hub, Result):
-        return hub
+@hub_check("hub.R19.client_info", "R19: the Hub Client Info Sender lists the parties", CLIENT_INFO_SENDER)
+async def hub_client_info(ctx: Context, hub: HubPeer) -> Result:
     if hub.listed is None:
         return failed("the version details list no hubclientinfo endpoint with role SENDER")
     if not hub.listed.succeeded or not isinstance(hub.listed.data, list):
@@ -247,16 +246,8 @@ async def hub_client_info(ctx: Context) -> Result:
     return passed(f"{len(hub.clients)} ClientInfo")
 
 
-@check(
-    "hub.R6.routed_answer",
-    "R6: a routed answer comes FROM the receiver, TO the requester",
-    VIA_HUB,
-    versions=HUB_VERSIONS,
-)
-async def hub_routed_answer(ctx: Context) -> Result:
-    hub = await _hub(ctx)
-    if isinstance(hub, Result):
-        return hub
+@hub_check("hub.R6.routed_answer", "R6: a routed answer comes FROM the receiver, TO the requester", VIA_HUB)
+async def hub_routed_answer(ctx: Context, hub: HubPeer) -> Result:
     routed = await _routed_get(ctx, hub)
     if isinstance(routed, Result):
         return routed
@@ -270,16 +261,10 @@ async def hub_routed_answer(ctx: Context) -> Result:
     return verdict(problems, f"FROM {_name(party)}, TO the requester", "routing headers not swapped")
 
 
-@check(
-    "hub.R15.request_ids",
-    "R15: a routed answer echoes the requester's X-Request-ID and X-Correlation-ID",
-    UNIQUE_IDS,
-    versions=HUB_VERSIONS,
+@hub_check(
+    "hub.R15.request_ids", "R15: a routed answer echoes the requester's X-Request-ID and X-Correlation-ID", UNIQUE_IDS
 )
-async def hub_request_ids(ctx: Context) -> Result:
-    hub = await _hub(ctx)
-    if isinstance(hub, Result):
-        return hub
+async def hub_request_ids(ctx: Context, hub: HubPeer) -> Result:
     routed = await _routed_get(ctx, hub)
     if isinstance(routed, Result):
         return routed
@@ -313,19 +298,13 @@ async def _hub_error(ctx: Context, to: tuple[str, str], expected: int, why: str)
     return passed(f"{expected} for {_name(to)} ({why})")
 
 
-@check("hub.R17.unknown_receiver", "R17: an unknown receiver is answered 4001", HUB_ERRORS, versions=HUB_VERSIONS)
-async def hub_unknown_receiver(ctx: Context) -> Result:
-    hub = await _hub(ctx)
-    if isinstance(hub, Result):
-        return hub
+@hub_check("hub.R17.unknown_receiver", "R17: an unknown receiver is answered 4001", HUB_ERRORS)
+async def hub_unknown_receiver(ctx: Context, hub: HubPeer) -> Result:
     return await _hub_error(ctx, _unknown(hub), 4001, "in no ClientInfo")
 
 
-@check("hub.R17.offline_receiver", "R17: a receiver not connected is answered 4003", HUB_ERRORS, versions=HUB_VERSIONS)
-async def hub_offline_receiver(ctx: Context) -> Result:
-    hub = await _hub(ctx)
-    if isinstance(hub, Result):
-        return hub
+@hub_check("hub.R17.offline_receiver", "R17: a receiver not connected is answered 4003", HUB_ERRORS)
+async def hub_offline_receiver(ctx: Context, hub: HubPeer) -> Result:
     for info in hub.clients:
         if info.get("status") in NOT_CONNECTED:
             party = (str(info.get("country_code", "")).upper(), str(info.get("party_id", "")).upper())
@@ -333,16 +312,8 @@ async def hub_offline_receiver(ctx: Context) -> Result:
     return skipped("the hub lists no party OFFLINE, PLANNED or SUSPENDED")
 
 
-@check(
-    "hub.R10.no_broadcast",
-    "R10: a CDR pushed to the hub itself is refused (2001), not broadcast",
-    BROADCAST,
-    versions=HUB_VERSIONS,
-)
-async def hub_no_broadcast(ctx: Context) -> Result:
-    hub = await _hub(ctx)
-    if isinstance(hub, Result):
-        return hub
+@hub_check("hub.R10.no_broadcast", "R10: a CDR pushed to the hub itself is refused (2001), not broadcast", BROADCAST)
+async def hub_no_broadcast(ctx: Context, hub: HubPeer) -> Result:
     url = ctx.endpoint("cdrs", "RECEIVER")
     if url is None or hub.party is None:
         return skipped(
@@ -364,16 +335,10 @@ async def hub_no_broadcast(ctx: Context) -> Result:
     return passed("2001")
 
 
-@check(
-    "hub.R13.get_all",
-    "R13: GET All via the hub is answered FROM the hub, each object naming its owner",
-    GET_ALL,
-    versions=HUB_VERSIONS,
+@hub_check(
+    "hub.R13.get_all", "R13: GET All via the hub is answered FROM the hub, each object naming its owner", GET_ALL
 )
-async def hub_get_all(ctx: Context) -> Result:
-    hub = await _hub(ctx)
-    if isinstance(hub, Result):
-        return hub
+async def hub_get_all(ctx: Context, hub: HubPeer) -> Result:
     subject = next((s for s in ctx.subjects if s.module != "hubclientinfo"), None)
     if subject is None or hub.party is None:
         return skipped("the hub answers no GET All" if hub.party else "the hub names no party of its own")
